@@ -1,0 +1,139 @@
+// The inventory model: what `nodes.yaml` says once parsed, validated and defaulted.
+// Everything downstream (secrets, generators, boot configs) takes these types and never re-checks them.
+// Field names follow kubeadm's ClusterConfiguration / InitConfiguration / JoinConfiguration where one exists
+// (upstream: cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go).
+
+export type KeyAlgorithm = 'RSA-2048' | 'RSA-3072' | 'RSA-4096' | 'ECDSA-P256';
+export type Role = 'control-plane' | 'worker';
+export type Delivery = 'embed' | 'url' | 'baked';
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface ExternalEtcd {
+  endpoints: string[];
+  /** Paths as written in nodes.yaml, resolved against the inventory's directory. */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+export interface LocalEtcd {
+  /** Extra etcd flags, merged over kubeadm's defaults (key without leading dashes). */
+  extraArgs: Record<string, string>;
+  /** etcd data directory on the node; kubeadm default /var/lib/etcd. */
+  dataDir: string;
+}
+
+export interface ClusterSpec {
+  name: string;
+  /** Full version, e.g. "v1.33.2"; always one of SUPPORTED_VERSIONS after validation. */
+  kubernetesVersion: string;
+  /** host:port of the control-plane load balancer. */
+  controlPlaneEndpoint: { host: string; port: number };
+  networking: { podSubnet: string; serviceSubnet: string; dnsDomain: string };
+  etcd: { local: LocalEtcd; external?: undefined } | { external: ExternalEtcd; local?: undefined };
+  certificates: {
+    keyAlgorithm: KeyAlgorithm;
+    /** Validity of leaf certificates, in hours (kubeadm default 8760h = 1 year). */
+    validityHours: number;
+    /** Validity of CA certificates, in hours (kubeadm default 87600h = 10 years). */
+    caValidityHours: number;
+  };
+  bootstrapToken: {
+    /** Token lifetime in seconds (kubeadm default 24h). */
+    ttlSeconds: number;
+    /** auth-extra-groups; default system:bootstrappers:kubeadm:default-node-token. */
+    groups: string[];
+    description: string;
+  };
+  imageRepository: string;
+  apiServer: { certSANs: string[]; extraArgs: Record<string, string> };
+  controllerManager: { extraArgs: Record<string, string> };
+  scheduler: { extraArgs: Record<string, string> };
+  /** Cluster-wide KubeletConfiguration fields (kubelet.config.k8s.io/v1beta1), as written. */
+  kubelet: Record<string, unknown>;
+  addons: {
+    coreDNS: { enabled: boolean };
+    kubeProxy: { enabled: boolean; mode: 'iptables' | 'ipvs' | 'nftables' };
+    /** CNI manifest (multi-document YAML) contents, read at render time; undefined = none. */
+    cni?: { manifest: string; source: string };
+  };
+  /** Encrypt Secrets at rest with an aescbc key kept in the state (beyond kubeadm). */
+  encryptionAtRest: boolean;
+  boot: {
+    delivery: Delivery;
+    /** delivery url: where nodes download kgen-boot from (checked against its sha256). */
+    url?: string;
+    /** Where the boot program lives on the node. */
+    path: string;
+    /** How long joiners keep trying discovery, in seconds (default 1800). */
+    discoveryTimeoutSeconds: number;
+  };
+  /** Preflight checks to ignore on every node (kubeadm --ignore-preflight-errors names). */
+  ignorePreflightErrors: string[];
+  /** PXE: base URL of the kernel/initrd and of the HTTP seed tree, plus kernel arguments. */
+  pxe: { imageBaseURL: string; seedBaseURL: string; kernelArgs: string[] };
+}
+
+export interface NodeNetwork {
+  interface: string;
+  /** CIDR notation, e.g. 10.0.0.11/24. */
+  addresses: string[];
+  gateway?: string;
+  nameservers: string[];
+  searchDomains: string[];
+}
+
+export interface NodeKubelet {
+  criSocket: string;
+  cgroupDriver?: string;
+  resolvConf?: string;
+  nodeIP?: string;
+  hostnameOverride?: string;
+  extraArgs: Record<string, string>;
+}
+
+export interface NodeSpec {
+  name: string;
+  role: Role;
+  /** Exactly one control-plane node has init: true after defaulting. */
+  init: boolean;
+  /** Advertise IP (control-plane: apiserver/etcd advertise address; all: kubelet node IP default). */
+  address: string;
+  mac?: string;
+  uuid?: string;
+  serial?: string;
+  network?: NodeNetwork;
+  kubelet: NodeKubelet;
+  labels: Record<string, string>;
+  taints: Taint[];
+  /** Extra kernel arguments for this node's PXE entry. */
+  kernelArgs: string[];
+}
+
+export interface Inventory {
+  /** Absolute path of nodes.yaml (for messages and resolving relative paths). */
+  file: string;
+  cluster: ClusterSpec;
+  nodes: NodeSpec[];
+}
+
+/** One problem found in nodes.yaml, with its place. Validation collects them all before failing. */
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  file: string;
+  line: number;
+  col: number;
+  /** JSON-ish path, e.g. nodes[2].address */
+  path: string;
+  message: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = `${d.file}:${d.line}:${d.col}`;
+  return `${where} ${d.path}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`;
+}
