@@ -1,0 +1,71 @@
+// Namespaces + load balancer: two "control-plane" backends (socat answering with their name) in two
+// namespaces, the forwarder in a third, a client in a fourth. Connections through the LB reach both
+// backends in turn; with one backend stopped every connection still succeeds and reaches the other.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { addNamespace, createFabric, destroyFabric, exec, spawnIn, stopProcess, type Fabric, type NetNamespace } from './netns.js';
+import { buildClusterPrograms, programPath, waitFor } from './programs.js';
+
+let fabric: Fabric;
+let a: NetNamespace, b: NetNamespace, lb: NetNamespace, client: NetNamespace;
+let backendA: ChildProcess;
+
+function answer(ns: NetNamespace, name: string): ChildProcess {
+  return spawnIn(ns.ns, 'socat', [`TCP-LISTEN:6443,bind=${ns.address},fork,reuseaddr`, `SYSTEM:echo ${name}`]);
+}
+
+async function ask(): Promise<string> {
+  const r = await exec(client.ns, 'socat', ['-T', '5', '-', `TCP:${lb.address}:6443`], { timeoutMs: 10_000 });
+  if (r.code !== 0) throw new Error(`socat through the LB exited ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}
+
+beforeAll(async () => {
+  await buildClusterPrograms(['forwarder']);
+  fabric = await createFabric();
+  a = await addNamespace(fabric, 'cpa', '10.99.0.11');
+  b = await addNamespace(fabric, 'cpb', '10.99.0.12');
+  lb = await addNamespace(fabric, 'lb', '10.99.0.2');
+  client = await addNamespace(fabric, 'cli', '10.99.0.50');
+  backendA = answer(a, 'node-a');
+  answer(b, 'node-b');
+  const fwd = spawnIn(lb.ns, process.execPath, [programPath('forwarder'), '--listen', `${lb.address}:6443`, '--backend', `${a.address}:6443`, '--backend', `${b.address}:6443`]);
+  await new Promise<void>((resolve, reject) => {
+    fwd.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+    fwd.once('exit', (code) => reject(new Error(`forwarder exited ${code}`)));
+  });
+});
+
+afterAll(async () => {
+  if (fabric) await destroyFabric(fabric);
+});
+
+describe('fabric', () => {
+  it('gives every namespace its own loopback and address, and isolates them from the host', async () => {
+    const r = await exec(a.ns, 'ip', ['-o', '-4', 'addr', 'show']);
+    expect(r.stdout).toContain('inet 127.0.0.1/8');
+    expect(r.stdout).toContain('inet 10.99.0.11/24');
+    expect(r.stdout).not.toContain('10.99.0.12');
+  });
+
+  it('lets a node reach another node directly over the bridge', async () => {
+    const r = await exec(client.ns, 'socat', ['-T', '5', '-', `TCP:${b.address}:6443`], { timeoutMs: 10_000 });
+    expect(r.stdout.trim()).toBe('node-b');
+  });
+});
+
+describe('forwarder', () => {
+  it('spreads connections over both backends', async () => {
+    await waitFor('both backends to answer', async () => (/(node-a|node-b)/.test(await ask()) ? true : undefined));
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) seen.add(await ask());
+    expect([...seen].sort()).toEqual(['node-a', 'node-b']);
+  });
+
+  it('skips a backend that refuses connections', async () => {
+    await stopProcess(backendA);
+    const answers: string[] = [];
+    for (let i = 0; i < 4; i++) answers.push(await ask());
+    expect(answers).toEqual(['node-b', 'node-b', 'node-b', 'node-b']);
+  });
+});
