@@ -1,0 +1,70 @@
+// Key pairs from node:crypto: RSA-2048/3072/4096 and ECDSA P-256 (kubeadm's EncryptionAlgorithmType set,
+// upstream cmd/kubeadm/app/util/pkiutil/pki_helpers.go GeneratePrivateKey). Generation is asynchronous so
+// several keys are made at once on libuv's thread pool. Private keys are PEM PKCS#8, public keys PEM SPKI.
+// Signing also lives here: node-forge cannot hold ECDSA keys and its RSA is slow, so every signature over a
+// TBSCertificate or CertificationRequestInfo is made by node:crypto.
+import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, sign, type KeyObject } from 'node:crypto';
+import type { KeyAlgorithm } from '../inventory/types.js';
+import { OID } from './oids.js';
+
+/** PEM key pair; the shape of SecretsBundle.sa. */
+export interface KeyPairPem {
+  /** PKCS#8 "PRIVATE KEY". */
+  key: string;
+  /** SPKI "PUBLIC KEY". */
+  pub: string;
+}
+
+const ENCODING = {
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+} as const;
+
+const RSA_BITS: Record<Exclude<KeyAlgorithm, 'ECDSA-P256'>, number> = { 'RSA-2048': 2048, 'RSA-3072': 3072, 'RSA-4096': 4096 };
+
+export function generateKeyPair(algorithm: KeyAlgorithm): Promise<KeyPairPem> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, pub: string, key: string): void => (err ? reject(err) : resolve({ key, pub }));
+    if (algorithm === 'ECDSA-P256') generateKeyPairCb('ec', { namedCurve: 'P-256', ...ENCODING }, done);
+    else generateKeyPairCb('rsa', { modulusLength: RSA_BITS[algorithm], publicExponent: 0x10001, ...ENCODING }, done);
+  });
+}
+
+/** Reads a private key (PKCS#8, PKCS#1 or SEC1 PEM); the error never echoes the key. */
+export function privateKeyObject(pem: string): KeyObject {
+  try {
+    return createPrivateKey(pem);
+  } catch (cause) {
+    throw new Error('could not read the private key: expected a PEM "PRIVATE KEY", "RSA PRIVATE KEY" or "EC PRIVATE KEY" block', { cause });
+  }
+}
+
+/** DER SubjectPublicKeyInfo of a public or private key (PEM). */
+export function spkiOf(pem: string): Buffer {
+  const key = pem.includes('PRIVATE KEY') ? createPublicKey(privateKeyObject(pem)) : createPublicKey(pem);
+  return key.export({ type: 'spki', format: 'der' });
+}
+
+/** Which KeyAlgorithm a key is, or undefined when kgen does not support it (e.g. P-384, RSA-1024). */
+export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm | undefined {
+  const d = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'ec') return d?.namedCurve === 'prime256v1' ? 'ECDSA-P256' : undefined;
+  if (key.asymmetricKeyType !== 'rsa') return undefined;
+  const found = Object.entries(RSA_BITS).find(([, bits]) => bits === d?.modulusLength);
+  return found?.[0] as KeyAlgorithm | undefined;
+}
+
+/** The signatureAlgorithm OID a key signs with (SHA-256 always, as Go's x509 picks for these keys). */
+export function signatureAlgorithmOf(key: KeyObject): string {
+  if (key.asymmetricKeyType === 'rsa') return OID.sha256WithRSAEncryption;
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return OID.ecdsaWithSHA256;
+  throw new Error(
+    `cannot sign with a ${key.asymmetricKeyType} key${key.asymmetricKeyDetails?.namedCurve ? ` on ${key.asymmetricKeyDetails.namedCurve}` : ''}: ` +
+      'expected RSA or ECDSA P-256; regenerate the issuer key with a supported algorithm',
+  );
+}
+
+/** SHA-256 signature; RSA PKCS#1 v1.5, ECDSA as a DER Ecdsa-Sig-Value. */
+export function signDer(data: Buffer, key: KeyObject): Buffer {
+  return sign('sha256', data, key);
+}
