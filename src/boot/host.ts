@@ -110,11 +110,11 @@ export function resolveUnder(root: string, path: string): string {
   if (!isAbsolute(path)) {
     throw new Error(`node path "${path}" is relative; expected an absolute path such as /etc/kubernetes/pki/ca.crt`);
   }
-  const clean = posix.normalize(path);
-  if (clean.split('/').includes('..')) {
+  if (path.split('/').includes('..')) {
     throw new Error(`node path "${path}" escapes the root; expected a path without ".." segments`);
   }
-  return normalize(join(root, clean));
+  const real = normalize(join(root, posix.normalize(path)));
+  return real.length > 1 && real.endsWith('/') ? real.slice(0, -1) : real;
 }
 
 export const realClock: Clock = {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createHost } from './host.js';
-import { PhaseError, PhaseSelectionError, Runner, type Phase, type RunnerOptions } from './runner.js';
+import { PhaseError, PhaseSelectionError, Runner, type Phase, type RunnerOptions, type StatusStore } from './runner.js';
 import { STATUS_FILE, fileStatusStore, memoryStatusStore } from './status.js';
 
 interface Data {
@@ -30,7 +30,7 @@ const tree = (): Phase<Data>[] => [
 ];
 
 let tick = 0;
-const options = (store = memoryStatusStore(), extra: Partial<RunnerOptions> = {}): RunnerOptions => ({
+const options = (store: StatusStore = memoryStatusStore(), extra: Partial<RunnerOptions> = {}): RunnerOptions => ({
   store,
   now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)),
   generation: 1,

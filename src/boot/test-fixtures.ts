@@ -1,0 +1,70 @@
+// Test fixtures: NodeBootConfig documents for each role, shaped as src/secrets/for-role.ts renders them.
+// PEM bodies are placeholders (node-config only checks labels); tests needing real keys make their own.
+import type { NodeBootConfig } from './config.js';
+
+const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+const pair = (name: string) => ({ cert: pem('CERTIFICATE', `${name}CERT`), key: pem('PRIVATE KEY', `${name}SECRETKEYBODY`) });
+
+export const TOKEN_SECRET = '0123456789abcdef';
+export const CERT_KEY = 'a'.repeat(64);
+
+export function configFor(role: 'init' | 'control-plane-join' | 'worker'): NodeBootConfig {
+  const config: NodeBootConfig = {
+    apiVersion: 'kgen.dev/v1alpha1',
+    kind: 'NodeBootConfig',
+    node: {
+      name: role === 'worker' ? 'w1' : 'cp1',
+      role: role === 'worker' ? 'worker' : 'control-plane',
+      init: role === 'init',
+      address: '10.0.0.11',
+      kubelet: { criSocket: 'unix:///run/containerd/containerd.sock', extraArgs: {} },
+      labels: {},
+      taints: [],
+      generation: 1,
+    },
+    cluster: {
+      name: 'demo',
+      kubernetesVersion: 'v1.33.2',
+      controlPlaneEndpoint: { host: '10.0.0.10', port: 6443 },
+      networking: { podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12', dnsDomain: 'cluster.local' },
+      etcd: { local: { extraArgs: {}, dataDir: '/var/lib/etcd' } },
+      certificates: { keyAlgorithm: 'ECDSA-P256', validityHours: 8760, caValidityHours: 87600 },
+      bootstrapToken: { ttlSeconds: 86400, groups: ['system:bootstrappers:kubeadm:default-node-token'], description: 'kgen' },
+      imageRepository: 'registry.k8s.io',
+      apiServer: { certSANs: [], extraArgs: {} },
+      controllerManager: { extraArgs: {} },
+      scheduler: { extraArgs: {} },
+      kubelet: {},
+      addons: { coreDNS: { enabled: true }, kubeProxy: { enabled: true, mode: 'iptables' } },
+      encryptionAtRest: false,
+      boot: { delivery: 'embed', path: '/usr/local/bin/kgen-boot', discoveryTimeoutSeconds: 1800 },
+      ignorePreflightErrors: [],
+    },
+    discovery: {
+      apiServerEndpoint: '10.0.0.10:6443',
+      token: `abcdef.${TOKEN_SECRET}`,
+      caCertHashes: [`sha256:${'b'.repeat(64)}`],
+      timeoutSeconds: 1800,
+    },
+  };
+  if (role !== 'worker') config.certificateKey = CERT_KEY;
+  if (role === 'init') {
+    config.secrets = {
+      ca: pair('CA'),
+      frontProxyCA: pair('FP'),
+      etcdCA: pair('ETCD'),
+      sa: { key: pem('PRIVATE KEY', 'SASECRETKEYBODY'), pub: pem('PUBLIC KEY', 'SAPUB') },
+      bootstrapTokens: [
+        {
+          id: 'abcdef',
+          secret: TOKEN_SECRET,
+          expiration: '2026-11-24T06:00:00Z',
+          usages: ['authentication', 'signing'],
+          groups: ['system:bootstrappers:kubeadm:default-node-token'],
+          description: 'kgen',
+        },
+      ],
+    };
+  }
+  return config;
+}
