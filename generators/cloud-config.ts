@@ -1,0 +1,112 @@
+// cloud-init user-data (#cloud-config) for one node. What it does at first boot:
+//   1. write_files /etc/kgen/node.yaml (root, 0600): the node's NodeBootConfig;
+//   2. the boot program: embedded (write_files, gz+b64), or fetched from a URL by a small pinned-sha256
+//      fetcher (delivery url), or already in the image (delivery baked);
+//   3. write_files /etc/systemd/system/kgen-boot.service and enable + start it (without blocking
+//      cloud-final). The unit is enabled so a reboot mid-way resumes: kgen-boot records finished phases
+//      in /var/lib/kgen/status.json and continues where it stopped.
+// Modules used and their keys: cloud-init docs, modules cc_write_files and cc_runcmd
+// (upstream: cloudinit/config/schemas/schema-cloud-config-v1.json).
+import type { ClusterSpec } from '../src/inventory/types.js';
+import type { NodeBootConfig } from '../src/boot/config.js';
+import { toYaml } from '../src/yaml.js';
+import type { BootBundle } from './boot-bundle.js';
+
+export const NODE_CONFIG_PATH = '/etc/kgen/node.yaml';
+export const BOOT_UNIT_PATH = '/etc/systemd/system/kgen-boot.service';
+export const FETCHER_PATH = '/usr/local/lib/kgen/fetch-boot.mjs';
+
+interface WriteFile {
+  path: string;
+  content: string;
+  owner: string;
+  permissions: string;
+  encoding?: 'gz+b64';
+}
+
+/** Downloads the boot program, checks its sha256, installs it atomically; a matching file is kept. */
+const FETCHER = `// kgen: fetch kgen-boot for delivery "url" and check it against the sha256 pinned in user-data.
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+const [url, sha256, path] = process.argv.slice(2);
+const digest = (b) => createHash('sha256').update(b).digest('hex');
+if (existsSync(path) && digest(readFileSync(path)) === sha256) process.exit(0);
+const res = await fetch(url);
+if (!res.ok) { console.error(\`kgen: GET \${url}: HTTP \${res.status}\`); process.exit(1); }
+const body = Buffer.from(await res.arrayBuffer());
+if (digest(body) !== sha256) { console.error(\`kgen: \${url} has sha256 \${digest(body)}, expected \${sha256}; refusing to run it\`); process.exit(1); }
+writeFileSync(path + '.tmp', body, { mode: 0o755 });
+renameSync(path + '.tmp', path);
+chmodSync(path, 0o755);
+`;
+
+function bootUnit(boot: ClusterSpec['boot'], bundle: BootBundle): string {
+  // systemd expands %-specifiers in Exec lines: a percent-encoded URL needs its % doubled.
+  const url = boot.url?.replaceAll('%', '%%');
+  const fetch = boot.delivery === 'url' ? [`ExecStartPre=/usr/bin/env node ${FETCHER_PATH} ${url} ${bundle.sha256} ${boot.path}`] : [];
+  return [
+    '[Unit]',
+    'Description=kgen first boot: bring this machine into its Kubernetes cluster',
+    'Wants=network-online.target',
+    'After=network-online.target containerd.service cloud-final.service',
+    `ConditionPathExists=${NODE_CONFIG_PATH}`,
+    '',
+    '[Service]',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    // Discovery may wait up to the configured deadline for the control plane: no start timeout.
+    'TimeoutStartSec=infinity',
+    ...fetch,
+    `ExecStart=${boot.path} run --config ${NODE_CONFIG_PATH}`,
+    'Restart=on-failure',
+    'RestartSec=30s',
+    'StandardOutput=journal+console',
+    'StandardError=journal+console',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/**
+ * User-data in three pieces: `head + embedded + tail` is the file. The embedded boot program (the same
+ * ~270 KB of base64 in every node's file) is spliced into a slot after serialization, so the YAML
+ * serializer does not rescan it for every node; base64 is a valid YAML plain scalar, so the result is
+ * exactly what serializing it in place would give (a test checks this).
+ */
+export interface UserData {
+  head: string;
+  embedded: string;
+  tail: string;
+}
+
+export function userDataText(u: UserData): string {
+  return u.head + u.embedded + u.tail;
+}
+
+const BUNDLE_SLOT = 'kgen-boot-bundle-slot';
+
+export function renderUserData(config: NodeBootConfig, boot: ClusterSpec['boot'], bundle: BootBundle): UserData {
+  const files: WriteFile[] = [
+    { path: NODE_CONFIG_PATH, content: toYaml(config), owner: 'root:root', permissions: '0600' },
+  ];
+  if (boot.delivery === 'embed') {
+    files.push({ path: boot.path, content: BUNDLE_SLOT, encoding: 'gz+b64', owner: 'root:root', permissions: '0755' });
+  } else if (boot.delivery === 'url') {
+    files.push({ path: FETCHER_PATH, content: FETCHER, owner: 'root:root', permissions: '0644' });
+  }
+  files.push({ path: BOOT_UNIT_PATH, content: bootUnit(boot, bundle), owner: 'root:root', permissions: '0644' });
+  const cloudConfig = {
+    write_files: files,
+    runcmd: [
+      ['systemctl', 'daemon-reload'],
+      ['systemctl', 'enable', '--now', '--no-block', 'kgen-boot.service'],
+    ],
+  };
+  const text = `#cloud-config\n${toYaml(cloudConfig)}`;
+  if (boot.delivery !== 'embed') return { head: text, embedded: '', tail: '' };
+  const [head, tail, ...rest] = text.split(BUNDLE_SLOT);
+  if (tail === undefined || rest.length > 0) throw new Error('internal: the boot program slot is not in user-data exactly once');
+  return { head: head!, embedded: bundle.gzipBase64, tail };
+}

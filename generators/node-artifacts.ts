@@ -1,0 +1,50 @@
+// Everything rendered for one node, as a list of files relative to the output directory:
+//   nodes/<name>/node.yaml        the NodeBootConfig (for inspection; the same bytes user-data writes)
+//   nodes/<name>/user-data        #cloud-config
+//   nodes/<name>/meta-data        instance-id, local-hostname
+//   nodes/<name>/network-config   when the node has a network section
+//   nodes/<name>/seed.iso         NoCloud seed (volume cidata) holding the three files above
+// Files that hold a token or key (node.yaml, user-data, seed.iso) are 0600.
+import type { ClusterSpec, NodeSpec } from '../src/inventory/types.js';
+import type { NodeBootConfig } from '../src/boot/config.js';
+import { toYaml } from '../src/yaml.js';
+import type { BootBundle } from './boot-bundle.js';
+import { renderUserData, userDataText, type UserData } from './cloud-config.js';
+import { renderMetaData } from './meta-data.js';
+import { renderNetworkConfig } from './network-config.js';
+import { buildSeedIso } from './iso9660.js';
+
+export interface OutFile {
+  /** Relative to the output directory, `/`-separated. */
+  path: string;
+  data: string | Buffer;
+  mode: number;
+}
+
+export interface NodeArtifacts {
+  /** The user-data in pieces, for sizing without re-joining it. */
+  userData: UserData;
+  /** Produces the files (joins user-data, builds the ISO): call when writing, one node at a time. */
+  files(): OutFile[];
+}
+
+export function nodeArtifacts(node: NodeSpec, config: NodeBootConfig, boot: ClusterSpec['boot'], bundle: BootBundle, caCertHash: string): NodeArtifacts {
+  const userData = renderUserData(config, boot, bundle);
+  return {
+    userData,
+    files() {
+      const dir = `nodes/${node.name}`;
+      const seed = [
+        { name: 'user-data', data: Buffer.from(userDataText(userData)) },
+        { name: 'meta-data', data: Buffer.from(renderMetaData(node, config.node.generation, caCertHash)) },
+      ];
+      const network = renderNetworkConfig(node);
+      if (network !== undefined) seed.push({ name: 'network-config', data: Buffer.from(network) });
+      return [
+        { path: `${dir}/node.yaml`, data: toYaml(config), mode: 0o600 },
+        ...seed.map((f) => ({ path: `${dir}/${f.name}`, data: f.data, mode: f.name === 'user-data' ? 0o600 : 0o644 })),
+        { path: `${dir}/seed.iso`, data: buildSeedIso(seed), mode: 0o600 },
+      ];
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// The one place that decides what each node receives (DESIGN.md "What each role receives"):
+//   init control-plane:    CA key pairs, service-account key pair, bootstrap tokens, certificate key.
+//   joining control-plane: endpoint, bootstrap token, CA pin, certificate key. No private keys.
+//   worker:                endpoint, bootstrap token, CA pin. No key material at all.
+// Everything else a node gets is cluster settings, with operator-side details (PXE, file paths) left out.
+import type { Inventory, NodeSpec } from '../inventory/types.js';
+import type { BootClusterSpec, InitSecrets, NodeBootConfig } from '../boot/config.js';
+import { NODE_BOOT_CONFIG_API_VERSION, NODE_BOOT_CONFIG_KIND } from '../boot/config.js';
+import type { BootstrapToken, SecretsBundle } from './types.js';
+import { tokenString } from './tokens.js';
+
+export interface RoleInputs {
+  inventory: Inventory;
+  node: NodeSpec;
+  bundle: SecretsBundle;
+  /** sha256:<hex> of the cluster CA's SubjectPublicKeyInfo. */
+  caCertHash: string;
+  /** The token this node joins with (the cluster token, or its own after --reimage). */
+  joinToken: BootstrapToken;
+  generation: number;
+  /** External etcd client material read from the inventory's files (external etcd only). */
+  externalEtcd?: { ca: string; cert: string; key: string };
+}
+
+export function bootConfigFor(inputs: RoleInputs): NodeBootConfig {
+  const { inventory, node, bundle } = inputs;
+  const { cluster } = inventory;
+  const { host, port } = cluster.controlPlaneEndpoint;
+  const config: NodeBootConfig = {
+    apiVersion: NODE_BOOT_CONFIG_API_VERSION,
+    kind: NODE_BOOT_CONFIG_KIND,
+    node: {
+      name: node.name,
+      role: node.role,
+      init: node.init,
+      address: node.address,
+      kubelet: node.kubelet,
+      labels: node.labels,
+      taints: node.taints,
+      generation: inputs.generation,
+    },
+    cluster: bootCluster(inventory, node),
+    discovery: {
+      apiServerEndpoint: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+      token: tokenString(inputs.joinToken),
+      caCertHashes: [inputs.caCertHash],
+      timeoutSeconds: cluster.boot.discoveryTimeoutSeconds,
+    },
+  };
+  if (node.role === 'control-plane') config.certificateKey = bundle.certificateKey;
+  if (node.init) config.secrets = initSecrets(inputs);
+  return config;
+}
+
+function initSecrets({ bundle, externalEtcd }: RoleInputs): InitSecrets {
+  return {
+    ca: bundle.ca,
+    frontProxyCA: bundle.frontProxyCA,
+    etcdCA: bundle.etcdCA,
+    sa: bundle.sa,
+    externalEtcd,
+    encryptionKey: bundle.encryptionKey,
+    bootstrapTokens: bundle.bootstrapTokens,
+  };
+}
+
+function bootCluster({ cluster }: Inventory, node: NodeSpec): BootClusterSpec {
+  const { addons, pxe: _pxe, etcd, ...rest } = cluster;
+  return {
+    ...rest,
+    etcd: etcd.external ? { external: { endpoints: etcd.external.endpoints } } : { local: etcd.local },
+    addons: {
+      coreDNS: addons.coreDNS,
+      kubeProxy: addons.kubeProxy,
+      // Only the init node applies add-ons.
+      cniManifest: node.init ? addons.cni?.manifest : undefined,
+    },
+  };
+}
