@@ -1,0 +1,221 @@
+// `kgen render` end to end, run as a user runs it (the built CLI on the bundled example), checked with the
+// real peers: cloud-init's own schema validator and network renderer, isoinfo for the seed ISO, and the
+// built kgen-boot reading the node config it was given.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { gunzipSync } from 'node:zlib';
+import { KGEN_BOOT, REPO, kgen, modeOf, runNode, sh, snapshotTree, tempDir } from '../helpers.js';
+
+const NODES = ['cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2'];
+
+interface WriteFileEntry { path: string; content: string; encoding?: string; permissions: string }
+
+function userData(out: string, node: string): { text: string; doc: { write_files: WriteFileEntry[]; runcmd: string[][] } } {
+  const text = readFileSync(join(out, 'nodes', node, 'user-data'), 'utf8');
+  return { text, doc: parse(text) };
+}
+
+function nodeConfigFromUserData(out: string, node: string): Record<string, any> {
+  const file = userData(out, node).doc.write_files.find((f) => f.path === '/etc/kgen/node.yaml')!;
+  return parse(file.content);
+}
+
+describe('kgen render on examples/nodes.yaml', () => {
+  let work: string;
+  let out: string;
+  let state: string;
+  let first: ReturnType<typeof kgen>;
+
+  beforeAll(() => {
+    work = tempDir();
+    cpSync(join(REPO, 'examples'), join(work, 'examples'), { recursive: true });
+    out = join(work, 'dist');
+    state = join(work, 'examples', '.kgen');
+    first = kgen(['render', '--nodes', 'examples/nodes.yaml', '--out', 'dist'], { cwd: work });
+  });
+
+  it('succeeds and prints a size summary for every node', () => {
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    for (const node of NODES) expect(first.stdout).toMatch(new RegExp(`^${node}\\s`, 'm'));
+    expect(first.stdout).toMatch(/^NODE\s+ROLE\s+GEN\s+USER-DATA\s+GZIP\s+BASE64$/m);
+  });
+
+  it('writes every node artifact', () => {
+    for (const node of NODES) {
+      for (const f of ['user-data', 'meta-data', 'node.yaml', 'seed.iso', 'network-config']) {
+        expect(existsSync(join(out, 'nodes', node, f)), `${node}/${f}`).toBe(true);
+      }
+    }
+    expect(JSON.parse(readFileSync(join(out, 'nodes.json'), 'utf8')).nodes.map((n: { name: string }) => n.name)).toEqual(NODES);
+  });
+
+  it('creates the state with kubeadm\'s layout, 0700 directory and 0600 private material', () => {
+    expect(modeOf(state)).toBe(0o700);
+    for (const f of ['pki/ca.key', 'pki/front-proxy-ca.key', 'pki/etcd/ca.key', 'pki/sa.key', 'certificate-key']) {
+      expect(modeOf(join(state, f)), f).toBe(0o600);
+    }
+    sh('openssl', ['x509', '-in', join(state, 'pki/ca.crt'), '-noout']);
+    for (const node of NODES) {
+      expect(modeOf(join(out, 'nodes', node, 'user-data'))).toBe(0o600);
+      expect(modeOf(join(out, 'nodes', node, 'node.yaml'))).toBe(0o600);
+    }
+  });
+
+  it('every user-data passes the real `cloud-init schema`', () => {
+    for (const node of NODES) {
+      const file = join(out, 'nodes', node, 'user-data');
+      expect(sh('cloud-init', ['schema', '-c', file])).toContain('Valid cloud-config');
+    }
+  });
+
+  it('cloud-init schema does reject a broken user-data (the check can fail)', () => {
+    const broken = join(work, 'broken-user-data');
+    writeFileSync(broken, readFileSync(join(out, 'nodes/worker-1/user-data'), 'utf8').replace('encoding: gz+b64', 'encoding: rot13'));
+    expect(() => sh('cloud-init', ['schema', '-c', broken])).toThrow();
+  });
+
+  it('gives each role exactly what it may receive', () => {
+    const init = nodeConfigFromUserData(out, 'cp-1');
+    const joiner = nodeConfigFromUserData(out, 'cp-2');
+    const worker = nodeConfigFromUserData(out, 'worker-1');
+    expect(init.secrets.ca.key).toContain('PRIVATE KEY');
+    expect(init.certificateKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(joiner.secrets).toBeUndefined();
+    expect(joiner.certificateKey).toBe(init.certificateKey);
+    expect(worker.secrets).toBeUndefined();
+    expect(worker.certificateKey).toBeUndefined();
+    for (const node of ['cp-2', 'cp-3', 'worker-1', 'worker-2']) {
+      expect(userData(out, node).text, node).not.toContain('PRIVATE KEY');
+    }
+    for (const node of ['worker-1', 'worker-2']) {
+      expect(userData(out, node).text, node).not.toContain(init.certificateKey);
+    }
+    for (const cfg of [init, joiner, worker]) {
+      expect(cfg.discovery.caCertHashes[0]).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(cfg.discovery.token).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    }
+  });
+
+  it('the pin in node configs is openssl\'s SubjectPublicKeyInfo digest of the CA', () => {
+    const spki = sh('sh', ['-c', `openssl x509 -in ${join(state, 'pki/ca.crt')} -pubkey -noout | openssl pkey -pubin -outform der | sha256sum`]);
+    expect(nodeConfigFromUserData(out, 'worker-1').discovery.caCertHashes).toEqual([`sha256:${spki.split(' ')[0]}`]);
+  });
+
+  it('embeds the boot program byte-for-byte and starts it through a systemd unit', () => {
+    const { doc } = userData(out, 'worker-1');
+    const boot = doc.write_files.find((f) => f.encoding === 'gz+b64')!;
+    expect(gunzipSync(Buffer.from(boot.content, 'base64'))).toEqual(readFileSync(KGEN_BOOT));
+    const unit = doc.write_files.find((f) => f.path === '/etc/systemd/system/kgen-boot.service')!;
+    expect(unit.content).toContain(`ExecStart=${boot.path} run --config /etc/kgen/node.yaml`);
+    expect(doc.runcmd).toContainEqual(['systemctl', 'enable', '--now', '--no-block', 'kgen-boot.service']);
+  });
+
+  it('the rendered node config is accepted by the built kgen-boot', () => {
+    for (const node of NODES) {
+      const root = tempDir('kgen-root-');
+      mkdirSync(join(root, 'etc/kgen'), { recursive: true });
+      cpSync(join(out, 'nodes', node, 'node.yaml'), join(root, 'etc/kgen/node.yaml'));
+      const r = runNode(KGEN_BOOT, ['check-config', '--root', root]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain('PRIVATE KEY');
+      rmSync(root, { recursive: true });
+    }
+  });
+
+  it('network-config is rendered by cloud-init\'s own network renderer', () => {
+    const dir = tempDir('kgen-net-');
+    sh('cloud-init', ['devel', 'net-convert', '-p', join(out, 'nodes/cp-1/network-config'), '-k', 'yaml', '-D', 'debian', '-O', 'networkd', '-d', dir]);
+    const rendered = snapshotTree(dir);
+    const network = [...rendered.entries()].find(([p]) => p.endsWith('.network'))!;
+    expect(network[1].toString()).toMatch(/Address=10\.0\.0\.11\/24/);
+    expect(network[1].toString()).toMatch(/Gateway=10\.0\.0\.1/);
+  });
+
+  it('seed.iso holds exactly the node\'s user-data, meta-data and network-config (isoinfo, Rock Ridge)', () => {
+    const iso = join(out, 'nodes/cp-2/seed.iso');
+    expect(sh('isoinfo', ['-d', '-i', iso])).toMatch(/Volume id: cidata/);
+    for (const f of ['user-data', 'meta-data', 'network-config']) {
+      const extracted = sh('isoinfo', ['-R', '-i', iso, '-x', `/${f}`]);
+      expect(extracted, f).toBe(readFileSync(join(out, 'nodes/cp-2', f), 'utf8'));
+    }
+  });
+
+  it('a second render reuses the state and writes byte-identical files', () => {
+    const before = snapshotTree(out);
+    const stateBefore = snapshotTree(state);
+    const again = kgen(['render', '--nodes', 'examples/nodes.yaml', '--out', 'dist'], { cwd: work });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('created cluster secrets');
+    expect(snapshotTree(state)).toEqual(stateBefore);
+    const after = snapshotTree(out);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [p, data] of before) expect(after.get(p)!.equals(data), p).toBe(true);
+  });
+
+  it('--json reports every node with its sizes', () => {
+    const r = kgen(['render', '--nodes', 'examples/nodes.yaml', '--out', 'dist', '--json'], { cwd: work });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.nodes.map((n: { name: string }) => n.name)).toEqual(NODES);
+    for (const n of report.nodes) {
+      expect(n.userData.raw).toBe(readFileSync(join(out, 'nodes', n.name, 'user-data')).length);
+      expect(n.userData.base64).toBe(4 * Math.ceil(n.userData.raw / 3));
+      expect(n.userData.gzip).toBeGreaterThan(0);
+    }
+  });
+
+  it('--target aws fails for every node, names them and suggests url or baked delivery', () => {
+    const r = kgen(['render', '--nodes', 'examples/nodes.yaml', '--out', 'dist-aws', '--target', 'aws'], { cwd: work });
+    expect(r.code).toBe(1);
+    for (const node of NODES) expect(r.stderr).toContain(`${node}: `);
+    expect(r.stderr).toMatch(/"url".*"baked"/s);
+    expect(existsSync(join(work, 'dist-aws'))).toBe(false);
+  });
+
+  it('refuses a state made for another cluster and changes nothing', () => {
+    const other = join(work, 'examples', 'other.yaml');
+    writeFileSync(other, readFileSync(join(work, 'examples/nodes.yaml'), 'utf8').replace(/^(\s*name:\s*)demo\s*$/m, '$1other'));
+    const stateBefore = snapshotTree(state);
+    const r = kgen(['render', '--nodes', 'examples/other.yaml', '--out', 'dist-other'], { cwd: work });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('holds the secrets of cluster "demo"');
+    expect(snapshotTree(state)).toEqual(stateBefore);
+    expect(existsSync(join(work, 'dist-other'))).toBe(false);
+  });
+
+  it('refuses a damaged state (a missing CA key) and changes nothing', () => {
+    const damaged = join(work, 'damaged');
+    cpSync(state, damaged, { recursive: true });
+    rmSync(join(damaged, 'pki/ca.key'));
+    const before = snapshotTree(damaged);
+    const r = kgen(['render', '--nodes', 'examples/nodes.yaml', '--state', 'damaged', '--out', 'dist-damaged'], { cwd: work });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('pki/ca.key is missing');
+    expect(snapshotTree(damaged)).toEqual(before);
+  });
+
+  it('never prints a secret', () => {
+    const init = nodeConfigFromUserData(out, 'cp-1');
+    const secrets = [init.certificateKey, init.discovery.token.split('.')[1]];
+    for (const s of secrets) expect(first.stdout + first.stderr).not.toContain(s);
+  });
+});
+
+describe('kgen CLI edges', () => {
+  it.each([
+    [['--help'], 0, /Usage: kgen <command>/],
+    [['render', '--help'], 0, /Usage: kgen render --nodes FILE/],
+    [['validate', '--help'], 0, /Usage: kgen validate/],
+    [['render'], 1, /--nodes FILE is required/],
+    [['render', '--nodes', 'x', '--bogus'], 1, /Unknown option '--bogus'/],
+    [['render', '--nodes', 'x', '--target', 'mars'], 1, /"mars" is not one of aws/],
+    [['frobnicate'], 1, /unknown command "frobnicate"/],
+  ])('kgen %j exits %i', (args, code, pattern) => {
+    const r = kgen(args as string[]);
+    expect(r.code).toBe(code);
+    expect(r.stdout + r.stderr).toMatch(pattern as RegExp);
+  });
+});

@@ -1,0 +1,50 @@
+// Shared helpers for tests that run kgen's built programs the way a user does.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('..', import.meta.url));
+export const KGEN = join(REPO, 'build/kgen.mjs');
+export const KGEN_BOOT = join(REPO, 'build/kgen-boot.mjs');
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runNode(program: string, args: string[], opts: { cwd?: string } = {}): Run {
+  const r = spawnSync(process.execPath, [program, ...args], { cwd: opts.cwd ?? REPO, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export const kgen = (args: string[], opts: { cwd?: string } = {}) => runNode(KGEN, args, opts);
+
+export function tempDir(prefix = 'kgen-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Every regular file below `dir` with its bytes, keyed by relative path. */
+export function snapshotTree(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export function modeOf(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
+export function sh(cmd: string, args: string[], input?: string | Buffer): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
+}
