@@ -1,0 +1,172 @@
+// Checks that span fields: what kubeadm's validation (cmd/kubeadm/app/apis/kubeadm/validation/validation.go:
+// ValidateNetworking, ValidateServiceSubnetSize, ValidatePodSubnetNodeMask, ValidateIgnorePreflightErrors)
+// and its init/join flow would reject, plus what only an inventory of many nodes can get wrong
+// (duplicates, init node choice, etcd quorum). Every check runs; each reports through `report` and skips
+// values the schema already rejected (holes in the draft).
+import type { Draft, DraftCluster, DraftNode, Report } from './draft.js';
+import { contains, familyBits, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from './net.js';
+import type { Path } from './path.js';
+import { formatPath } from './path.js';
+
+/** kubeadm constants: MaximumBitsForServiceSubnet, MinimumAddressesInServiceSubnet, PodSubnetNodeMaskMaxDiff. */
+const MAX_SERVICE_SUBNET_BITS = 20;
+const MIN_SERVICE_SUBNET_ADDRESSES = 10n;
+const POD_SUBNET_NODE_MASK_MAX_DIFF = 16;
+
+interface Context {
+  report: Report;
+  /** Line where `path` was written, to point from a second occurrence at the first. */
+  line(path: Path): number;
+  written(path: Path): boolean;
+}
+
+type Indexed = { node: DraftNode; i: number };
+
+export function checkSemantics(d: Draft, ctx: Context): void {
+  const nodes: Indexed[] = (d.nodes ?? []).flatMap((node, i) => (node ? [{ node, i }] : []));
+  checkDuplicates(nodes, ctx);
+  checkRoles(d, nodes, ctx);
+  if (d.cluster) {
+    checkSubnets(d.cluster, nodes, ctx);
+    checkEtcdQuorum(d.cluster, nodes, ctx);
+    checkBoot(d.cluster, ctx);
+    checkPreflight(d.cluster, ctx);
+  }
+  checkEndpoint(nodes, ctx);
+  checkNodeNetworks(nodes, ctx);
+}
+
+const FIELD_NAMES = { name: 'name', address: 'address', mac: 'MAC address', uuid: 'UUID' } as const;
+
+function checkDuplicates(nodes: Indexed[], ctx: Context): void {
+  for (const field of ['name', 'address', 'mac', 'uuid'] as const) {
+    const first = new Map<string, number>();
+    for (const { node, i } of nodes) {
+      const value = node[field];
+      if (value === undefined) continue;
+      const seen = first.get(value);
+      if (seen === undefined) {
+        first.set(value, i);
+        continue;
+      }
+      const at = ['nodes', seen, field];
+      ctx.report('error', ['nodes', i, field], 'value',
+        `duplicate ${FIELD_NAMES[field]} ${JSON.stringify(value)}: already used by ${formatPath(['nodes', seen])} (line ${ctx.line(at)}); each node needs its own`);
+    }
+  }
+}
+
+function checkRoles(d: Draft, nodes: Indexed[], ctx: Context): void {
+  if (d.nodes && nodes.length === d.nodes.length && !nodes.some(({ node }) => node.role === 'control-plane')) {
+    ctx.report('error', ['nodes'], 'value', 'no control-plane node; at least one node needs role: control-plane');
+  }
+  // `init` as written: derived defaults only ever set it on a control-plane node.
+  const explicitInit = nodes.filter(({ i }) => ctx.written(['nodes', i, 'init'])).filter(({ node }) => node.init === true);
+  for (const { node, i } of explicitInit) {
+    if (node.role === 'worker') {
+      ctx.report('error', ['nodes', i, 'init'], 'value', 'init: true on a worker; only a control-plane node can initialise the cluster');
+    }
+  }
+  for (const { i } of explicitInit.slice(1)) {
+    const first = explicitInit[0]!.i;
+    ctx.report('error', ['nodes', i, 'init'], 'value',
+      `more than one node has init: true (the first is ${formatPath(['nodes', first])}, line ${ctx.line(['nodes', first, 'init'])}); exactly one control-plane node initialises the cluster`);
+  }
+}
+
+function subnetOf(s: string | undefined): CIDR | undefined {
+  return s === undefined ? undefined : parseCIDR(s);
+}
+
+function checkSubnets(c: DraftCluster, nodes: Indexed[], ctx: Context): void {
+  const pod = subnetOf(c.networking?.podSubnet);
+  const service = subnetOf(c.networking?.serviceSubnet);
+  const podPath = ['cluster', 'networking', 'podSubnet'];
+  const servicePath = ['cluster', 'networking', 'serviceSubnet'];
+
+  if (service) {
+    const hostBits = familyBits(service.ip.family) - service.prefix;
+    if (hostBits > MAX_SERVICE_SUBNET_BITS) {
+      ctx.report('error', servicePath, 'value',
+        `${c.networking!.serviceSubnet} is too large: for ${familyBits(service.ip.family)}-bit addresses the prefix must be /${familyBits(service.ip.family) - MAX_SERVICE_SUBNET_BITS} or longer`);
+    } else if (sizeOf(service) < MIN_SERVICE_SUBNET_ADDRESSES) {
+      ctx.report('error', servicePath, 'value', `${c.networking!.serviceSubnet} is too small: it has ${sizeOf(service)} addresses, the minimum is ${MIN_SERVICE_SUBNET_ADDRESSES}`);
+    }
+  }
+  if (pod && c.controllerManager?.extraArgs?.['allocate-node-cidrs'] !== 'false') {
+    const flag = pod.ip.family === 6 ? 'node-cidr-mask-size-ipv6' : 'node-cidr-mask-size-ipv4';
+    const nodeMask = Number(c.controllerManager?.extraArgs?.[flag] ?? (pod.ip.family === 6 ? 64 : 24));
+    if (pod.prefix > nodeMask) {
+      ctx.report('error', podPath, 'value', `${c.networking!.podSubnet} is smaller than one node's pod range (/${nodeMask}); use a shorter prefix or set controllerManager.extraArgs.${flag}`);
+    } else if (nodeMask - pod.prefix > POD_SUBNET_NODE_MASK_MAX_DIFF) {
+      ctx.report('error', podPath, 'value', `${c.networking!.podSubnet} and the node mask /${nodeMask} differ by more than ${POD_SUBNET_NODE_MASK_MAX_DIFF} bits; use a longer prefix`);
+    }
+  }
+  if (pod && service && overlaps(pod, service)) {
+    ctx.report('error', servicePath, 'value', `${c.networking!.serviceSubnet} overlaps podSubnet ${c.networking!.podSubnet}; pod and service subnets must not share addresses`);
+  }
+  for (const { node, i } of nodes) {
+    const ip = node.address === undefined ? undefined : parseIP(node.address);
+    if (!ip) continue;
+    for (const [name, subnet] of [['podSubnet', pod], ['serviceSubnet', service]] as const) {
+      if (subnet && contains(subnet, ip)) {
+        ctx.report('error', ['nodes', i, 'address'], 'value',
+          `${node.address} is inside the cluster's ${name} ${c.networking![name]}; node addresses must be outside the pod and service subnets`);
+      }
+    }
+  }
+  const clusterDNS = c.kubelet?.['clusterDNS'];
+  for (const [j, dns] of (Array.isArray(clusterDNS) ? clusterDNS : []).entries()) {
+    const ip = typeof dns === 'string' ? parseIP(dns) : undefined;
+    if (ip && service && !contains(service, ip)) {
+      ctx.report('error', ['cluster', 'kubelet', 'clusterDNS', j], 'value',
+        `${dns} is outside serviceSubnet ${c.networking!.serviceSubnet}; the cluster DNS address must be a Service address (kubeadm uses the 10th, e.g. the default)`);
+    }
+  }
+}
+
+function checkEndpoint(nodes: Indexed[], ctx: Context): void {
+  const controlPlanes = nodes.filter(({ node }) => node.role === 'control-plane').length;
+  if (controlPlanes > 1 && !ctx.written(['cluster', 'controlPlaneEndpoint'])) {
+    ctx.report('error', ['cluster', 'controlPlaneEndpoint'], 'key',
+      `missing required field "controlPlaneEndpoint": with ${controlPlanes} control-plane nodes, nodes must reach the API server through a shared address (load balancer or DNS name), e.g. "cp.example.internal:6443"`);
+  }
+}
+
+function checkEtcdQuorum(c: DraftCluster, nodes: Indexed[], ctx: Context): void {
+  if (!c.etcd?.local) return;
+  const members = nodes.filter(({ node }) => node.role === 'control-plane').length;
+  if (members > 0 && members % 2 === 0) {
+    ctx.report('warning', ['nodes'], 'value',
+      `${members} control-plane nodes with stacked etcd: etcd needs a majority (quorum) of members, so ${members} members tolerate no more failures than ${members - 1}; use an odd number`);
+  }
+}
+
+function checkBoot(c: DraftCluster, ctx: Context): void {
+  const delivery = c.boot?.delivery;
+  if (delivery === 'url' && !ctx.written(['cluster', 'boot', 'url'])) {
+    ctx.report('error', ['cluster', 'boot', 'url'], 'key', 'missing required field "url": delivery is "url", so nodes need the address to download kgen-boot from');
+  }
+  if (delivery !== undefined && delivery !== 'url' && ctx.written(['cluster', 'boot', 'url'])) {
+    ctx.report('error', ['cluster', 'boot', 'url'], 'key', `url is only used with delivery: url, but delivery is ${JSON.stringify(delivery)}; remove url or set delivery: url`);
+  }
+}
+
+function checkPreflight(c: DraftCluster, ctx: Context): void {
+  const names = c.ignorePreflightErrors ?? [];
+  if (names.includes('all') && names.length > 1) {
+    ctx.report('error', ['cluster', 'ignorePreflightErrors'], 'value', `"all" already ignores every check; don't list individual checks with it`);
+  }
+}
+
+function checkNodeNetworks(nodes: Indexed[], ctx: Context): void {
+  for (const { node, i } of nodes) {
+    const ip = node.address === undefined ? undefined : parseIP(node.address);
+    const addresses = (node.network?.addresses ?? []).flatMap((a) => (a === undefined ? [] : [parseCIDR(a)!]));
+    if (!ip || addresses.length === 0) continue;
+    if (!addresses.some((a) => sameIP(a.ip, ip))) {
+      ctx.report('warning', ['nodes', i, 'network', 'addresses'], 'value',
+        `no entry assigns the node's address ${node.address}; the node would advertise an address its interface does not have`);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// nodes.yaml as text → plain value plus a source map (path → line:col), using the `yaml` package's
+// document API with a LineCounter. YAML errors (syntax, duplicate keys, several documents) become
+// problems with their own position; the schema and semantic checks ask the map where a path was written.
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { pathKey, type Path } from './path.js';
+
+export interface Pos {
+  line: number;
+  col: number;
+}
+
+export interface SourceMap {
+  /** Where `path` was written: its key (for a mapping entry) or its value; the nearest written ancestor otherwise. */
+  at(path: Path, part: 'key' | 'value'): Pos;
+  /** Whether `path` was written in the file (even with an invalid or null value). */
+  has(path: Path): boolean;
+}
+
+export interface SourceProblem {
+  severity: 'error' | 'warning';
+  pos: Pos;
+  message: string;
+}
+
+export interface Source {
+  /** The document as plain JavaScript (null for an empty file); undefined when it could not be read at all. */
+  value: unknown;
+  map: SourceMap;
+  problems: SourceProblem[];
+}
+
+interface Entry {
+  key?: number;
+  value?: number;
+}
+
+function start(node: unknown): number | undefined {
+  return node && typeof node === 'object' && 'range' in node ? (node as Node).range?.[0] : undefined;
+}
+
+function record(node: unknown, path: Path, entries: Map<string, Entry>): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const p = [...path, key];
+      entries.set(pathKey(p), { key: start(pair.key), value: start(pair.value) });
+      record(pair.value, p, entries);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => {
+      const p = [...path, i];
+      entries.set(pathKey(p), { value: start(item) });
+      record(item, p, entries);
+    });
+  }
+  // Scalars have no children; aliases are not followed: paths below one resolve to the alias itself.
+}
+
+/** First line of a yaml error message, without the "at line N, column M" suffix (the position is reported separately). */
+function summary(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+export function parseSource(text: string): Source {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const pos = (offset: number): Pos => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, col };
+  };
+  const entries = new Map<string, Entry>();
+  entries.set(pathKey([]), { value: start(doc.contents) });
+  record(doc.contents, [], entries);
+
+  const map: SourceMap = {
+    at(path, part) {
+      for (let p = path, first = true; ; p = p.slice(0, -1), first = false) {
+        const e = entries.get(pathKey(p));
+        const offset = first && part === 'key' ? (e?.key ?? e?.value) : (e?.value ?? e?.key);
+        if (offset !== undefined) return pos(offset);
+        if (p.length === 0) return { line: 1, col: 1 };
+      }
+    },
+    has: (path) => entries.has(pathKey(path)),
+  };
+
+  const problems: SourceProblem[] = [
+    ...doc.errors.map((e) => ({ severity: 'error' as const, pos: pos(e.pos[0]), message: summary(e.message) })),
+    ...doc.warnings.map((e) => ({ severity: 'warning' as const, pos: pos(e.pos[0]), message: summary(e.message) })),
+  ];
+  if (doc.errors.length > 0) return { value: undefined, map, problems };
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }), map, problems };
+  } catch (err) {
+    problems.push({ severity: 'error', pos: { line: 1, col: 1 }, message: `cannot expand the document: ${(err as Error).message}` });
+    return { value: undefined, map, problems };
+  }
+}

@@ -1,0 +1,133 @@
+// The nodes.yaml schema: every field, its kind, whether it is required and its default, in one table.
+// Defaults are kubeadm's where kubeadm has one (upstream: cmd/kubeadm/app/apis/kubeadm/v1beta4/defaults.go,
+// cmd/kubeadm/app/constants/constants.go). Defaults that depend on other fields (init node, taints,
+// controlPlaneEndpoint, kubelet clusterDNS/clusterDomain, pxe.imageBaseURL) are applied in derive.ts.
+import * as f from './formats.js';
+import { bool, either, list, map, obj, oneOf, opt, req, str, type Schema } from './schema.js';
+
+const extraArgs = opt(map(str(), f.flagName), {});
+
+const etcd = obj(
+  {
+    local: opt(obj({ extraArgs, dataDir: opt(str(f.absolutePath), '/var/lib/etcd') }), {}),
+    external: opt(
+      obj({
+        endpoints: req(list(str(f.url(['https'])))),
+        caFile: req(str(f.localPath)),
+        certFile: req(str(f.localPath)),
+        keyFile: req(str(f.localPath)),
+      }),
+    ),
+  },
+  { exclusive: ['local', 'external'] },
+);
+
+const cluster = obj({
+  name: req(str(f.dnsLabel)),
+  kubernetesVersion: req(str(f.kubernetesVersion)),
+  controlPlaneEndpoint: opt(str(f.endpoint)),
+  networking: opt(
+    obj({
+      podSubnet: opt(str(f.subnet), '10.244.0.0/16'),
+      serviceSubnet: opt(str(f.subnet), '10.96.0.0/12'),
+      dnsDomain: opt(str(f.dnsSubdomain), 'cluster.local'),
+    }),
+    {},
+  ),
+  etcd: opt(etcd, {}),
+  certificates: opt(
+    obj({
+      keyAlgorithm: opt(oneOf('RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256'), 'RSA-2048'),
+      validity: { ...opt(str(f.duration('hours')), '8760h'), as: 'validityHours' },
+      caValidity: { ...opt(str(f.duration('hours')), '87600h'), as: 'caValidityHours' },
+    }),
+    {},
+  ),
+  bootstrapToken: opt(
+    obj({
+      ttl: { ...opt(str(f.duration('seconds')), '24h'), as: 'ttlSeconds' },
+      groups: opt(list(str(f.bootstrapGroup)), ['system:bootstrappers:kubeadm:default-node-token']),
+      description: opt(str(), ''),
+    }),
+    {},
+  ),
+  imageRepository: opt(str(f.imageRepository), 'registry.k8s.io'),
+  apiServer: opt(obj({ certSANs: opt(list(str(f.certSAN)), []), extraArgs }), {}),
+  controllerManager: opt(obj({ extraArgs }), {}),
+  scheduler: opt(obj({ extraArgs }), {}),
+  // KubeletConfiguration (kubelet.config.k8s.io/v1beta1): free-form; the fields kgen relies on are checked.
+  kubelet: opt(
+    obj(
+      {
+        cgroupDriver: opt(oneOf('systemd', 'cgroupfs'), 'systemd'),
+        clusterDNS: opt(list(str(f.ipAddress))),
+        clusterDomain: opt(str(f.dnsSubdomain)),
+      },
+      { open: true },
+    ),
+    {},
+  ),
+  addons: opt(
+    obj({
+      coreDNS: opt(obj({ enabled: opt(bool, true) }), {}),
+      kubeProxy: opt(obj({ enabled: opt(bool, true), mode: opt(oneOf('iptables', 'ipvs', 'nftables'), 'iptables') }), {}),
+      cni: opt(obj({ manifest: req(str(f.localPath)) })),
+    }),
+    {},
+  ),
+  encryptionAtRest: opt(bool, false),
+  boot: opt(
+    obj({
+      delivery: opt(oneOf('embed', 'url', 'baked'), 'embed'),
+      url: opt(str(f.url(['https', 'http']))),
+      path: opt(str(f.absolutePath), '/usr/local/bin/kgen-boot'),
+      discoveryTimeout: { ...opt(str(f.duration('seconds')), '30m'), as: 'discoveryTimeoutSeconds' },
+    }),
+    {},
+  ),
+  ignorePreflightErrors: opt(list(str(f.preflightCheck)), []),
+  pxe: opt(
+    obj({
+      seedBaseURL: opt(str(f.url(['http', 'https'])), 'http://kgen-pxe:8080'),
+      imageBaseURL: opt(str(f.url(['http', 'https']))),
+      kernelArgs: opt(list(str(f.nonEmpty)), []),
+    }),
+    {},
+  ),
+});
+
+const node = obj({
+  name: req(str(f.dnsSubdomain)),
+  role: req(oneOf('control-plane', 'worker')),
+  init: opt(bool),
+  address: req(str(f.ipAddress)),
+  mac: opt(str(f.macAddress)),
+  uuid: opt(str(f.smbiosUUID)),
+  serial: opt(str(f.nonEmpty)),
+  network: opt(
+    obj({
+      interface: req(str(f.interfaceName)),
+      addresses: opt(list(str(f.interfaceAddress)), []),
+      gateway: opt(str(f.ipAddress)),
+      nameservers: opt(list(str(f.ipAddress)), []),
+      searchDomains: opt(list(str(f.dnsSubdomain)), []),
+    }),
+  ),
+  kubelet: opt(
+    obj({
+      criSocket: opt(str(f.criSocket), 'unix:///var/run/containerd/containerd.sock'),
+      cgroupDriver: opt(oneOf('systemd', 'cgroupfs')),
+      resolvConf: opt(str(f.absolutePath)),
+      nodeIP: opt(str(f.ipAddress)),
+      hostnameOverride: opt(str(f.dnsSubdomain)),
+      extraArgs,
+    }),
+    {},
+  ),
+  labels: opt(map(str(f.labelValue), f.labelKey), {}),
+  taints: opt(list(either(str(f.taintString), obj({ key: req(str(f.labelKey)), value: opt(str(f.labelValue)), effect: req(oneOf(...f.TAINT_EFFECTS)) })))),
+  kernelArgs: opt(list(str(f.nonEmpty)), []),
+});
+
+/** The whole file: a cluster and its nodes. */
+export const INVENTORY_SCHEMA: Schema = obj({ cluster: req(cluster), nodes: req(list(node)) });
