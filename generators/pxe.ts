@@ -19,6 +19,7 @@
 // (cloudinit/util.py read_seeded), and may not contain `;` (splits the ds= value) or `%` (read_seeded
 // treats `%s` as a placeholder).
 import type { ClusterSpec, NodeSpec } from '../src/inventory/types.js';
+import { macDirName } from './seed-tree.js';
 
 /** x86 Linux COMMAND_LINE_SIZE: a longer command line is silently truncated by the kernel. */
 const MAX_KERNEL_CMDLINE = 2048;
@@ -94,10 +95,7 @@ export function renderNodeIpxe(node: NodeSpec, cluster: ClusterSpec): string {
 
 /** File name of a node's script under DIR/pxe/: the MAC as iPXE's ${mac:hexhyp} prints it. */
 export function nodeIpxeFileName(mac: string): string {
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) {
-    throw new Error(`MAC ${JSON.stringify(mac)} is not in the expected form: six lower-case hex pairs separated by ':' (52:54:00:12:34:56)`);
-  }
-  return `${mac.replaceAll(':', '-')}.ipxe`;
+  return `${macDirName(mac)}.ipxe`;
 }
 
 /** Every file of DIR/pxe/, as paths relative to DIR: boot.ipxe plus one script per node with a MAC. */
