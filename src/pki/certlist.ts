@@ -1,0 +1,154 @@
+// kubeadm's certificate list: the three CAs and the leaf certificates of a control-plane node, with the names,
+// file base names, subjects, usages and SANs kubeadm gives them (upstream cmd/kubeadm/app/phases/certs/certlist.go,
+// cmd/kubeadm/app/util/pkiutil/pki_helpers.go GetAPIServerAltNames / getAltNames,
+// cmd/kubeadm/app/constants/constants.go). A phase loops over kubeadmCertList() and logs
+// `[certs] Generating "<baseName>" certificate and key` for each.
+import { indexedIP, formatIP, parseCIDR, parseIP } from '../inventory/net.js';
+import type { ClusterSpec } from '../inventory/types.js';
+import type { CertificateSpec } from './certificate.js';
+
+export type KubeadmCAName = 'ca' | 'front-proxy-ca' | 'etcd-ca';
+
+export interface KubeadmCA {
+  name: KubeadmCAName;
+  /** File base name under /etc/kubernetes/pki (".crt"/".key" appended). */
+  baseName: string;
+  longName: string;
+  commonName: string;
+}
+
+export const KUBEADM_CAS: Readonly<Record<KubeadmCAName, KubeadmCA>> = {
+  ca: { name: 'ca', baseName: 'ca', longName: 'self-signed Kubernetes CA to provision identities for other Kubernetes components', commonName: 'kubernetes' },
+  'front-proxy-ca': { name: 'front-proxy-ca', baseName: 'front-proxy-ca', longName: 'self-signed CA to provision identities for front proxy', commonName: 'front-proxy-ca' },
+  'etcd-ca': { name: 'etcd-ca', baseName: 'etcd/ca', longName: 'self-signed CA to provision identities for etcd', commonName: 'etcd-ca' },
+};
+
+/** The CAs a cluster has: etcd's only with stacked (local) etcd. */
+export function kubeadmCAList(localEtcd: boolean): KubeadmCA[] {
+  return [KUBEADM_CAS.ca, KUBEADM_CAS['front-proxy-ca'], ...(localEtcd ? [KUBEADM_CAS['etcd-ca']] : [])];
+}
+
+export interface KubeadmCertSpec extends Omit<CertificateSpec, 'validityHours'> {
+  /** kubeadm's phase name, e.g. "etcd-server". */
+  name: string;
+  /** File base name, e.g. "etcd/server". */
+  baseName: string;
+  longName: string;
+  /** The CA that signs it. */
+  ca: KubeadmCAName;
+  validityHours: number;
+}
+
+export interface CertListInput {
+  nodeName: string;
+  /** The node's advertise address (apiserver and etcd). */
+  advertiseAddress: string;
+  localEtcd: boolean;
+  cluster: {
+    controlPlaneEndpoint: ClusterSpec['controlPlaneEndpoint'];
+    networking: Pick<ClusterSpec['networking'], 'serviceSubnet' | 'dnsDomain'>;
+    apiServer: Pick<ClusterSpec['apiServer'], 'certSANs'>;
+    certificates: Pick<ClusterSpec['certificates'], 'validityHours'>;
+  };
+}
+
+/** constants.GetAPIServerVirtualIP: the first address of the (first) service subnet. */
+export function apiServerVirtualIP(serviceSubnet: string): string {
+  const first = serviceSubnet.split(',')[0]!.trim();
+  const cidr = parseCIDR(first);
+  const ip = cidr && indexedIP(cidr, 1);
+  if (!ip) throw new Error(`service subnet "${serviceSubnet}" has no first address; expected a CIDR such as 10.96.0.0/12`);
+  return formatIP(ip);
+}
+
+function splitSANs(values: readonly string[]): { dnsNames: string[]; ips: string[] } {
+  const out = { dnsNames: [] as string[], ips: [] as string[] };
+  for (const v of values) (parseIP(v) ? out.ips : out.dnsNames).push(v);
+  return out;
+}
+
+export function kubeadmCertList(input: CertListInput): KubeadmCertSpec[] {
+  const { nodeName, advertiseAddress, cluster } = input;
+  if (!parseIP(advertiseAddress)) {
+    throw new Error(`advertise address "${advertiseAddress}" is not an IP address; kubeadm requires an IP for the apiserver and etcd certificates`);
+  }
+  const validityHours = cluster.certificates.validityHours;
+  const extra = splitSANs([cluster.controlPlaneEndpoint.host, ...cluster.apiServer.certSANs]);
+  const etcdAltNames = { dnsNames: [nodeName, 'localhost'], ips: [advertiseAddress, '127.0.0.1', '::1'] };
+  const list: KubeadmCertSpec[] = [
+    {
+      name: 'apiserver',
+      baseName: 'apiserver',
+      longName: 'certificate for serving the Kubernetes API',
+      ca: 'ca',
+      commonName: 'kube-apiserver',
+      usages: ['serverAuth'],
+      dnsNames: [nodeName, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${cluster.networking.dnsDomain}`, ...extra.dnsNames],
+      ips: [apiServerVirtualIP(cluster.networking.serviceSubnet), advertiseAddress, ...extra.ips],
+      validityHours,
+    },
+    {
+      name: 'apiserver-kubelet-client',
+      baseName: 'apiserver-kubelet-client',
+      longName: 'certificate for the API server to connect to kubelet',
+      ca: 'ca',
+      commonName: 'kube-apiserver-kubelet-client',
+      // kubeadm >= 1.29: the kubeadm:cluster-admins group (was system:masters).
+      organizations: ['kubeadm:cluster-admins'],
+      usages: ['clientAuth'],
+      validityHours,
+    },
+    {
+      name: 'front-proxy-client',
+      baseName: 'front-proxy-client',
+      longName: 'certificate for the front proxy client',
+      ca: 'front-proxy-ca',
+      commonName: 'front-proxy-client',
+      usages: ['clientAuth'],
+      validityHours,
+    },
+  ];
+  if (!input.localEtcd) return list;
+  return [
+    ...list,
+    {
+      name: 'etcd-server',
+      baseName: 'etcd/server',
+      longName: 'certificate for serving etcd',
+      ca: 'etcd-ca',
+      commonName: nodeName,
+      // etcd wants clientAuth on its server certificate too (upstream comment: etcd-io/etcd#9785).
+      usages: ['serverAuth', 'clientAuth'],
+      ...etcdAltNames,
+      validityHours,
+    },
+    {
+      name: 'etcd-peer',
+      baseName: 'etcd/peer',
+      longName: 'certificate for etcd nodes to communicate with each other',
+      ca: 'etcd-ca',
+      commonName: nodeName,
+      usages: ['serverAuth', 'clientAuth'],
+      ...etcdAltNames,
+      validityHours,
+    },
+    {
+      name: 'etcd-healthcheck-client',
+      baseName: 'etcd/healthcheck-client',
+      longName: 'certificate for liveness probes to healthcheck etcd',
+      ca: 'etcd-ca',
+      commonName: 'kube-etcd-healthcheck-client',
+      usages: ['clientAuth'],
+      validityHours,
+    },
+    {
+      name: 'apiserver-etcd-client',
+      baseName: 'apiserver-etcd-client',
+      longName: 'certificate the apiserver uses to access etcd',
+      ca: 'etcd-ca',
+      commonName: 'kube-apiserver-etcd-client',
+      usages: ['clientAuth'],
+      validityHours,
+    },
+  ];
+}
