@@ -1,0 +1,372 @@
+// A small Kubernetes API client on undici (model: client-go's REST client as kubeadm uses it through
+// cmd/kubeadm/app/util/apiclient/idempotency.go): typed CRUD over REST paths, `createOrUpdate` that never
+// duplicates (create; on 409 read the resourceVersion and PUT), typed errors carrying HTTP status, URL
+// and the server's reason (never a request body or credential), and retries with capped exponential
+// backoff and jitter for connection errors, 5xx and 429 (clock and randomness injected).
+// All traffic goes through one Transport; the dry-run transport records requests instead of sending them.
+import { Agent, request as undiciRequest } from 'undici';
+import { parse } from 'yaml';
+import type { Clock, Random } from './host.js';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+}
+
+export type Credentials = { kind: 'certificate'; cert: string; key: string } | { kind: 'token'; token: string } | { kind: 'anonymous' };
+
+export interface TransportRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path and query, e.g. /api/v1/namespaces/kube-system/configmaps. */
+  path: string;
+  body?: string;
+  contentType?: string;
+}
+
+export interface TransportResponse {
+  status: number;
+  body: string;
+  /** Seconds from a Retry-After header, when present. */
+  retryAfter?: number;
+}
+
+/** Sends one request; throws only for connection-level failures. */
+export type Transport = (req: TransportRequest) => Promise<TransportResponse>;
+
+export interface RetryPolicy {
+  attempts: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseMs: 250, maxMs: 8000 };
+
+/** The API server answered with an error status, or could not be reached at all (status undefined). */
+export class ApiError extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly status: number | undefined,
+    /** metav1.Status reason ("AlreadyExists", "NotFound", "Forbidden", ...) or "ConnectionFailed". */
+    readonly reason: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${method} ${url}: ${status === undefined ? 'connection failed' : `HTTP ${status} ${reason}`}: ${detail}`, options);
+    this.name = 'ApiError';
+  }
+}
+
+export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
+export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;
+
+export interface TlsOptions {
+  server: string;
+  /** PEM CA bundle that must have signed the server certificate. */
+  ca?: string;
+  /** Skip server verification: only for discovery's first, unauthenticated cluster-info read. */
+  insecure?: boolean;
+  credentials: Credentials;
+}
+
+/** The real transport: HTTPS through an undici Agent with the client certificate or bearer token. */
+export function httpsTransport(tls: TlsOptions): Transport {
+  if (!tls.ca && !tls.insecure) {
+    throw new Error(`no CA given for ${tls.server}; expected the cluster CA (or insecure: true for discovery only)`);
+  }
+  const agent = new Agent({
+    connect: {
+      ca: tls.ca,
+      rejectUnauthorized: !tls.insecure,
+      ...(tls.credentials.kind === 'certificate' ? { cert: tls.credentials.cert, key: tls.credentials.key } : {}),
+    },
+  });
+  const base = tls.server.replace(/\/+$/, '');
+  return async (req) => {
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kgen-boot' };
+    if (req.contentType) headers['content-type'] = req.contentType;
+    if (tls.credentials.kind === 'token') headers.authorization = `Bearer ${tls.credentials.token}`;
+    const res = await undiciRequest(`${base}${req.path}`, { dispatcher: agent, method: req.method, headers, body: req.body });
+    const body = await res.body.text();
+    const retryAfter = Number(res.headers['retry-after']);
+    return { status: res.statusCode, body, retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined };
+  };
+}
+
+/** kind -> REST resource for the kinds kgen creates (everything else is looked up via discovery). */
+const BUILTIN: Record<string, { plural: string; namespaced: boolean }> = {
+  'v1/ConfigMap': { plural: 'configmaps', namespaced: true },
+  'v1/Secret': { plural: 'secrets', namespaced: true },
+  'v1/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
+  'v1/Service': { plural: 'services', namespaced: true },
+  'v1/Namespace': { plural: 'namespaces', namespaced: false },
+  'v1/Node': { plural: 'nodes', namespaced: false },
+  'v1/Pod': { plural: 'pods', namespaced: true },
+  'apps/v1/Deployment': { plural: 'deployments', namespaced: true },
+  'apps/v1/DaemonSet': { plural: 'daemonsets', namespaced: true },
+  'rbac.authorization.k8s.io/v1/Role': { plural: 'roles', namespaced: true },
+  'rbac.authorization.k8s.io/v1/RoleBinding': { plural: 'rolebindings', namespaced: true },
+  'rbac.authorization.k8s.io/v1/ClusterRole': { plural: 'clusterroles', namespaced: false },
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { plural: 'clusterrolebindings', namespaced: false },
+  'certificates.k8s.io/v1/CertificateSigningRequest': { plural: 'certificatesigningrequests', namespaced: false },
+};
+
+interface Resource {
+  plural: string;
+  namespaced: boolean;
+}
+
+export type PatchType = 'strategic' | 'merge' | 'json';
+const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
+  strategic: 'application/strategic-merge-patch+json',
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+};
+
+export interface ApiClientOptions {
+  /** https://host:port, for messages and URLs. */
+  server: string;
+  transport: Transport;
+  clock: Clock;
+  random: Random;
+  retry?: RetryPolicy;
+  /** Maps unknown kinds without asking the server (dry runs, where no server exists). */
+  guessUnknownKinds?: boolean;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string };
+}
+
+export class ApiClient {
+  readonly server: string;
+  private readonly transport: Transport;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly retry: RetryPolicy;
+  private readonly guess: boolean;
+  private readonly discovered = new Map<string, Promise<Map<string, Resource>>>();
+
+  constructor(options: ApiClientOptions) {
+    this.server = options.server.replace(/\/+$/, '');
+    this.transport = options.transport;
+    this.clock = options.clock;
+    this.random = options.random;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.guess = options.guessUnknownKinds ?? false;
+  }
+
+  /** Delay before retry number `attempt` (0-based): capped exponential, with jitter in [50%, 100%]. */
+  backoffMs(attempt: number, retryAfterSeconds?: number): number {
+    const exp = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** attempt);
+    const jittered = Math.round(exp * (0.5 + 0.5 * this.random.float()));
+    return retryAfterSeconds === undefined ? jittered : Math.min(this.retry.maxMs, Math.max(jittered, retryAfterSeconds * 1000));
+  }
+
+  /** One request with retries; returns the parsed JSON body of a 2xx answer, or throws ApiError. */
+  async request<T>(req: TransportRequest): Promise<T> {
+    const url = `${this.server}${req.path}`;
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt + 1 >= this.retry.attempts;
+      let res: TransportResponse;
+      try {
+        res = await this.transport(req);
+      } catch (err) {
+        if (last) {
+          throw new ApiError(req.method, url, undefined, 'ConnectionFailed', `${describeConnectionError(err)} (after ${attempt + 1} attempts); check that the API server is running and reachable`, { cause: err });
+        }
+        await this.clock.sleep(this.backoffMs(attempt));
+        continue;
+      }
+      if (res.status >= 200 && res.status < 300) return (res.body ? JSON.parse(res.body) : {}) as T;
+      const retryable = res.status >= 500 || res.status === 429;
+      if (!retryable || last) throw statusError(req.method, url, res);
+      await this.clock.sleep(this.backoffMs(attempt, res.retryAfter));
+    }
+  }
+
+  /** A single GET without retries, for health probes: the status and body text, or the connection error. */
+  async probe(path: string): Promise<TransportResponse> {
+    return this.transport({ method: 'GET', path });
+  }
+
+  private async resource(apiVersion: string, kind: string): Promise<Resource> {
+    const builtin = BUILTIN[`${apiVersion}/${kind}`];
+    if (builtin) return builtin;
+    if (this.guess) return { plural: `${kind.toLowerCase()}s`, namespaced: true };
+    let table = this.discovered.get(apiVersion);
+    if (!table) {
+      const path = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
+      table = this.request<{ resources: Array<{ name: string; kind: string; namespaced: boolean }> }>({ method: 'GET', path }).then(
+        (list) => new Map(list.resources.filter((r) => !r.name.includes('/')).map((r) => [r.kind, { plural: r.name, namespaced: r.namespaced }])),
+      );
+      this.discovered.set(apiVersion, table);
+      table.catch(() => this.discovered.delete(apiVersion));
+    }
+    const found = (await table).get(kind);
+    if (!found) throw new Error(`the API server at ${this.server} does not serve kind ${kind} in ${apiVersion}; check the manifest's apiVersion or install its CRD first`);
+    return found;
+  }
+
+  /** REST path of a collection (name undefined) or of one object. */
+  async path(apiVersion: string, kind: string, namespace?: string, name?: string): Promise<string> {
+    const r = await this.resource(apiVersion, kind);
+    const prefix = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
+    const ns = r.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? 'default')}` : '';
+    return `${prefix}${ns}/${r.plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  }
+
+  async get<T extends ObjectRef>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T> {
+    return this.request<T>({ method: 'GET', path: await this.path(apiVersion, kind, namespace, name) });
+  }
+
+  /** The object, or undefined on 404. */
+  async getIfExists<T extends ObjectRef>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(apiVersion, kind, name, namespace);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list<T extends ObjectRef>(apiVersion: string, kind: string, namespace?: string, query: Record<string, string> = {}): Promise<ListResult<T>> {
+    const qs = new URLSearchParams(query).toString();
+    return this.request<ListResult<T>>({ method: 'GET', path: `${await this.path(apiVersion, kind, namespace)}${qs ? `?${qs}` : ''}` });
+  }
+
+  async create<T extends ObjectRef>(obj: T): Promise<T> {
+    const path = await this.path(obj.apiVersion, obj.kind, obj.metadata.namespace);
+    return this.request<T>({ method: 'POST', path, body: JSON.stringify(obj), contentType: 'application/json' });
+  }
+
+  /** PUT; `obj.metadata.resourceVersion` guards against lost updates when set. */
+  async update<T extends ObjectRef>(obj: T): Promise<T> {
+    const path = await this.path(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    return this.request<T>({ method: 'PUT', path, body: JSON.stringify(obj), contentType: 'application/json' });
+  }
+
+  async patch<T extends ObjectRef>(ref: ObjectRef, patch: unknown, type: PatchType = 'strategic'): Promise<T> {
+    const path = await this.path(ref.apiVersion, ref.kind, ref.metadata.namespace, ref.metadata.name);
+    return this.request<T>({ method: 'PATCH', path, body: JSON.stringify(patch), contentType: PATCH_CONTENT_TYPE[type] });
+  }
+
+  /** Deletes; a missing object is not an error (idempotent). */
+  async delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<void> {
+    try {
+      await this.request({ method: 'DELETE', path: await this.path(apiVersion, kind, namespace, name) });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /**
+   * Creates the object; when it exists (409), reads its resourceVersion and replaces it with a PUT,
+   * retrying the read-modify-write on a write conflict (upstream apiclient.CreateOrUpdate*).
+   */
+  async createOrUpdate<T extends ObjectRef>(obj: T): Promise<T> {
+    try {
+      return await this.create(obj);
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get<ObjectRef>(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
+      const next = { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } };
+      try {
+        return await this.update(next);
+      } catch (err) {
+        if (!isConflict(err) || attempt + 1 >= this.retry.attempts) throw err;
+        await this.clock.sleep(this.backoffMs(attempt));
+      }
+    }
+  }
+}
+
+function statusError(method: string, url: string, res: TransportResponse): ApiError {
+  let reason = httpReason(res.status);
+  let detail = res.body.slice(0, 300).trim() || 'empty response';
+  try {
+    const status = JSON.parse(res.body) as { kind?: string; reason?: string; message?: string };
+    if (status.kind === 'Status') {
+      reason = status.reason || reason;
+      detail = status.message || detail;
+    }
+  } catch {
+    // not a metav1.Status; keep the text
+  }
+  return new ApiError(method, url, res.status, reason, detail);
+}
+
+function httpReason(status: number): string {
+  const reasons: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable' };
+  return reasons[status] ?? 'Unknown';
+}
+
+function describeConnectionError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? e.code;
+  const message = e.cause?.message ?? e.message ?? String(err);
+  return code ? `${code}: ${message}` : message;
+}
+
+// --- kubeconfig ------------------------------------------------------------------------------------
+
+interface KubeconfigFile {
+  clusters?: Array<{ name: string; cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string; 'insecure-skip-tls-verify'?: boolean } }>;
+  users?: Array<{ name: string; user: { 'client-certificate-data'?: string; 'client-key-data'?: string; 'client-certificate'?: string; 'client-key'?: string; token?: string } }>;
+  contexts?: Array<{ name: string; context: { cluster: string; user: string } }>;
+  'current-context'?: string;
+}
+
+/** Reads a file a kubeconfig refers to by path (kubelet.conf points at /var/lib/kubelet/pki/...). */
+export type FileReader = (path: string) => Promise<string>;
+
+/** Resolves a kubeconfig's current context into TLS options (errors name the kubeconfig, not its data). */
+export async function tlsFromKubeconfig(text: string, source: string, readFile: FileReader): Promise<TlsOptions> {
+  let doc: KubeconfigFile;
+  try {
+    doc = parse(text) as KubeconfigFile;
+  } catch (err) {
+    throw new Error(`${source} is not valid YAML (${(err as Error).message.split('\n')[0]}); expected a kubeconfig`, { cause: err });
+  }
+  const fail = (what: string): never => {
+    throw new Error(`${source}: ${what}; expected a kubeconfig as kubeadm writes it (regenerate it with \`kgen-boot phase kubeconfig\`)`);
+  };
+  const contextName = doc['current-context'] ?? fail('no current-context');
+  const context = doc.contexts?.find((c) => c.name === contextName)?.context ?? fail(`context "${contextName}" not found`);
+  const cluster = doc.clusters?.find((c) => c.name === context.cluster)?.cluster ?? fail(`cluster "${context.cluster}" not found`);
+  const user = doc.users?.find((u) => u.name === context.user)?.user ?? fail(`user "${context.user}" not found`);
+  const data = async (inline: string | undefined, path: string | undefined) =>
+    inline ? Buffer.from(inline, 'base64').toString('utf8') : path ? readFile(path) : undefined;
+  const ca = await data(cluster['certificate-authority-data'], cluster['certificate-authority']);
+  const cert = await data(user['client-certificate-data'], user['client-certificate']);
+  const key = await data(user['client-key-data'], user['client-key']);
+  const credentials: Credentials =
+    cert && key ? { kind: 'certificate', cert, key } : user.token ? { kind: 'token', token: user.token } : { kind: 'anonymous' };
+  return { server: cluster.server, ca, insecure: cluster['insecure-skip-tls-verify'] === true, credentials };
+}
+
+// --- dry run ---------------------------------------------------------------------------------------
+
+/**
+ * A transport that sends nothing: it prints each mutating request as kubeadm's dry-run does
+ * ("[dryrun] Would perform action CREATE on resource ..."), answers reads with 404 (nothing exists yet)
+ * and echoes written objects back.
+ */
+export function dryRunTransport(print: (line: string) => void): Transport & { recorded: TransportRequest[] } {
+  const recorded: TransportRequest[] = [];
+  const verbs: Record<TransportRequest['method'], string> = { GET: 'GET', POST: 'CREATE', PUT: 'UPDATE', PATCH: 'PATCH', DELETE: 'DELETE' };
+  const transport = async (req: TransportRequest): Promise<TransportResponse> => {
+    recorded.push(req);
+    if (req.method === 'GET') {
+      if (/\/(healthz|livez|readyz)$/.test(req.path)) return { status: 200, body: 'ok' };
+      return { status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', message: 'dry run: nothing exists' }) };
+    }
+    print(`[dryrun] Would perform action ${verbs[req.method]} on resource ${req.path}`);
+    return { status: req.method === 'POST' ? 201 : 200, body: req.body ?? '' };
+  };
+  return Object.assign(transport, { recorded });
+}
