@@ -4,6 +4,7 @@
 //   nodes/<name>/meta-data        instance-id, local-hostname
 //   nodes/<name>/network-config   when the node has a network section
 //   nodes/<name>/seed.iso         NoCloud seed (volume cidata) holding the three files above
+//   nodes/<name>/vendor-data, nodes/by-mac/<mac>/*, nodes/by-uuid/<uuid>/*   the HTTP seed tree (seed-tree.ts)
 // Files that hold a token or key (node.yaml, user-data, seed.iso) are 0600.
 import type { ClusterSpec, NodeSpec } from '../src/inventory/types.js';
 import type { NodeBootConfig } from '../src/boot/config.js';
@@ -13,6 +14,7 @@ import { renderUserData, userDataText, type UserData } from './cloud-config.js';
 import { renderMetaData } from './meta-data.js';
 import { renderNetworkConfig } from './network-config.js';
 import { buildSeedIso } from './iso9660.js';
+import { seedTreeFiles } from './seed-tree.js';
 
 export interface OutFile {
   /** Relative to the output directory, `/`-separated. */
@@ -40,10 +42,12 @@ export function nodeArtifacts(node: NodeSpec, config: NodeBootConfig, boot: Clus
       ];
       const network = renderNetworkConfig(node);
       if (network !== undefined) seed.push({ name: 'network-config', data: Buffer.from(network) });
+      const modeFor = (path: string) => (path.endsWith('/user-data') ? 0o600 : 0o644);
       return [
         { path: `${dir}/node.yaml`, data: toYaml(config), mode: 0o600 },
-        ...seed.map((f) => ({ path: `${dir}/${f.name}`, data: f.data, mode: f.name === 'user-data' ? 0o600 : 0o644 })),
+        ...seed.map((f) => ({ path: `${dir}/${f.name}`, data: f.data, mode: modeFor(`/${f.name}`) })),
         { path: `${dir}/seed.iso`, data: buildSeedIso(seed), mode: 0o600 },
+        ...seedTreeFiles([{ name: node.name, mac: node.mac, uuid: node.uuid, files: seed }]).map((f) => ({ ...f, mode: modeFor(f.path) })),
       ];
     },
   };

@@ -19,6 +19,7 @@ import { writeFileAtomic } from './fsutil.js';
 import { loadBootBundle, type BootBundle } from '../generators/boot-bundle.js';
 import { nodeArtifacts, type NodeArtifacts, type OutFile } from '../generators/node-artifacts.js';
 import { SizeMeter, TARGET_LIMITS, type Sizes, type Target } from '../generators/sizes.js';
+import { pxeFiles } from '../generators/pxe.js';
 
 export interface RenderOptions {
   /** nodes.yaml, as the user wrote the path (diagnostics repeat it). */
@@ -181,6 +182,7 @@ function checkTargetLimit(target: Target, reports: NodeReport[]): void {
 function writeOutput(outDir: string, inventory: Inventory, artifacts: NodeArtifacts[], bundle: BootBundle): void {
   const write = (f: OutFile) => writeFileAtomic(join(outDir, f.path), f.data, { mode: f.mode });
   for (const a of artifacts) a.files().forEach(write);
+  for (const f of pxeFiles(inventory.cluster, inventory.nodes)) write({ ...f, mode: 0o644 });
   write({ path: 'kgen-boot', data: bundle.bytes, mode: 0o755 });
   write({ path: 'kgen-boot.sha256', data: `${bundle.sha256}  kgen-boot\n`, mode: 0o644 });
   const index = inventory.nodes.map((n) => ({ name: n.name, address: n.address, ...(n.mac ? { mac: n.mac } : {}), ...(n.uuid ? { uuid: n.uuid } : {}) }));

@@ -1,0 +1,141 @@
+// `npm run bench`: measures kgen against its speed and memory targets and writes BENCHMARKS.md with the
+// machine and date. Figures come from running the built programs the way a user does; nothing here is an
+// assertion: a target that is missed is reported as missed.
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { toYaml } from '../src/yaml.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const KGEN = join(REPO, 'build/kgen.mjs');
+const KGEN_BOOT = join(REPO, 'build/kgen-boot.mjs');
+const MAXRSS = join(REPO, 'bench/maxrss.mjs');
+
+interface Row {
+  what: string;
+  figure: string;
+  target: string;
+  met: boolean | undefined;
+}
+const rows: Row[] = [];
+function record(what: string, figure: string, target: string, met: boolean | undefined): void {
+  rows.push({ what, figure, target, met });
+  console.log(`${what}: ${figure}${target ? ` (target ${target}: ${met ? 'met' : 'MISSED'})` : ''}`);
+}
+
+/** Runs a node program, returning wall milliseconds and peak RSS in MB. */
+function timed(program: string, args: string[], cwd: string): { ms: number; rssMB: number; stdout: string } {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--import', MAXRSS, program, ...args], { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${program} ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
+  const kb = Number(/kgen-bench-maxrss-kb (\d+)/.exec(r.stderr)?.[1] ?? NaN);
+  return { ms, rssMB: kb / 1024, stdout: r.stdout };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** An inventory of `cp` control-plane nodes and `workers` workers with network sections and MACs. */
+function fleet(cp: number, workers: number, keyAlgorithm: string): string {
+  const node = (i: number, role: string) => {
+    const ip = `10.${20 + Math.floor(i / 250)}.${i % 250}.10`;
+    const mac = `52:54:00:${[i >> 16, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+    return {
+      name: `${role === 'control-plane' ? 'cp' : 'worker'}-${i}`,
+      role,
+      address: ip,
+      mac,
+      network: { interface: 'eth0', addresses: [`${ip}/16`], gateway: `10.${20 + Math.floor(i / 250)}.0.1`, nameservers: ['10.0.0.2'] },
+    };
+  };
+  return toYaml({
+    cluster: {
+      name: 'bench',
+      kubernetesVersion: 'v1.33.2',
+      controlPlaneEndpoint: 'cp.bench.internal:6443',
+      certificates: { keyAlgorithm },
+      networking: { podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' },
+    },
+    nodes: [
+      ...Array.from({ length: cp }, (_, i) => node(i, 'control-plane')),
+      ...Array.from({ length: workers }, (_, i) => node(cp + i, 'worker')),
+    ],
+  });
+}
+
+function benchRender(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'kgen-bench-'));
+  try {
+    writeFileSync(join(dir, 'nodes.yaml'), fleet(3, 997, 'RSA-2048'));
+    const first = timed(KGEN, ['render', '--nodes', 'nodes.yaml', '--out', 'dist', '--json'], dir);
+    const nodes = JSON.parse(first.stdout).nodes.length;
+    record(`render ${nodes} nodes (3 cp + 997 workers, boot program embedded), first run incl. state creation`, `${(first.ms / 1000).toFixed(2)} s wall, ${first.rssMB.toFixed(0)} MB peak RSS`, '<= 5 s and <= 500 MB', first.ms <= 5000 && first.rssMB <= 500);
+    const again = timed(KGEN, ['render', '--nodes', 'nodes.yaml', '--out', 'dist', '--json'], dir);
+    record(`re-render ${nodes} nodes reusing the state`, `${(again.ms / 1000).toFixed(2)} s wall, ${again.rssMB.toFixed(0)} MB peak RSS`, '<= 5 s and <= 500 MB', again.ms <= 5000 && again.rssMB <= 500);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function benchStateCreation(): void {
+  for (const alg of ['RSA-2048', 'ECDSA-P256']) {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const dir = mkdtempSync(join(tmpdir(), 'kgen-bench-'));
+      writeFileSync(join(dir, 'nodes.yaml'), fleet(1, 0, alg));
+      // A one-node render is dominated by creating the state (3 CAs + the service-account key).
+      times.push(timed(KGEN, ['render', '--nodes', 'nodes.yaml', '--out', 'dist', '--json'], dir).ms);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    record(`create the cluster state, ${alg} (one-node render, median of 5)`, `${median(times).toFixed(0)} ms wall`, '', undefined);
+  }
+}
+
+function benchBootProgram(): void {
+  const bytes = readFileSync(KGEN_BOOT);
+  const gz = gzipSync(bytes, { level: 9 }).length;
+  record('kgen-boot bundle size', `${(bytes.length / 1024).toFixed(0)} KB raw, ${(gz / 1024).toFixed(0)} KB gzipped`, '<= 200 KB gzipped', gz <= 200 * 1024);
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [KGEN_BOOT, '--version']);
+    if (r.status !== 0) throw new Error(`kgen-boot --version exited ${r.status}`);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  const bare: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const start = process.hrtime.bigint();
+    spawnSync(process.execPath, ['-e', '0']);
+    bare.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  record('kgen-boot --version cold start (median of 15)', `${median(times).toFixed(0)} ms (bare \`node -e 0\`: ${median(bare).toFixed(0)} ms)`, '<= 100 ms', median(times) <= 100);
+}
+
+function writeReport(): void {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    '# kgen benchmarks',
+    '',
+    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}.`,
+    'Wall times include starting the built program (`build/kgen.mjs`, `build/kgen-boot.mjs`) as a user would; peak memory is the',
+    "child process's maximum resident set size.",
+    '',
+    '| measurement | figure | target | met |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.what} | ${r.figure} | ${r.target || '—'} | ${r.met === undefined ? '—' : r.met ? 'yes' : '**no**'} |`),
+    '',
+  ];
+  writeFileSync(join(REPO, 'BENCHMARKS.md'), lines.join('\n'));
+  console.log('\nwrote BENCHMARKS.md');
+}
+
+benchBootProgram();
+benchStateCreation();
+benchRender();
+writeReport();
