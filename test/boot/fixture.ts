@@ -1,0 +1,65 @@
+// Shared setup of the boot tests: the one-node inventory they render, running the built `kgen` the way a
+// user does, and a scratch directory per run under the image cache (outside the repository).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { imageCacheRoot } from './image-cache.js';
+
+export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const KGEN = join(REPO, 'build/kgen.mjs');
+export const NODE_NAME = 'cp-1';
+export const NODE_MAC = '52:54:00:12:34:56';
+/** The address QEMU's user-net DHCP hands the first guest. */
+export const NODE_ADDRESS = '10.0.2.15';
+
+/** Why `kgen render` cannot run yet, or undefined. */
+export function kgenUnavailable(): string | undefined {
+  if (!existsSync(KGEN)) return `${KGEN} is missing: run \`npm run build\` first`;
+  return undefined;
+}
+
+/** Kernel arguments every PXE entry of the test inventory carries (the disk boot has them in syslinux.cfg). */
+export const PXE_KERNEL_ARGS = ['root=LABEL=kgen-root', 'ro', 'console=tty0', 'console=ttyS0,115200n8'];
+
+export function inventoryYaml(seedBaseURL: string): string {
+  // Hand-written YAML on purpose: this is the operator's input file, as an operator would type it.
+  return [
+    'cluster:',
+    '  name: boot-test',
+    '  kubernetesVersion: v1.33.2',
+    `  controlPlaneEndpoint: ${NODE_ADDRESS}:6443`,
+    '  pxe:',
+    `    seedBaseURL: ${seedBaseURL}`,
+    '    kernelArgs:',
+    ...PXE_KERNEL_ARGS.map((a) => `      - ${a}`),
+    'nodes:',
+    `  - name: ${NODE_NAME}`,
+    '    role: control-plane',
+    `    address: ${NODE_ADDRESS}`,
+    `    mac: "${NODE_MAC}"`,
+    '',
+  ].join('\n');
+}
+
+/** A fresh run directory: ~/.cache/kgen/images/runs/<prefix>-XXXX. */
+export async function runDir(prefix: string): Promise<string> {
+  const root = join(imageCacheRoot(), 'runs');
+  await mkdir(root, { recursive: true });
+  return mkdtemp(join(root, `${prefix}-`));
+}
+
+/** `node build/kgen.mjs render --nodes <dir>/nodes.yaml --out <dir>/out`; returns the out dir. */
+export async function renderInventory(dir: string, seedBaseURL: string): Promise<string> {
+  const nodes = join(dir, 'nodes.yaml');
+  await writeFile(nodes, inventoryYaml(seedBaseURL));
+  const out = join(dir, 'out');
+  // Relative paths, resolved by kgen against its working directory, as a user in that directory types them.
+  const res = spawnSync(process.execPath, [KGEN, 'render', '--nodes', 'nodes.yaml', '--out', 'out', '--state', 'state'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  if (res.status !== 0) throw new Error(`kgen render failed (exit ${res.status}):\n${res.stdout}\n${res.stderr}`);
+  return out;
+}

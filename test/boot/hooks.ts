@@ -1,0 +1,74 @@
+// Test-only additions to the node image the boot tests build (never in a product image): a systemd unit
+// that waits until kgen-boot's status record settles, prints what the test asserts on to the serial
+// console between markers, and powers the VM off. The product's user-data stays exactly as rendered.
+// Nothing printed here may hold a secret: node.yaml is reported as present/missing only.
+import type { ImageFile } from '../../images/debian/files.js';
+
+export const REPORT_BEGIN = 'KGEN-TEST-REPORT-BEGIN';
+export const REPORT_END = 'KGEN-TEST-REPORT-END';
+export const STATUS_BEGIN = 'KGEN-TEST-STATUS-BEGIN';
+export const STATUS_END = 'KGEN-TEST-STATUS-END';
+export const RESULT_BEGIN = 'KGEN-TEST-CLOUDINIT-BEGIN';
+export const RESULT_END = 'KGEN-TEST-CLOUDINIT-END';
+export const LOG_BEGIN = 'KGEN-TEST-BOOTLOG-BEGIN';
+export const LOG_END = 'KGEN-TEST-BOOTLOG-END';
+
+const REPORT_SCRIPT = `#!/bin/sh
+# kgen boot test hook: report first-boot results on the serial console, then power off.
+exec >/dev/ttyS0 2>&1
+echo "KGEN-TEST: reporter waiting for kgen-boot"
+i=0
+while [ "$i" -lt "\${KGEN_TEST_WAIT:-600}" ]; do
+  if [ -f /var/lib/kgen/status.json ] && grep -Eq '"state": "(failed|succeeded)"' /var/lib/kgen/status.json; then break; fi
+  sleep 2
+  i=$((i + 2))
+done
+cloud-init status --wait >/dev/null 2>&1 || true
+echo "${REPORT_BEGIN}"
+if [ -f /etc/kgen/node.yaml ]; then echo "KGEN-TEST: node.yaml present"; else echo "KGEN-TEST: node.yaml missing"; fi
+echo "KGEN-TEST: kgen-boot.service $(systemctl is-active kgen-boot.service) / $(systemctl show -p NRestarts --value kgen-boot.service) restarts"
+echo "KGEN-TEST: cloud-init $(cloud-init status --long 2>&1 | tr '\\n' ' ')"
+echo "${RESULT_BEGIN}"
+cat /run/cloud-init/result.json 2>&1
+echo "${RESULT_END}"
+echo "${STATUS_BEGIN}"
+cat /var/lib/kgen/status.json 2>&1
+echo "${STATUS_END}"
+echo "${LOG_BEGIN}"
+tail -n 60 /var/log/kgen-boot.log 2>&1
+echo "${LOG_END}"
+echo "${REPORT_END}"
+sync
+systemctl poweroff --no-block
+`;
+
+const REPORT_UNIT = `[Unit]
+Description=kgen boot test: report first-boot results on the serial console and power off
+After=cloud-final.service
+
+[Service]
+Type=simple
+ExecStart=/usr/local/sbin/kgen-test-report
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+/** Files and units the boot tests add to the image they build. */
+export const TEST_HOOKS: { files: ImageFile[]; units: string[] } = {
+  files: [
+    { path: '/usr/local/sbin/kgen-test-report', mode: 0o755, content: REPORT_SCRIPT },
+    { path: '/etc/systemd/system/kgen-test-report.service', mode: 0o644, content: REPORT_UNIT },
+  ],
+  units: ['kgen-test-report.service'],
+};
+
+/** Text between two marker lines of the serial log, or undefined when the block is missing. */
+export function between(log: string, begin: string, end: string): string | undefined {
+  const start = log.indexOf(begin + '\n') >= 0 ? log.indexOf(begin + '\n') : log.indexOf(begin + '\r\n');
+  if (start < 0) return undefined;
+  const from = log.indexOf('\n', start) + 1;
+  const stop = log.indexOf(end, from);
+  if (stop < 0) return undefined;
+  return log.slice(from, stop).replace(/\r/g, '');
+}

@@ -1,0 +1,54 @@
+// The boot tests' node image, built once per recipe hash and kept outside the repository:
+// $KGEN_IMAGE_CACHE or ~/.cache/kgen/images/<hash>/ (disk.raw, vmlinuz, initrd.img, image.json).
+// A build goes to <hash>.partial/ and is renamed into place when complete, so an interrupted build is
+// never taken for a finished one.
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { buildImage, recipeHash, type RecipeOptions } from '../../images/debian/recipe.js';
+
+export interface CachedImage {
+  dir: string;
+  hash: string;
+  disk: string;
+  kernel: string;
+  initrd: string;
+  /** Seconds the build took, or undefined when the image came from the cache. */
+  buildSeconds?: number;
+  timings?: Record<string, number>;
+}
+
+export function imageCacheRoot(): string {
+  return process.env.KGEN_IMAGE_CACHE ?? join(homedir(), '.cache/kgen/images');
+}
+
+/** Why the image cannot be built here (not root, no debootstrap), or undefined. */
+export function imageBuildUnavailable(): string | undefined {
+  if (process.getuid && process.getuid() !== 0) return 'building the node image needs root (debootstrap, chroot)';
+  for (const [cmd, pkg] of [
+    ['/usr/sbin/debootstrap', 'debootstrap'],
+    ['/usr/bin/syslinux', 'syslinux'],
+    ['/usr/bin/mcopy', 'mtools'],
+    ['/usr/sbin/mkfs.vfat', 'dosfstools'],
+  ] as const) {
+    if (!existsSync(cmd)) return `${cmd} is missing (apt-get install --no-install-recommends ${pkg})`;
+  }
+  return undefined;
+}
+
+/** The cached image for these options, building it first when missing. */
+export async function ensureImage(opts: Omit<RecipeOptions, 'out'>): Promise<CachedImage> {
+  const hash = await recipeHash(opts);
+  const dir = join(imageCacheRoot(), hash);
+  const files = (d: string) => ({ dir: d, hash, disk: join(d, 'disk.raw'), kernel: join(d, 'vmlinuz'), initrd: join(d, 'initrd.img') });
+  if (existsSync(join(dir, 'image.json'))) return files(dir);
+  const partial = `${dir}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  const started = performance.now();
+  const result = await buildImage({ ...opts, out: partial });
+  const buildSeconds = Math.round((performance.now() - started) / 1000);
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir);
+  return { ...files(dir), buildSeconds, timings: result.timings };
+}

@@ -1,0 +1,29 @@
+// Reading what a booted test VM reported on its serial console (see hooks.ts) into assertable data.
+import { LOG_BEGIN, LOG_END, RESULT_BEGIN, RESULT_END, STATUS_BEGIN, STATUS_END, between } from './hooks.js';
+
+export interface BootReport {
+  nodeYamlPresent: boolean;
+  /** /run/cloud-init/result.json: {"v1": {"datasource": "DataSourceNoCloud [seed=...]", "errors": []}}. */
+  cloudInit?: { v1?: { datasource?: string; errors?: string[] } };
+  /** /var/lib/kgen/status.json. */
+  status?: { state?: string; role?: string; phases?: Array<{ phase: string; outcome: string; error?: string }> };
+  bootLog: string;
+}
+
+function parseJson<T>(text: string | undefined): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseReport(serial: string): BootReport {
+  return {
+    nodeYamlPresent: /KGEN-TEST: node\.yaml present/.test(serial),
+    cloudInit: parseJson(between(serial, RESULT_BEGIN, RESULT_END)),
+    status: parseJson(between(serial, STATUS_BEGIN, STATUS_END)),
+    bootLog: between(serial, LOG_BEGIN, LOG_END) ?? '',
+  };
+}
