@@ -13,15 +13,25 @@ export interface VersionInfo {
   pauseImageTag: string;
   /** kubeadm config API version this release writes into the kubeadm-config ConfigMap. */
   kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta3' | 'kubeadm.k8s.io/v1beta4';
+  /**
+   * etcd static pod probes: 'health' = liveness /health?exclude=NOSPACE&serializable=true and startup
+   * /health?serializable=false (up to v1.30); 'livez' = liveness /livez, readiness and startup /readyz
+   * (v1.31+, kubernetes/kubernetes#124465, needs etcd >= 3.5.11).
+   */
+  etcdProbes: 'health' | 'livez';
+  /** kubeadm-flags.env carries --pod-infra-container-image (dropped in v1.35, kubernetes/kubernetes#133778). */
+  kubeletPodInfraContainerImageFlag: boolean;
+  /** CoreDNS Corefile disables caching of the cluster domain (v1.32+, kubernetes/kubernetes#128359). */
+  coreDNSCacheDisablesClusterDomain: boolean;
 }
 
 export const SUPPORTED_VERSIONS: readonly VersionInfo[] = [
-  { minor: 30, etcdImageTag: '3.5.12-0', coreDNSImageTag: 'v1.11.1', pauseImageTag: '3.9', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta3' },
-  { minor: 31, etcdImageTag: '3.5.15-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4' },
-  { minor: 32, etcdImageTag: '3.5.16-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4' },
-  { minor: 33, etcdImageTag: '3.5.21-0', coreDNSImageTag: 'v1.12.0', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4' },
-  { minor: 34, etcdImageTag: '3.6.4-0', coreDNSImageTag: 'v1.12.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4' },
-  { minor: 35, etcdImageTag: '3.6.5-0', coreDNSImageTag: 'v1.13.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4' },
+  { minor: 30, etcdImageTag: '3.5.12-0', coreDNSImageTag: 'v1.11.1', pauseImageTag: '3.9', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta3', etcdProbes: 'health', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: false },
+  { minor: 31, etcdImageTag: '3.5.15-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: false },
+  { minor: 32, etcdImageTag: '3.5.16-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true },
+  { minor: 33, etcdImageTag: '3.5.21-0', coreDNSImageTag: 'v1.12.0', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true },
+  { minor: 34, etcdImageTag: '3.6.4-0', coreDNSImageTag: 'v1.12.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true },
+  { minor: 35, etcdImageTag: '3.6.5-0', coreDNSImageTag: 'v1.13.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: false, coreDNSCacheDisablesClusterDomain: true },
 ];
 
 export const SUPPORTED_RANGE = `v1.${SUPPORTED_VERSIONS[0]!.minor} to v1.${SUPPORTED_VERSIONS.at(-1)!.minor}`;

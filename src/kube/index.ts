@@ -1,0 +1,43 @@
+// Public surface of src/kube: typed builders for the objects and node files kubeadm's init/join phases
+// write. Every builder is a pure function of the cluster/node data; serialize results with src/yaml.ts.
+export * from './constants.js';
+export type * from './types.js';
+export { argumentsToCommand, type Args } from './args.js';
+export { requireVersion, kubernetesImage, etcdImage, pauseImage, coreDNSImage, type KubeClusterSpec, type KubeNode } from './cluster.js';
+export { nthIP, apiServerServiceIP, dnsServiceIP, joinHostPort } from './net.js';
+export {
+  CA_CERTS_EXTRA_VOLUME_PATHS,
+  controlPlanePods,
+  apiServerPod,
+  controllerManagerPod,
+  schedulerPod,
+  apiServerCommand,
+  controllerManagerCommand,
+  schedulerCommand,
+  type ControlPlaneOptions,
+  type ControlPlanePods,
+} from './controlplane.js';
+export { etcdPod, etcdCommand, etcdClientURL, etcdPeerURL, etcdProbeEndpoint, type EtcdMember } from './etcd.js';
+export { encryptionConfiguration, type EncryptionConfiguration } from './encryption.js';
+export {
+  KUBELET_CONFIG_API_VERSION,
+  clusterKubeletConfiguration,
+  nodeKubeletConfiguration,
+  kubeletFlags,
+  kubeadmFlagsEnv,
+  taintString,
+  type KubeletConfiguration,
+  type KubeletNode,
+} from './kubelet.js';
+export {
+  BOOTSTRAP_SIGNER_CLUSTERINFO,
+  GET_NODES,
+  KUBELET_BOOTSTRAP_BINDING,
+  NODE_AUTOAPPROVE_BOOTSTRAP_BINDING,
+  NODE_AUTOAPPROVE_ROTATION_BINDING,
+  bootstrapTokenSecret,
+  bootstrapTokenSecretName,
+  clusterInfoConfigMap,
+  clusterInfoRBAC,
+  tlsBootstrapRBAC,
+} from './bootstraptoken.js';

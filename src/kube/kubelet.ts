@@ -1,0 +1,111 @@
+// The two files kubeadm's kubelet-start phase writes on every node: /var/lib/kubelet/config.yaml (a
+// KubeletConfiguration = kubeadm's defaults under the cluster's own fields) and
+// /var/lib/kubelet/kubeadm-flags.env (KUBELET_KUBEADM_ARGS="..." with the node-specific flags)
+// (upstream: cmd/kubeadm/app/componentconfigs/kubelet.go Default, kubelet_unix.go mutateResolverConfig;
+// cmd/kubeadm/app/phases/kubelet/flags.go buildKubeletArgsCommon, WriteKubeletDynamicEnvFile).
+import type { NodeSpec, Taint } from '../inventory/types.js';
+import { argumentsToCommand, type Args } from './args.js';
+import { pauseImage, requireVersion, type KubeClusterSpec } from './cluster.js';
+import { KUBELET_ENV_VARIABLE, MANIFESTS_DIR, PKI, pkiPath } from './constants.js';
+import { dnsServiceIP } from './net.js';
+
+export const KUBELET_CONFIG_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
+
+export type KubeletConfiguration = { apiVersion: typeof KUBELET_CONFIG_API_VERSION; kind: 'KubeletConfiguration' } & Record<string, unknown>;
+
+/** The node fields the kubelet files depend on. */
+export type KubeletNode = Pick<NodeSpec, 'name' | 'role' | 'address' | 'kubelet' | 'labels' | 'taints'>;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `over` wins field by field; nested objects merge, arrays and scalars replace. */
+function deepMerge(under: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...under };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+/**
+ * The cluster-wide KubeletConfiguration, as uploaded to the kubelet-config ConfigMap: kubeadm's defaults
+ * with cluster.kubelet on top (a user value wins; kubeadm only warns when it differs from its default).
+ * Only the fields kubeadm sets are written; zero-valued fields Go's serializer adds are left out.
+ */
+export function clusterKubeletConfiguration(cluster: Pick<KubeClusterSpec, 'networking' | 'kubelet'>): KubeletConfiguration {
+  const defaults: Record<string, unknown> = {
+    authentication: {
+      anonymous: { enabled: false },
+      webhook: { enabled: true },
+      x509: { clientCAFile: pkiPath(PKI.caCert) },
+    },
+    authorization: { mode: 'Webhook' },
+    cgroupDriver: 'systemd',
+    clusterDNS: [dnsServiceIP(cluster.networking.serviceSubnet)],
+    clusterDomain: cluster.networking.dnsDomain,
+    healthzBindAddress: '127.0.0.1',
+    healthzPort: 10248,
+    rotateCertificates: true,
+    staticPodPath: MANIFESTS_DIR,
+  };
+  const { apiVersion: _a, kind: _k, ...userFields } = cluster.kubelet;
+  return { apiVersion: KUBELET_CONFIG_API_VERSION, kind: 'KubeletConfiguration', ...deepMerge(defaults, userFields) };
+}
+
+/**
+ * /var/lib/kubelet/config.yaml for one node: the cluster configuration plus the node-local settings
+ * kubeadm mutates in on each node (resolvConf; kgen also lets a node pick its cgroupDriver).
+ */
+export function nodeKubeletConfiguration(cluster: Pick<KubeClusterSpec, 'networking' | 'kubelet'>, node: Pick<KubeletNode, 'kubelet'>): KubeletConfiguration {
+  const config = clusterKubeletConfiguration(cluster);
+  if (node.kubelet.cgroupDriver) config.cgroupDriver = node.kubelet.cgroupDriver;
+  if (node.kubelet.resolvConf) config.resolvConf = node.kubelet.resolvConf;
+  return config;
+}
+
+/** key=value:effect, or key:effect without a value (core/v1 Taint.ToString). */
+export function taintString(t: Taint): string {
+  return t.value ? `${t.key}=${t.value}:${t.effect}` : `${t.key}:${t.effect}`;
+}
+
+/**
+ * The kubelet flags kubeadm-flags.env carries for this node, sorted as kubeadm sorts them, with
+ * node.kubelet.extraArgs overriding. Taints are registered by flag only on workers: control-plane
+ * nodes get theirs from the mark-control-plane patch (kubeadm join: registerTaintsUsingFlags = not control plane).
+ */
+export function kubeletFlags(cluster: Pick<KubeClusterSpec, 'kubernetesVersion' | 'imageRepository'>, node: KubeletNode): string[] {
+  const base: Args = { 'container-runtime-endpoint': node.kubelet.criSocket };
+  if (requireVersion(cluster.kubernetesVersion).kubeletPodInfraContainerImageFlag) {
+    base['pod-infra-container-image'] = pauseImage(cluster);
+  }
+  if (node.role === 'worker' && node.taints.length > 0) {
+    base['register-with-taints'] = node.taints.map(taintString).join(',');
+  }
+  if (node.kubelet.hostnameOverride) base['hostname-override'] = node.kubelet.hostnameOverride;
+  base['node-ip'] = node.kubelet.nodeIP ?? node.address;
+  const labels = Object.entries(node.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (labels.length > 0) base['node-labels'] = labels.map(([k, v]) => `${k}=${v}`).join(',');
+  return argumentsToCommand(base, node.kubelet.extraArgs);
+}
+
+/** Contents of /var/lib/kubelet/kubeadm-flags.env: one line, Go %q quoting of the space-joined flags. */
+export function kubeadmFlagsEnv(cluster: Pick<KubeClusterSpec, 'kubernetesVersion' | 'imageRepository'>, node: KubeletNode): string {
+  return `${KUBELET_ENV_VARIABLE}=${goQuote(kubeletFlags(cluster, node).join(' '))}\n`;
+}
+
+const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
+
+/** strconv.Quote for the characters a flag can hold: escapes quotes, backslashes and control characters. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (GO_ESCAPES[ch]) out += GO_ESCAPES[ch];
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
