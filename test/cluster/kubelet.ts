@@ -1,0 +1,92 @@
+// The test kubelet: what a kubeadm node's kubelet does that kubeadm (and so kgen-boot) depends on, in
+// upstream's order (cmd/kubelet/app/server.go run/RunKubelet):
+//   1. load --config (KubeletConfiguration) and work out the node name: --hostname-override, else the
+//      node's hostname, which here is <root>/etc/hostname (every node shares the machine's UTS namespace),
+//      lowercased as upstream's nodeutil.GetHostname does;
+//   2. with --kubeconfig: TLS bootstrap when needed (tls-bootstrap.ts), then an API client on kubelet.conf;
+//      without it: standalone mode (static pods only);
+//   3. serve healthz on healthzBindAddress:healthzPort (kubeadm's kubelet-check polls it);
+//   4. run static pods from staticPodPath; register the Node and keep its status and Lease fresh.
+// Mirror pods are not created. Stopping the kubelet (SIGTERM) stops its static pods too, unlike the real
+// kubelet whose containers outlive it: there is no container runtime to keep them.
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { apiClient } from './api-client.js';
+import { loadKubeletConfig, type KubeletConfig } from './kubelet-config.js';
+import type { KubeletFlags } from './kubelet-flags.js';
+import { loadKubeconfig } from './kubeconfig.js';
+import { runNodeStatus } from './node-status.js';
+import type { ProgramTable } from './pod-command.js';
+import { StaticPodRunner } from './static-pods.js';
+import { loadClientCert } from './tls-bootstrap.js';
+
+export interface KubeletDeps {
+  programs: ProgramTable;
+  log: (line: string) => void;
+  /** Node status and lease period; upstream's defaults are 10s. */
+  heartbeatMs?: number;
+}
+
+const DEFAULT_CONFIG: KubeletConfig = {
+  rotateCertificates: false,
+  healthzBindAddress: '127.0.0.1',
+  healthzPort: 10248,
+  nodeLeaseDurationSeconds: 40,
+};
+
+/** --hostname-override, else <root>/etc/hostname; trimmed and lowercased. */
+export function nodeHostname(flags: KubeletFlags): string {
+  if (flags.hostnameOverride?.trim()) return flags.hostnameOverride.trim().toLowerCase();
+  const file = join(flags.root, 'etc/hostname');
+  const name = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (!name) throw new Error(`cannot tell the node name: no --hostname-override and ${file} is missing or empty`);
+  return name.toLowerCase();
+}
+
+function serveHealthz(config: KubeletConfig): Promise<Server> {
+  const server = createServer((req, res) => {
+    res.writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/healthz' ? 'ok' : 'not found');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`healthz on ${config.healthzBindAddress}:${config.healthzPort}: ${err.message}`)));
+    server.listen(config.healthzPort, config.healthzBindAddress, () => resolve(server));
+  });
+}
+
+/** Runs until `signal` aborts; rejects on a startup error (the service manager restarts the kubelet). */
+export async function runKubelet(flags: KubeletFlags, deps: KubeletDeps, signal: AbortSignal): Promise<void> {
+  const { root } = flags;
+  const log = deps.log;
+  const config = flags.config ? loadKubeletConfig(root, flags.config) : DEFAULT_CONFIG;
+  const hostname = nodeHostname(flags);
+  const nodeName = hostname;
+  log(`node name ${nodeName}`);
+
+  if (flags.kubeconfig) {
+    await loadClientCert({ root, kubeconfig: flags.kubeconfig, bootstrapKubeconfig: flags.bootstrapKubeconfig, nodeName, signal, log });
+  } else {
+    log('no --kubeconfig: standalone mode, static pods only');
+  }
+
+  const healthz = await serveHealthz(config);
+  const pods = config.staticPodPath ? new StaticPodRunner({ root, manifestDir: config.staticPodPath, programs: deps.programs, log }) : undefined;
+  pods?.start();
+  const status = flags.kubeconfig
+    ? runNodeStatus(apiClient(loadKubeconfig(root, flags.kubeconfig)), {
+        nodeName,
+        hostname,
+        nodeIP: flags.nodeIP,
+        labels: flags.nodeLabels,
+        taints: flags.registerWithTaints,
+        leaseDurationSeconds: config.nodeLeaseDurationSeconds,
+        intervalMs: deps.heartbeatMs ?? 10_000,
+        signal,
+        log,
+      })
+    : Promise.resolve();
+
+  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  log('shutting down');
+  await Promise.all([pods?.stop(), status, new Promise((r) => healthz.close(r))]);
+}

@@ -1,0 +1,155 @@
+// The test kubelet's static pod source and runtime (upstream model: pkg/kubelet/config/file.go reads
+// every non-hidden file in staticPodPath; a pod is identified by its file and restarted when the
+// content changes, removed when the file goes away; restartPolicy Always restarts an exited container
+// with a growing back-off capped at 10s here, 5 minutes upstream). Processes run in the kubelet's own
+// network namespace (hostNetwork) and process group; their stdout/stderr, plus one line per lifecycle
+// event from the kubelet, go to <root>/var/log/pods/<pod name>.log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { podProcess, type PodProcess, type ProgramTable } from './pod-command.js';
+
+export interface StaticPodOptions {
+  root: string;
+  /** staticPodPath, a node path. */
+  manifestDir: string;
+  programs: ProgramTable;
+  log: (line: string) => void;
+  pollMs?: number;
+  /** How long a stopping pod gets between SIGTERM and SIGKILL. */
+  graceMs?: number;
+}
+
+interface RunningPod {
+  file: string;
+  hash: string;
+  spec?: PodProcess;
+  child?: ChildProcess;
+  restarts: number;
+  stopping: boolean;
+  restartTimer?: NodeJS.Timeout;
+}
+
+export class StaticPodRunner {
+  private readonly pods = new Map<string, RunningPod>();
+  private timer?: NodeJS.Timeout;
+  private syncing = Promise.resolve();
+
+  constructor(private readonly options: StaticPodOptions) {}
+
+  start(): void {
+    const tick = () => {
+      this.syncing = this.sync().catch((err: Error) => this.options.log(`static pod sync failed: ${err.message}`));
+      void this.syncing.then(() => {
+        if (this.timer) this.timer = setTimeout(tick, this.options.pollMs ?? 1_000);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.syncing;
+    await Promise.all([...this.pods.keys()].map((file) => this.remove(file)));
+  }
+
+  /** Names of the pods whose process is currently running. */
+  running(): string[] {
+    return [...this.pods.values()].filter((p) => p.child && p.child.exitCode === null).map((p) => p.spec!.name);
+  }
+
+  private logPath(name: string): string {
+    return join(this.options.root, 'var/log/pods', `${name}.log`);
+  }
+
+  private event(pod: RunningPod, line: string): void {
+    const name = pod.spec?.name ?? pod.file;
+    this.options.log(`pod ${name}: ${line}`);
+    const path = this.logPath(name);
+    mkdirSync(join(this.options.root, 'var/log/pods'), { recursive: true });
+    const fd = openSync(path, 'a');
+    writeSync(fd, `[kubelet] ${new Date().toISOString()} ${line}\n`);
+    closeSync(fd);
+  }
+
+  private async sync(): Promise<void> {
+    const dir = join(this.options.root, this.options.manifestDir);
+    const seen = new Map<string, string>();
+    if (existsSync(dir)) {
+      for (const file of readdirSync(dir).sort()) {
+        if (file.startsWith('.')) continue;
+        const path = join(dir, file);
+        try {
+          seen.set(file, readFileSync(path, 'utf8'));
+        } catch {
+          // a directory or a file that vanished between readdir and read
+        }
+      }
+    }
+    for (const file of [...this.pods.keys()]) {
+      if (!seen.has(file)) await this.remove(file);
+    }
+    for (const [file, text] of seen) {
+      const hash = createHash('sha256').update(text).digest('hex');
+      const current = this.pods.get(file);
+      if (current?.hash === hash) continue;
+      if (current) await this.remove(file);
+      this.add(file, hash, text);
+    }
+  }
+
+  private add(file: string, hash: string, text: string): void {
+    const pod: RunningPod = { file, hash, restarts: 0, stopping: false };
+    this.pods.set(file, pod);
+    try {
+      pod.spec = podProcess(this.options.root, parse(text), this.options.programs);
+    } catch (err) {
+      this.options.log(`static pod manifest ${file} rejected: ${(err as Error).message}`);
+      const name = (/^\s*name:\s*(\S+)/m.exec(text)?.[1] ?? file).replace(/[^A-Za-z0-9._-]/g, '_');
+      pod.spec = undefined;
+      mkdirSync(join(this.options.root, 'var/log/pods'), { recursive: true });
+      const fd = openSync(this.logPath(name), 'a');
+      writeSync(fd, `[kubelet] ${new Date().toISOString()} manifest ${file} rejected: ${(err as Error).message}\n`);
+      closeSync(fd);
+      return;
+    }
+    this.launch(pod);
+  }
+
+  private launch(pod: RunningPod): void {
+    const spec = pod.spec!;
+    this.event(pod, `starting ${spec.command} ${spec.args.join(' ')}`);
+    const fd = openSync(this.logPath(spec.name), 'a');
+    const child = spawn(spec.command, spec.args, { cwd: this.options.root, env: { ...process.env, ...spec.env }, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    pod.child = child;
+    child.once('error', (err) => this.event(pod, `failed to start: ${err.message}`));
+    child.once('exit', (code, signal) => {
+      if (pod.stopping) return;
+      const backoff = Math.min(10_000, 1_000 * 2 ** pod.restarts);
+      pod.restarts++;
+      this.event(pod, `exited (${signal ?? `code ${code}`}); restarting in ${backoff / 1000}s`);
+      pod.restartTimer = setTimeout(() => !pod.stopping && this.launch(pod), backoff);
+    });
+  }
+
+  private async remove(file: string): Promise<void> {
+    const pod = this.pods.get(file);
+    if (!pod) return;
+    this.pods.delete(file);
+    pod.stopping = true;
+    clearTimeout(pod.restartTimer);
+    const child = pod.child;
+    if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    this.event(pod, 'stopping');
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const kill = setTimeout(() => child.kill('SIGKILL'), this.options.graceMs ?? 10_000);
+    await exited;
+    clearTimeout(kill);
+    this.event(pod, 'stopped');
+  }
+}
