@@ -61,7 +61,7 @@ export const endpoint: Parse<{ host: string; port: number }> = (s) => {
   const expected = 'expected host:port, e.g. "cp.example.internal:6443", "10.0.0.10:6443" or "[fd00::10]:6443"';
   if (!m) {
     return parseIP(s)?.family === 6
-      ? fail(`${q(s)} is an IPv6 address without brackets; write it as "[${s}]:6443"`)
+      ? fail(`${q(s)} is ambiguous: write an IPv6 address in brackets, then the port, e.g. "[fd00::10]:6443"`)
       : fail(`${q(s)} is not a valid endpoint; ${expected}`);
   }
   const port = m[3] === undefined ? 6443 : Number(m[3]);

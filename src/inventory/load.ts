@@ -1,6 +1,6 @@
 // Entry point of the inventory: nodes.yaml on disk → Inventory, or every problem found with its
 // file:line:col. Steps: parse (source.ts) → schema walk with static defaults (spec.ts, schema.ts) →
-// derived defaults (derive.ts) → referenced files (files.ts) → cross-field checks (semantic.ts).
+// cross-field checks (semantic.ts) → referenced files (files.ts) → derived defaults (derive.ts).
 // All steps run even after errors so one run reports everything; diagnostics come back sorted by position.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -54,9 +54,10 @@ export function loadInventory(file: string, deps: InventoryDeps = realDeps): Loa
     }) as Draft | undefined;
     if (draft) {
       const written = source.map.has;
-      applyDerivedDefaults(draft, written);
-      resolveFiles(draft, dirname(absFile), deps, report);
+      // Semantic checks see init/taints/endpoint as written, before the derived defaults fill them.
       checkSemantics(draft, { report, written, line: (path) => source.map.at(path, 'value').line });
+      resolveFiles(draft, dirname(absFile), deps, report);
+      applyDerivedDefaults(draft, written);
     }
   }
 

@@ -6,7 +6,7 @@
 // YAML null (`key:` with nothing after it) counts as absent, as it does in Kubernetes objects.
 import type { Parse } from './formats.js';
 import type { Path } from './path.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 
 export type Schema =
   | { kind: 'string'; parse?: Parse }
@@ -117,10 +117,17 @@ export function check(s: Schema, value: unknown, path: Path, report: Reporter): 
 function checkObject(s: Extract<Schema, { kind: 'object' }>, value: Record<string, unknown>, path: Path, report: Reporter): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const known = Object.keys(s.fields);
+  // A misspelt required field is reported once, as the unknown key with its suggestion.
+  const suggested = new Set<string>();
   for (const [k, v] of Object.entries(value)) {
     if (!(k in s.fields)) {
-      if (s.open) out[k] = v;
-      else report.error([...path, k], 'key', `unknown field ${JSON.stringify(k)}${didYouMean(k, known)}`);
+      if (s.open) {
+        out[k] = v;
+        continue;
+      }
+      const guess = closest(k, known);
+      if (guess !== undefined) suggested.add(guess);
+      report.error([...path, k], 'key', `unknown field ${JSON.stringify(k)}${guess === undefined ? '' : `; did you mean ${JSON.stringify(guess)}?`}`);
     }
   }
   const exclusive = s.exclusive ?? [];
@@ -134,7 +141,7 @@ function checkObject(s: Extract<Schema, { kind: 'object' }>, value: Record<strin
     const name = field.as ?? k;
     if (v !== undefined && v !== null) {
       if (!present.slice(1).includes(k)) out[name] = check(field.schema, v, p, report);
-    } else if (field.required) {
+    } else if (field.required && !suggested.has(k)) {
       report.error(p, 'key', `missing required field ${JSON.stringify(k)}`);
     } else if ('default' in field && !(present.length > 0 && exclusive.includes(k))) {
       out[name] = check(field.schema, field.default, p, report);

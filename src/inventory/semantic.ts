@@ -60,8 +60,7 @@ function checkRoles(d: Draft, nodes: Indexed[], ctx: Context): void {
   if (d.nodes && nodes.length === d.nodes.length && !nodes.some(({ node }) => node.role === 'control-plane')) {
     ctx.report('error', ['nodes'], 'value', 'no control-plane node; at least one node needs role: control-plane');
   }
-  // `init` as written: derived defaults only ever set it on a control-plane node.
-  const explicitInit = nodes.filter(({ i }) => ctx.written(['nodes', i, 'init'])).filter(({ node }) => node.init === true);
+  const explicitInit = nodes.filter(({ node }) => node.init === true);
   for (const { node, i } of explicitInit) {
     if (node.role === 'worker') {
       ctx.report('error', ['nodes', i, 'init'], 'value', 'init: true on a worker; only a control-plane node can initialise the cluster');

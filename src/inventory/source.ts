@@ -1,7 +1,7 @@
 // nodes.yaml as text → plain value plus a source map (path → line:col), using the `yaml` package's
 // document API with a LineCounter. YAML errors (syntax, duplicate keys, several documents) become
 // problems with their own position; the schema and semantic checks ask the map where a path was written.
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLError } from 'yaml';
 import { pathKey, type Path } from './path.js';
 
 export interface Pos {
@@ -56,9 +56,15 @@ function record(node: unknown, path: Path, entries: Map<string, Entry>): void {
   // Scalars have no children; aliases are not followed: paths below one resolve to the alias itself.
 }
 
-/** First line of a yaml error message, without the "at line N, column M" suffix (the position is reported separately). */
-function summary(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+/** Messages for the yaml errors an inventory author meets most, in the author's terms. */
+const PLAIN: Partial<Record<string, string>> = {
+  DUPLICATE_KEY: 'duplicate key: this key already appears in the same mapping; keep one',
+  MULTIPLE_DOCS: 'a second YAML document starts here; nodes.yaml holds one document (remove the "---" and merge the parts)',
+};
+
+/** The problem's message: a plain one for common codes, else yaml's first line without its "at line N, column M" (reported separately). */
+function summary(e: YAMLError): string {
+  return PLAIN[e.code] ?? e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
 export function parseSource(text: string): Source {
@@ -85,8 +91,8 @@ export function parseSource(text: string): Source {
   };
 
   const problems: SourceProblem[] = [
-    ...doc.errors.map((e) => ({ severity: 'error' as const, pos: pos(e.pos[0]), message: summary(e.message) })),
-    ...doc.warnings.map((e) => ({ severity: 'warning' as const, pos: pos(e.pos[0]), message: summary(e.message) })),
+    ...doc.errors.map((e) => ({ severity: 'error' as const, pos: pos(e.pos[0]), message: summary(e) })),
+    ...doc.warnings.map((e) => ({ severity: 'warning' as const, pos: pos(e.pos[0]), message: summary(e) })),
   ];
   if (doc.errors.length > 0) return { value: undefined, map, problems };
   try {
