@@ -9,7 +9,8 @@
 //    Ready as soon as it is registered;
 //  - Lease kube-node-lease/<node> (holderIdentity the node, leaseDurationSeconds from the config, owner
 //    the Node), renewed together with the status every `intervalMs`.
-// Status is written with GET + PUT on nodes/<name>/status (upstream sends a strategic-merge PATCH).
+// Status goes out as upstream sends it: a strategic-merge PATCH of nodes/<name>/status carrying the
+// complete addresses and conditions lists (so a plain JSON merge patch gives the same result).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, type ApiClient } from './api-client.js';
 
@@ -62,7 +63,6 @@ function status(o: NodeStatusOptions, previous: any): Record<string, unknown> {
     return { type, status: value, lastHeartbeatTime: now, lastTransitionTime, reason, message };
   };
   return {
-    ...(previous ?? {}),
     addresses: [...(o.nodeIP ? [{ type: 'InternalIP', address: o.nodeIP }] : []), { type: 'Hostname', address: o.hostname }],
     conditions: [
       condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
@@ -73,21 +73,22 @@ function status(o: NodeStatusOptions, previous: any): Record<string, unknown> {
   };
 }
 
-async function register(client: ApiClient, o: NodeStatusOptions): Promise<void> {
+/** Creates the Node, or finds it already registered; returns it as the server has it. */
+async function register(client: ApiClient, o: NodeStatusOptions): Promise<any> {
   try {
-    await client.request('POST', '/api/v1/nodes', initialNode(o));
+    const node = await client.request('POST', '/api/v1/nodes', initialNode(o));
     o.log(`registered node ${o.nodeName}`);
+    return node;
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 409) throw err;
     o.log(`node ${o.nodeName} was already registered`);
+    return client.request('GET', `/api/v1/nodes/${o.nodeName}`);
   }
 }
 
-async function updateStatus(client: ApiClient, o: NodeStatusOptions): Promise<string> {
-  const node = await client.request('GET', `/api/v1/nodes/${o.nodeName}`);
-  node.status = status(o, node.status);
-  await client.request('PUT', `/api/v1/nodes/${o.nodeName}/status`, node);
-  return node.metadata.uid as string;
+/** Patches the status; returns the Node as the server now has it. */
+function updateStatus(client: ApiClient, o: NodeStatusOptions, previous: any): Promise<any> {
+  return client.request('PATCH', `/api/v1/nodes/${o.nodeName}/status`, { status: status(o, previous) }, 'application/strategic-merge-patch+json');
 }
 
 async function renewLease(client: ApiClient, o: NodeStatusOptions, nodeUID: string): Promise<void> {
@@ -114,15 +115,12 @@ async function renewLease(client: ApiClient, o: NodeStatusOptions, nodeUID: stri
 
 /** Registers the node, then keeps status and lease fresh until `signal` aborts. Errors are logged and retried. */
 export async function runNodeStatus(client: ApiClient, o: NodeStatusOptions): Promise<void> {
-  let registered = false;
+  let node: any;
   while (!o.signal.aborted) {
     try {
-      if (!registered) {
-        await register(client, o);
-        registered = true;
-      }
-      const uid = await updateStatus(client, o);
-      await renewLease(client, o, uid);
+      node ??= await register(client, o);
+      node = await updateStatus(client, o, node.status);
+      await renewLease(client, o, node.metadata.uid);
     } catch (err) {
       o.log(`node status update failed: ${(err as Error).message}`);
     }
