@@ -41,3 +41,25 @@ export {
   clusterInfoRBAC,
   tlsBootstrapRBAC,
 } from './bootstraptoken.js';
+export {
+  CLUSTER_ADMINS_BINDING,
+  KUBELET_CONFIG_ROLE,
+  NODES_KUBEADM_CONFIG_ROLE,
+  clusterConfiguration,
+  kubeadmConfigConfigMap,
+  kubeletConfigConfigMap,
+  kubeadmConfigRBAC,
+  kubeletConfigRBAC,
+  clusterAdminsBinding,
+} from './uploadconfig.js';
+export {
+  CERTS_TOKEN_DESCRIPTION,
+  CERTS_TOKEN_TTL_SECONDS,
+  KUBEADM_CERTS_ROLE,
+  certsProxyToken,
+  certsToTransfer,
+  kubeadmCertsDataKey,
+  kubeadmCertsSecret,
+  kubeadmCertsRBAC,
+} from './uploadcerts.js';
+export { CONTROL_PLANE_TAINT, markControlPlanePatch, type MarkControlPlanePatch } from './markcontrolplane.js';

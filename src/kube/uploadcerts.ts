@@ -1,0 +1,65 @@
+// kubeadm's upload-certs phase: the kube-system/kubeadm-certs Secret carrying the shared CA and
+// service-account keys (each value already AES-256-GCM encrypted with the certificate key), readable by
+// token holders through Role/RoleBinding kubeadm:kubeadm-certs, and owned by a short-lived bootstrap
+// token Secret so the garbage collector deletes it when that token expires
+// (upstream: cmd/kubeadm/app/phases/copycerts/copycerts.go certsToTransfer, UploadCerts,
+// createShortLivedBootstrapToken, getSecretOwnerRef, createRBAC).
+import type { BootstrapToken } from '../secrets/types.js';
+import { bootstrapTokenSecretName } from './bootstraptoken.js';
+import { KUBE_SYSTEM, KUBEADM_CERTS_SECRET, NODE_BOOTSTRAP_TOKEN_AUTH_GROUP, PKI } from './constants.js';
+import { coreRule, group, role, roleBinding } from './rbac.js';
+import type { Role, RoleBinding, Secret } from './types.js';
+
+export const KUBEADM_CERTS_ROLE = 'kubeadm:kubeadm-certs';
+
+/** The token that owns kubeadm-certs: no usages, no groups, 2h (constants.DefaultCertTokenDuration). */
+export const CERTS_TOKEN_DESCRIPTION = 'Proxy for managing TTL for the kubeadm-certs secret';
+export const CERTS_TOKEN_TTL_SECONDS = 2 * 60 * 60;
+
+/** Files under /etc/kubernetes/pki that upload-certs transfers (certsToTransfer). */
+export function certsToTransfer(externalEtcd: boolean): string[] {
+  const shared = [PKI.caCert, PKI.caKey, PKI.frontProxyCACert, PKI.frontProxyCAKey, PKI.saPublicKey, PKI.saPrivateKey];
+  return externalEtcd
+    ? [...shared, 'external-etcd-ca.crt', 'external-etcd.crt', 'external-etcd.key']
+    : [...shared, PKI.etcdCACert, PKI.etcdCAKey];
+}
+
+/** Secret data key for a transferred file: "/" becomes "-" (etcd/ca.crt → etcd-ca.crt). */
+export function kubeadmCertsDataKey(file: string): string {
+  return file.replaceAll('/', '-');
+}
+
+/** The short-lived token to create first; its Secret's uid then owns kubeadm-certs. */
+export function certsProxyToken(id: string, secret: string, expiration: string): BootstrapToken {
+  return { id, secret, expiration, usages: [], groups: [], description: CERTS_TOKEN_DESCRIPTION };
+}
+
+/**
+ * `encrypted` maps each transferred file name (as in certsToTransfer) to its sealed bytes
+ * (nonce ‖ ciphertext ‖ tag). `owner` is the certs proxy token's id and its Secret's uid from the API.
+ */
+export function kubeadmCertsSecret(encrypted: ReadonlyMap<string, Uint8Array>, owner: { tokenID: string; uid: string }): Secret {
+  const data: Record<string, string> = {};
+  for (const [file, bytes] of encrypted) data[kubeadmCertsDataKey(file)] = Buffer.from(bytes).toString('base64');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: KUBEADM_CERTS_SECRET,
+      namespace: KUBE_SYSTEM,
+      // metav1.NewControllerRef: controller and blockOwnerDeletion set.
+      ownerReferences: [
+        { apiVersion: 'v1', kind: 'Secret', name: bootstrapTokenSecretName(owner.tokenID), uid: owner.uid, controller: true, blockOwnerDeletion: true },
+      ],
+    },
+    type: 'Opaque',
+    data,
+  };
+}
+
+export function kubeadmCertsRBAC(): [Role, RoleBinding] {
+  return [
+    role(KUBE_SYSTEM, KUBEADM_CERTS_ROLE, [coreRule(['get'], ['secrets'], [KUBEADM_CERTS_SECRET])]),
+    roleBinding(KUBE_SYSTEM, KUBEADM_CERTS_ROLE, [group(NODE_BOOTSTRAP_TOKEN_AUTH_GROUP)]),
+  ];
+}
