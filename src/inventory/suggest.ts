@@ -20,7 +20,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
   let best: { candidate: string; d: number } | undefined;
   for (const candidate of candidates) {
     const d = distance(word.toLowerCase(), candidate.toLowerCase());
-    if (d <= limit && (!best || d < best.d)) best = { candidate, d };
+    // d < word.length: a word rewritten entirely ("z" → "x") is not a typo of the other.
+    if (d <= limit && d < word.length && (!best || d < best.d)) best = { candidate, d };
   }
   return best?.candidate;
 }

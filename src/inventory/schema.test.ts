@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import type { Path } from './path.js';
+import { bool, check, either, list, map, obj, oneOf, opt, req, str, type Schema } from './schema.js';
+import { formatPath } from './path.js';
+
+function run(schema: Schema, value: unknown) {
+  const problems: string[] = [];
+  const out = check(schema, value, [], { error: (path: Path, part, message) => problems.push(`${formatPath(path)} (${part}): ${message}`) });
+  return { out, problems };
+}
+
+const etcdLike = obj({ local: opt(obj({ dir: opt(str(), '/var/lib/etcd') }), {}), external: opt(obj({ url: req(str()) })) }, { exclusive: ['local', 'external'] });
+
+describe('schema walk', () => {
+  it.each<[string, Schema, unknown, unknown, string[]]>([
+    ['defaults fill absent fields, through nested objects', etcdLike, {}, { local: { dir: '/var/lib/etcd' } }, []],
+    ['a present member of an exclusive group suppresses the other\'s default', etcdLike, { external: { url: 'x' } }, { external: { url: 'x' } }, []],
+    ['both members of an exclusive group: the second is reported and dropped', etcdLike, { local: {}, external: { url: 'x' } }, { local: { dir: '/var/lib/etcd' } },
+      ['external (key): "external" cannot be used together with "local"; choose one']],
+    ['null counts as absent', obj({ a: opt(bool, true) }), { a: null }, { a: true }, []],
+    ['null for a required field is reported as missing', obj({ a: req(bool) }), { a: null }, {}, ['a (key): missing required field "a"']],
+    ['an invalid item leaves a hole at its index', list(oneOf('x', 'y')), ['x', 'z', 'y'], ['x', undefined, 'y'], ['[1] (value): "z" is not one of x, y']],
+    ['an invalid field gets no default in its place', obj({ a: opt(bool, true) }), { a: 'no' }, { a: undefined }, ['a (value): expected true or false, found "no"']],
+    ['open objects keep unknown keys as written', obj({ a: opt(str()) }, { open: true }), { a: 'x', maxPods: 110 }, { a: 'x', maxPods: 110 }, []],
+    ['closed objects report unknown keys with a suggestion', obj({ address: opt(str()) }), { adress: 'x' }, {}, ['adress (key): unknown field "adress"; did you mean "address"?']],
+    ['no suggestion when nothing is close', obj({ address: opt(str()) }), { zzz: 1 }, {}, ['zzz (key): unknown field "zzz"']],
+    ['a map\'s null value is the empty string', map(str()), { 'node-role.kubernetes.io/worker': null }, { 'node-role.kubernetes.io/worker': '' }, []],
+    ['either picks by YAML kind', list(either(str(), obj({ k: req(str()) }))), ['a', { k: 'b' }, 3], ['a', { k: 'b' }, undefined],
+      ['[2] (value): expected a string or a mapping, found a number (3)']],
+    ['renamed fields land under their model name', obj({ ttl: { ...opt(str()), as: 'ttlSeconds' } }), { ttl: '1h' }, { ttlSeconds: '1h' }, []],
+  ])('%s', (_name, schema, input, out, problems) => {
+    const got = run(schema, input);
+    expect(got.problems).toEqual(problems);
+    expect(got.out).toEqual(out);
+  });
+});
