@@ -1,11 +1,14 @@
 // `kgen serve` against a real render-shaped tree on 127.0.0.1 (ephemeral port), with requests sent from
 // 127.0.0.1 and 127.0.0.2 (localAddress) to exercise the per-node address rule.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderNodeIpxe } from '../../generators/pxe.js';
 import { seedTreeFiles } from '../../generators/seed-tree.js';
+import type { ClusterSpec, NodeSpec } from '../inventory/types.js';
 import { canonicalIp, parseListen, serveCommand, startSeedServer, type SeedServer } from './serve.js';
 
 const MAC = '52:54:00:12:34:56';
@@ -223,5 +226,57 @@ describe('parseListen and canonicalIp', () => {
     ['FD00::11', 'fd00::11'],
   ])('canonicalIp(%s) is %s', (input, expected) => {
     expect(canonicalIp(input)).toBe(expected);
+  });
+});
+
+describe('the real cloud-init fetches its seed through kgen serve', () => {
+  // Debian's cloud-init (22.4 here) under its own interpreter: the datasource classes run as in the
+  // init-local and init-network stages, with the kernel command line our iPXE script passes.
+  const python = readFileSync('/usr/bin/cloud-init', 'utf8').split('\n')[0]!.replace(/^#!/, '').trim();
+  const probe = [
+    'import json, sys, tempfile',
+    'from cloudinit import helpers, util',
+    'from cloudinit.sources import DataSourceNoCloud as nocloud',
+    'util.get_cmdline = lambda: sys.argv[2]',
+    'nocloud.dmi.read_dmi_data = lambda key: None',
+    'tmp = tempfile.mkdtemp()',
+    'paths = helpers.Paths({"cloud_dir": tmp, "run_dir": tmp, "seed_dir": tmp + "/seed"})',
+    'cls = nocloud.DataSourceNoCloudNet if sys.argv[1] == "net" else nocloud.DataSourceNoCloud',
+    'ds = cls(sys_cfg={}, distro=None, paths=paths)',
+    'ok = ds.get_data()',
+    'print(json.dumps({"ok": ok, "dsmode": ds.dsmode, "user_data": (ds.userdata_raw or b"").decode() if ok else None}))',
+  ].join('\n');
+  const runProbe = (stage: 'local' | 'net', cmdline: string) =>
+    new Promise<{ ok: boolean; dsmode: string; user_data: string | null }>((ok, fail) =>
+      execFile(python, ['-c', probe, stage, cmdline], (err, stdout, stderr) => (err ? fail(new Error(stderr, { cause: err })) : ok(JSON.parse(stdout)))),
+    );
+
+  let server: SeedServer;
+  const logs: string[] = [];
+  beforeAll(async () => {
+    server = await startSeedServer({ dir, host: '127.0.0.1', port: 0, log: (line) => logs.push(line) });
+  });
+  afterAll(() => server.close());
+
+  function cmdline(): string {
+    const cluster = { pxe: { imageBaseURL: 'http://127.0.0.1/images', seedBaseURL: server.url, kernelArgs: ['console=ttyS0'] } } as ClusterSpec;
+    const node = { name: 'cp-1', address: '127.0.0.1', mac: MAC, kernelArgs: [] } as unknown as NodeSpec;
+    const kernel = renderNodeIpxe(node, cluster).split('\n').find((l) => l.startsWith('kernel '))!;
+    return kernel.split(' ').slice(4, -3).join(' ');
+  }
+
+  it('init-network: NoCloudNet reads user-data and meta-data from the node directory, in net mode', async () => {
+    logs.length = 0;
+    const result = await runProbe('net', cmdline());
+    expect(result).toEqual({ ok: true, dsmode: 'net', user_data: userData });
+    expect(logs).toEqual([
+      '127.0.0.1 GET /nodes/cp-1/meta-data 200 (node cp-1 file meta-data)',
+      '127.0.0.1 GET /nodes/cp-1/user-data 200 (node cp-1 file user-data)',
+      '127.0.0.1 GET /nodes/cp-1/vendor-data 200 (node cp-1 file vendor-data)',
+    ]);
+  });
+
+  it('init-local: the local NoCloud datasource leaves an http seed to the network stage', async () => {
+    expect((await runProbe('local', cmdline())).ok).toBe(false);
   });
 });
