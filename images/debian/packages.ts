@@ -17,6 +17,8 @@ export const PACKAGES: ReadonlyArray<readonly [name: string, why: string]> = [
   ['systemd', 'init, networkd (cloud-init renders network config for it)'],
   ['systemd-sysv', '/sbin/init'],
   ['systemd-resolved', 'DNS for networkd-managed links'],
+  // Again a virtual dependency debootstrap cannot resolve: systemd-resolved needs dbus-system-bus.
+  ['dbus', 'system bus (provides dbus-system-bus for systemd-resolved; hostnamectl)'],
   ['udev', 'device nodes, /dev/disk/by-label for the cidata seed'],
   ['kmod', 'modprobe, modules-load.d'],
   ['cloud-init', 'reads the NoCloud seed, writes /etc/kgen/node.yaml, starts kgen-boot'],

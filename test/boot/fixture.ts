@@ -23,7 +23,7 @@ export function kgenUnavailable(): string | undefined {
 /** Kernel arguments every PXE entry of the test inventory carries (the disk boot has them in syslinux.cfg). */
 export const PXE_KERNEL_ARGS = ['root=LABEL=kgen-root', 'ro', 'console=tty0', 'console=ttyS0,115200n8'];
 
-export function inventoryYaml(seedBaseURL: string): string {
+export function inventoryYaml(seedBaseURL: string, imageBaseURL?: string): string {
   // Hand-written YAML on purpose: this is the operator's input file, as an operator would type it.
   return [
     'cluster:',
@@ -32,6 +32,7 @@ export function inventoryYaml(seedBaseURL: string): string {
     `  controlPlaneEndpoint: ${NODE_ADDRESS}:6443`,
     '  pxe:',
     `    seedBaseURL: ${seedBaseURL}`,
+    ...(imageBaseURL ? [`    imageBaseURL: ${imageBaseURL}`] : []),
     '    kernelArgs:',
     ...PXE_KERNEL_ARGS.map((a) => `      - ${a}`),
     'nodes:',
@@ -51,9 +52,9 @@ export async function runDir(prefix: string): Promise<string> {
 }
 
 /** `node build/kgen.mjs render --nodes <dir>/nodes.yaml --out <dir>/out`; returns the out dir. */
-export async function renderInventory(dir: string, seedBaseURL: string): Promise<string> {
+export async function renderInventory(dir: string, seedBaseURL: string, imageBaseURL?: string): Promise<string> {
   const nodes = join(dir, 'nodes.yaml');
-  await writeFile(nodes, inventoryYaml(seedBaseURL));
+  await writeFile(nodes, inventoryYaml(seedBaseURL, imageBaseURL));
   const out = join(dir, 'out');
   // Relative paths, resolved by kgen against its working directory, as a user in that directory types them.
   const res = spawnSync(process.execPath, [KGEN, 'render', '--nodes', 'nodes.yaml', '--out', 'out', '--state', 'state'], {
