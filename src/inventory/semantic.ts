@@ -94,8 +94,11 @@ function checkSubnets(c: DraftCluster, nodes: Indexed[], ctx: Context): void {
   }
   if (pod && c.controllerManager?.extraArgs?.['allocate-node-cidrs'] !== 'false') {
     const flag = pod.ip.family === 6 ? 'node-cidr-mask-size-ipv6' : 'node-cidr-mask-size-ipv4';
-    const nodeMask = Number(c.controllerManager?.extraArgs?.[flag] ?? (pod.ip.family === 6 ? 64 : 24));
-    if (pod.prefix > nodeMask) {
+    const written = c.controllerManager?.extraArgs?.[flag];
+    const nodeMask = written === undefined ? (pod.ip.family === 6 ? 64 : 24) : Number(written);
+    if (!Number.isInteger(nodeMask)) {
+      ctx.report('error', ['cluster', 'controllerManager', 'extraArgs', flag], 'value', `${JSON.stringify(written)} is not a prefix length; expected an integer such as "24"`);
+    } else if (pod.prefix > nodeMask) {
       ctx.report('error', podPath, 'value', `${c.networking!.podSubnet} is smaller than one node's pod range (/${nodeMask}); use a shorter prefix or set controllerManager.extraArgs.${flag}`);
     } else if (nodeMask - pod.prefix > POD_SUBNET_NODE_MASK_MAX_DIFF) {
       ctx.report('error', podPath, 'value', `${c.networking!.podSubnet} and the node mask /${nodeMask} differ by more than ${POD_SUBNET_NODE_MASK_MAX_DIFF} bits; use a longer prefix`);
