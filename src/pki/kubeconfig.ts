@@ -3,7 +3,8 @@
 // one cluster named after the cluster, one user, one context "<user>@<cluster>" that is current, credentials
 // embedded as base64 "-data" fields (or file paths, as kubelet.conf uses after the TLS bootstrap).
 // The cluster-info kubeconfig (cmd/kubeadm/app/phases/bootstraptoken/clusterinfo/clusterinfo.go) is the admin
-// cluster entry alone, under the empty name, with nothing else — serialized as client-go writes it.
+// cluster entry alone, under the empty name, with nothing else. Keys follow client-go's (alphabetical) order,
+// after the apiVersion/kind that src/yaml.ts always puts first.
 import type { KeyAlgorithm } from '../inventory/types.js';
 import type { CertKeyPair } from '../secrets/types.js';
 import { versionInfo } from '../versions.js';
@@ -75,8 +76,8 @@ export function buildKubeconfig(input: KubeconfigInput): Kubeconfig {
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: input.clusterName, cluster: { 'certificate-authority-data': b64(input.caCertPem), server: input.server } }],
-    contexts: [{ name: contextName, context: { cluster: input.clusterName, user: input.userName } }],
+    clusters: [{ cluster: { 'certificate-authority-data': b64(input.caCertPem), server: input.server }, name: input.clusterName }],
+    contexts: [{ context: { cluster: input.clusterName, user: input.userName }, name: contextName }],
     'current-context': contextName,
     preferences: {},
     users: [{ name: input.userName, user }],
@@ -88,7 +89,7 @@ export function buildClusterInfoKubeconfig(input: { server: string; caCertPem: s
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: '', cluster: { 'certificate-authority-data': b64(input.caCertPem), server: input.server } }],
+    clusters: [{ cluster: { 'certificate-authority-data': b64(input.caCertPem), server: input.server }, name: '' }],
     contexts: null,
     'current-context': '',
     preferences: {},
