@@ -63,3 +63,28 @@ export {
   kubeadmCertsRBAC,
 } from './uploadcerts.js';
 export { CONTROL_PLANE_TAINT, markControlPlanePatch, type MarkControlPlanePatch } from './markcontrolplane.js';
+export {
+  COREDNS,
+  COREDNS_CLUSTER_ROLE,
+  KUBE_DNS_SERVICE,
+  corefile,
+  coreDNSAddon,
+  coreDNSServiceAccount,
+  coreDNSClusterRole,
+  coreDNSClusterRoleBinding,
+  coreDNSConfigMap,
+  coreDNSDeployment,
+  kubeDNSService,
+} from './addons/coredns.js';
+export {
+  KUBE_PROXY,
+  NODE_PROXIER_BINDING,
+  kubeProxyAddon,
+  kubeProxyConfiguration,
+  kubeProxyServiceAccount,
+  nodeProxierBinding,
+  kubeProxyConfigMap,
+  kubeProxyRBAC,
+  kubeProxyDaemonSet,
+  type KubeProxyMode,
+} from './addons/kubeproxy.js';
