@@ -91,7 +91,11 @@ export function check(s: Schema, value: unknown, path: Path, report: Reporter): 
         : bad(typeError(s, value));
     case 'list':
       if (!Array.isArray(value)) return bad(typeError(s, value));
-      return value.map((item, i) => (item === null ? bad(`expected a list item, found nothing`) : check(s.items, item, [...path, i], report)));
+      return value.map((item, i) => {
+        if (item !== null) return check(s.items, item, [...path, i], report);
+        report.error([...path, i], 'value', `empty list item; expected ${describeExpected(s.items)}`);
+        return undefined;
+      });
     case 'map': {
       if (!isMapping(value)) return bad(typeError(s, value));
       const out: Record<string, unknown> = {};
@@ -120,7 +124,7 @@ function checkObject(s: Extract<Schema, { kind: 'object' }>, value: Record<strin
   // A misspelt required field is reported once, as the unknown key with its suggestion.
   const suggested = new Set<string>();
   for (const [k, v] of Object.entries(value)) {
-    if (!(k in s.fields)) {
+    if (!Object.hasOwn(s.fields, k)) {
       if (s.open) {
         out[k] = v;
         continue;
