@@ -1,0 +1,350 @@
+// The test kube-apiserver against a real etcd: authentication (client certificate, bootstrap token,
+// anonymous), RBAC incl. resourceNames, storage semantics (AlreadyExists, Conflict, NotFound,
+// resourceVersion = etcd revision), encryption at rest, flags, several API servers on one etcd,
+// and kubectl (v1.32) reading through an admin kubeconfig.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundle, kubeconfig, startCluster, startProcess, eventually, type TestCluster } from './harness.js';
+import type { KubeClient } from './kube-client.js';
+
+let cluster: TestCluster;
+let admin: KubeClient;
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function tokenSecret(id: string, secret: string, opts: { expiration?: Date; auth?: boolean; groups?: string } = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
+    type: 'bootstrap.kubernetes.io/token',
+    data: {
+      'token-id': b64(id),
+      'token-secret': b64(secret),
+      ...(opts.expiration ? { expiration: b64(rfc3339(opts.expiration)) } : {}),
+      'usage-bootstrap-authentication': b64(opts.auth === false ? 'false' : 'true'),
+      'usage-bootstrap-signing': b64('true'),
+      'auth-extra-groups': b64(opts.groups ?? 'system:bootstrappers:kubeadm:default-node-token'),
+    },
+  };
+}
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  admin = cluster.adminClient();
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.cleanup();
+});
+
+describe('authentication', () => {
+  it('maps a client certificate to user CN and groups O, plus system:authenticated', async () => {
+    const review = await admin.call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: { resourceAttributes: { verb: 'delete', resource: 'nodes' } },
+    });
+    expect(review.status.allowed).toBe(true);
+    const alice = cluster.pki.leaf('alice', cluster.ca, '/O=dev/O=ops/CN=alice');
+    const c = cluster.client(alice);
+    const res = await c.raw('GET', '/api/v1/namespaces/default/secrets');
+    expect(res.status).toBe(403);
+    expect(res.body.message).toBe('secrets is forbidden: User "alice" cannot list resource "secrets" in API group "" in the namespace "default"');
+  });
+
+  it('rejects a client certificate from another CA with 401', async () => {
+    const other = cluster.pki.ca('other-ca', 'other');
+    const mallory = cluster.pki.leaf('mallory', other, '/O=system:masters/CN=mallory');
+    const res = await cluster.client(mallory).raw('GET', '/api/v1/namespaces');
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+  });
+
+  const now = Date.now();
+  it.each([
+    { name: 'valid token', id: 'abcdef', secret: '0123456789abcdef', presented: 'abcdef.0123456789abcdef', opts: { expiration: new Date(now + 3600_000) }, status: 201 },
+    { name: 'token without expiration', id: 'noexp1', secret: '0123456789abcdef', presented: 'noexp1.0123456789abcdef', opts: {}, status: 201 },
+    { name: 'expired token', id: 'expird', secret: '0123456789abcdef', presented: 'expird.0123456789abcdef', opts: { expiration: new Date(now - 60_000) }, status: 401 },
+    { name: 'wrong secret', id: 'wrongs', secret: '0123456789abcdef', presented: 'wrongs.fedcba9876543210', opts: {}, status: 401 },
+    { name: 'authentication usage not enabled', id: 'noauth', secret: '0123456789abcdef', presented: 'noauth.0123456789abcdef', opts: { auth: false }, status: 401 },
+    { name: 'invalid extra group', id: 'badgrp', secret: '0123456789abcdef', presented: 'badgrp.0123456789abcdef', opts: { groups: 'system:masters' }, status: 401 },
+    { name: 'unknown token id', id: 'zzzzzz', secret: '0123456789abcdef', presented: 'unknwn.0123456789abcdef', opts: {}, status: 401 },
+    { name: 'not a token', id: 'garbag', secret: '0123456789abcdef', presented: 'garbage', opts: {}, status: 401 },
+  ])('bootstrap token: $name -> $status', async ({ id, secret, presented, opts, status }) => {
+    await admin.raw('POST', '/api/v1/namespaces/kube-system/secrets', tokenSecret(id, secret, opts));
+    // system:node-bootstrapper lets system:bootstrappers create CSRs; kubeadm binds it (kubeadm:kubelet-bootstrap).
+    await admin.raw('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      metadata: { name: 'kubeadm:kubelet-bootstrap' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node-bootstrapper' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:bootstrappers:kubeadm:default-node-token' }],
+    });
+    const c = cluster.client({ token: presented });
+    const res = await c.raw('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      spec: { resourceAttributes: { verb: 'create', group: 'certificates.k8s.io', resource: 'certificatesigningrequests' } },
+    });
+    expect(res.status).toBe(status);
+    if (status === 201) {
+      expect(res.body.status.allowed).toBe(true);
+      const csrList = await c.raw('GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests');
+      expect(csrList.status).toBe(200);
+    }
+  });
+
+  it('treats a request without credentials as system:anonymous', async () => {
+    const res = await cluster.client({}).raw('GET', '/api/v1/namespaces/kube-system/configmaps');
+    expect(res.status).toBe(403);
+    expect(res.body.message).toContain('User "system:anonymous" cannot list resource "configmaps"');
+  });
+});
+
+describe('authorization', () => {
+  it('lets anonymous read cluster-info only after the kubeadm Role/RoleBinding with resourceNames exists', async () => {
+    await admin.call('POST', '/api/v1/namespaces/kube-public/configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cluster-info', namespace: 'kube-public' },
+      data: { kubeconfig: 'apiVersion: v1\nkind: Config\n' },
+    });
+    await admin.call('POST', '/api/v1/namespaces/kube-public/configmaps', { metadata: { name: 'other' }, data: {} });
+    const anon = cluster.client({});
+    const before = await anon.raw('GET', '/api/v1/namespaces/kube-public/configmaps/cluster-info');
+    expect(before.status).toBe(403);
+    expect(before.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'configmaps "cluster-info" is forbidden: User "system:anonymous" cannot get resource "configmaps" in API group "" in the namespace "kube-public"',
+      reason: 'Forbidden',
+      details: { name: 'cluster-info', kind: 'configmaps' },
+      code: 403,
+    });
+    await admin.call('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/kube-public/roles', {
+      metadata: { name: 'kubeadm:bootstrap-signer-clusterinfo', namespace: 'kube-public' },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['cluster-info'], verbs: ['get'] }],
+    });
+    await admin.call('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/kube-public/rolebindings', {
+      metadata: { name: 'kubeadm:bootstrap-signer-clusterinfo', namespace: 'kube-public' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kubeadm:bootstrap-signer-clusterinfo' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:anonymous' }],
+    });
+    expect((await anon.raw('GET', '/api/v1/namespaces/kube-public/configmaps/cluster-info')).status).toBe(200);
+    expect((await anon.raw('GET', '/api/v1/namespaces/kube-public/configmaps/other')).status).toBe(403);
+    expect((await anon.raw('GET', '/api/v1/namespaces/kube-public/configmaps')).status).toBe(403);
+    expect((await anon.raw('PUT', '/api/v1/namespaces/kube-public/configmaps/cluster-info', { metadata: { name: 'cluster-info' } })).status).toBe(403);
+  });
+
+  it.each([
+    { path: '/healthz', status: 200 },
+    { path: '/readyz', status: 200 },
+    { path: '/livez', status: 200 },
+    { path: '/version', status: 200 },
+    { path: '/api', status: 403 },
+    { path: '/apis', status: 403 },
+  ])('anonymous GET $path -> $status (system:public-info-viewer)', async ({ path, status }) => {
+    const res = await cluster.client({}).raw('GET', path);
+    expect(res.status).toBe(status);
+    if (status === 403) expect(res.body.message).toBe(`forbidden: User "system:anonymous" cannot get path "${path}"`);
+  });
+
+  it.each([
+    { what: 'RoleBinding to a ClusterRole grants only in its namespace', ns: 'kube-system', verb: 'get', resource: 'secrets', name: 'x', allowed: true },
+    { what: 'RoleBinding does not leak to other namespaces', ns: 'default', verb: 'get', resource: 'secrets', name: 'x', allowed: false },
+    { what: 'resourceNames restricts names', ns: 'kube-system', verb: 'get', resource: 'configmaps', name: 'kubeadm-config', allowed: true },
+    { what: 'other names are denied', ns: 'kube-system', verb: 'get', resource: 'configmaps', name: 'other', allowed: false },
+    { what: 'subresource needs its own rule', ns: '', verb: 'create', resource: 'certificatesigningrequests/nodeclient', name: '', allowed: false },
+  ])('RBAC: $what', async ({ ns, verb, resource, name, allowed }) => {
+    await admin.raw('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      metadata: { name: 'secret-reader' },
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
+    });
+    await admin.raw('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings', {
+      metadata: { name: 'bob-secrets' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'secret-reader' },
+      subjects: [{ kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io' }],
+    });
+    await admin.raw('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/roles', {
+      metadata: { name: 'kubeadm-config-reader' },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['kubeadm-config'], verbs: ['get'] }],
+    });
+    await admin.raw('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings', {
+      metadata: { name: 'bob-kubeadm-config' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kubeadm-config-reader' },
+      subjects: [{ kind: 'Group', name: 'readers', apiGroup: 'rbac.authorization.k8s.io' }],
+    });
+    const [res, sub] = resource.split('/');
+    const review = await admin.call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: 'bob',
+        groups: ['readers', 'system:authenticated'],
+        resourceAttributes: { namespace: ns, verb, group: res === 'certificatesigningrequests' ? 'certificates.k8s.io' : '', resource: res, subresource: sub, name },
+      },
+    });
+    expect(review.status.allowed).toBe(allowed);
+  });
+
+  it.each([
+    { what: 'own Node', path: '/api/v1/nodes/n1', verb: 'GET', status: 404 },
+    { what: 'own Lease', path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1', verb: 'GET', status: 404 },
+    { what: "another node's Lease", path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n2', verb: 'GET', status: 403 },
+    { what: 'a Lease outside kube-node-lease', path: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/n1', verb: 'GET', status: 403 },
+    { what: 'secrets (no pods bound to it)', path: '/api/v1/namespaces/kube-system/secrets/x', verb: 'GET', status: 403 },
+  ])('Node authorizer: system:node:n1 reading $what -> $status', async ({ path, verb, status }) => {
+    const node = cluster.pki.leaf('node-n1', cluster.ca, '/O=system:nodes/CN=system:node:n1');
+    expect((await cluster.client(node).raw(verb, path)).status).toBe(status);
+  });
+
+  it('NodeRestriction: a node may create its own Node but not another', async () => {
+    const node = cluster.client(cluster.pki.leaf('node-n3', cluster.ca, '/O=system:nodes/CN=system:node:n3'));
+    expect((await node.raw('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n3' } })).status).toBe(201);
+    const other = await node.raw('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n4' } });
+    expect(other.status).toBe(403);
+    const status = await node.raw('PUT', '/api/v1/nodes/n3/status', { metadata: { name: 'n3' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    expect(status.status).toBe(200);
+    expect(status.body.status.conditions[0].type).toBe('Ready');
+  });
+});
+
+describe('storage', () => {
+  it('creates with uid, creationTimestamp and resourceVersion; 409 on duplicate; 409 Conflict on stale update; 404 NotFound', async () => {
+    const created = await admin.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'cm1', labels: { app: 'x' } }, data: { a: '1' } });
+    expect(created).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1', namespace: 'default' } });
+    expect(created.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const dup = await admin.raw('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'cm1' } });
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ reason: 'AlreadyExists', message: 'configmaps "cm1" already exists', details: { name: 'cm1', kind: 'configmaps' } });
+
+    const updated = await admin.call('PUT', '/api/v1/namespaces/default/configmaps/cm1', { ...created, data: { a: '2' } });
+    expect(Number(updated.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
+    expect(updated.metadata.uid).toBe(created.metadata.uid);
+    const stale = await admin.raw('PUT', '/api/v1/namespaces/default/configmaps/cm1', { ...created, data: { a: '3' } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.reason).toBe('Conflict');
+
+    const patched = await admin.call('PATCH', '/api/v1/namespaces/default/configmaps/cm1', { data: { b: 'x', a: null } }, 'application/merge-patch+json');
+    expect(patched.data).toEqual({ b: 'x' });
+
+    const missing = await admin.raw('GET', '/api/v1/namespaces/default/configmaps/nope');
+    expect(missing.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'configmaps "nope" not found',
+      reason: 'NotFound',
+      details: { name: 'nope', kind: 'configmaps' },
+      code: 404,
+    });
+    const inMissingNs = await admin.raw('POST', '/api/v1/namespaces/nosuchns/configmaps', { metadata: { name: 'x' } });
+    expect(inMissingNs.status).toBe(404);
+    expect(inMissingNs.body.message).toBe('namespaces "nosuchns" not found');
+
+    await admin.call('DELETE', '/api/v1/namespaces/default/configmaps/cm1');
+    expect((await admin.raw('GET', '/api/v1/namespaces/default/configmaps/cm1')).status).toBe(404);
+  });
+
+  it('stores under upstream keys with resourceVersion = etcd mod_revision (read back with etcdctl)', async () => {
+    const node = await admin.call('POST', '/api/v1/nodes', { metadata: { name: 'etcd-key-check' } });
+    const out = execFileSync('etcdctl', [
+      `--endpoints=${cluster.etcdUrl}`, `--cacert=${cluster.etcdCA.cert}`, `--cert=${cluster.etcdClient.cert}`, `--key=${cluster.etcdClient.key}`,
+      'get', '/registry/minions/etcd-key-check', '-w', 'json',
+    ], { env: { ...process.env, ETCDCTL_API: '3' } }).toString();
+    const kv = JSON.parse(out).kvs[0];
+    expect(String(kv.mod_revision)).toBe(node.metadata.resourceVersion);
+    expect(JSON.parse(Buffer.from(kv.value, 'base64').toString()).metadata.uid).toBe(node.metadata.uid);
+  });
+
+  it('lists with labelSelector and fieldSelector', async () => {
+    for (const [name, tier] of [['l1', 'web'], ['l2', 'db'], ['l3', 'web']]) {
+      await admin.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name, labels: { tier: tier!, sel: 'yes' } } });
+    }
+    const names = async (q: string) =>
+      (await admin.call('GET', `/api/v1/namespaces/default/configmaps?${q}`)).items.map((i: { metadata: { name: string } }) => i.metadata.name);
+    expect(await names('labelSelector=tier%3Dweb')).toEqual(['l1', 'l3']);
+    expect(await names('labelSelector=sel%3Dyes,tier!%3Dweb')).toEqual(['l2']);
+    expect(await names('labelSelector=tier%20in%20(db)')).toEqual(['l2']);
+    expect(await names('fieldSelector=metadata.name%3Dl3')).toEqual(['l3']);
+    const list = await admin.call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=sel');
+    expect(list).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMapList' });
+    expect(Number(list.metadata.resourceVersion)).toBeGreaterThan(0);
+  });
+
+  it('second API server on the same etcd sees the same objects and enforces the same RBAC', async () => {
+    const second = await cluster.startApiServer();
+    const c2 = cluster.client(cluster.admin, second.url);
+    const obj = await admin.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'shared' }, data: { v: '1' } });
+    const seen = await c2.call('GET', '/api/v1/namespaces/default/configmaps/shared');
+    expect(seen.metadata.resourceVersion).toBe(obj.metadata.resourceVersion);
+    await c2.call('PUT', '/api/v1/namespaces/default/configmaps/shared', { ...seen, data: { v: '2' } });
+    const stale = await admin.raw('PUT', '/api/v1/namespaces/default/configmaps/shared', { ...obj, data: { v: '3' } });
+    expect(stale.body.reason).toBe('Conflict');
+    const ep = await admin.call('GET', '/api/v1/namespaces/default/endpoints/kubernetes');
+    expect(ep.subsets[0].addresses).toEqual([{ ip: '127.0.0.1' }]);
+    expect((await cluster.client({}, second.url).raw('GET', '/api/v1/namespaces/kube-system/secrets')).status).toBe(403);
+    await second.proc.stop();
+  });
+});
+
+describe('startup', () => {
+  it.each([
+    { what: 'an unknown flag', extra: ['--no-such-flag=1'], message: 'unknown flag: --no-such-flag' },
+    { what: 'a missing file', extra: ['--client-ca-file=/nonexistent/ca.crt'], message: '--client-ca-file=/nonexistent/ca.crt: cannot read file: ENOENT' },
+    { what: 'removed --insecure-port', extra: ['--insecure-port=0'], message: 'unknown flag: --insecure-port' },
+  ])('fails on $what', async ({ extra, message }) => {
+    const program = await bundle('kube-apiserver');
+    const proc = startProcess(process.execPath, [program, ...cluster.apiserverArgs(1, extra)]);
+    const code = await new Promise<number | null>((resolve) => proc.child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(proc.output()).toContain(message);
+  });
+
+  it('encrypts Secrets at rest with aescbc and reads them back', async () => {
+    const config = join(cluster.dir, 'encryption.yaml');
+    const key = Buffer.alloc(32, 7);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      config,
+      `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keys:\n      - name: key1\n        secret: ${key.toString('base64')}\n  - identity: {}\n`,
+    );
+    const enc = await cluster.startApiServer([`--encryption-provider-config=${config}`]);
+    const c = cluster.client(cluster.admin, enc.url);
+    await c.call('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'enc1' }, stringData: { password: 'hunter2' } });
+    const got = await c.call('GET', '/api/v1/namespaces/default/secrets/enc1');
+    expect(Buffer.from(got.data.password, 'base64').toString()).toBe('hunter2');
+    const raw = execFileSync('etcdctl', [
+      `--endpoints=${cluster.etcdUrl}`, `--cacert=${cluster.etcdCA.cert}`, `--cert=${cluster.etcdClient.cert}`, `--key=${cluster.etcdClient.key}`,
+      'get', '/registry/secrets/default/enc1', '--print-value-only',
+    ], { env: { ...process.env, ETCDCTL_API: '3' } });
+    const prefix = 'k8s:enc:aescbc:v1:key1:';
+    expect(raw.subarray(0, prefix.length).toString()).toBe(prefix);
+    expect(raw.includes(Buffer.from('hunter2'))).toBe(false);
+    // Independent decryption: iv(16) + AES-256-CBC(PKCS#7).
+    const { createDecipheriv } = await import('node:crypto');
+    const body = raw.subarray(prefix.length, raw.length - 1); // etcdctl appends a newline
+    const d = createDecipheriv('aes-256-cbc', key, body.subarray(0, 16));
+    const plain = JSON.parse(Buffer.concat([d.update(body.subarray(16)), d.final()]).toString());
+    expect(plain.data.password).toBe(b64('hunter2'));
+    await enc.proc.stop();
+  });
+});
+
+describe('kubectl', () => {
+  it('reads cluster-info and nodes through an admin kubeconfig', async () => {
+    const kc = kubeconfig(join(cluster.dir, 'admin.conf'), cluster.url, cluster.ca.cert, cluster.admin);
+    const raw = execFileSync('kubectl', ['--kubeconfig', kc, 'get', '--raw', '/api/v1/namespaces/kube-public/configmaps/cluster-info']).toString();
+    expect(JSON.parse(raw).metadata.name).toBe('cluster-info');
+    await eventually('node to exist', async () => ((await admin.raw('GET', '/api/v1/nodes/etcd-key-check')).status === 200 ? true : undefined));
+    const nodes = execFileSync('kubectl', ['--kubeconfig', kc, 'get', 'nodes', '-o', 'name']).toString();
+    expect(nodes).toContain('node/etcd-key-check');
+    const table = execFileSync('kubectl', ['--kubeconfig', kc, 'get', 'nodes']).toString();
+    expect(table).toContain('etcd-key-check');
+    const ns = execFileSync('kubectl', ['--kubeconfig', kc, 'get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}']).toString();
+    expect(ns.split(' ')).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease']));
+  });
+});

@@ -1,0 +1,331 @@
+// The generic REST handler over the resource table (upstream's generic registry,
+// staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go, plus the per-resource
+// strategies and admission plugins a kubeadm bootstrap exercises):
+// - namespaces: created Active with the "kubernetes" finalizer; namespaced writes need the
+//   namespace to exist (NamespaceLifecycle admission, 404 for the namespace);
+// - secrets: stringData is folded into data on write (pkg/apis/core/v1 conversion);
+// - certificatesigningrequests: spec.username/uid/groups/extra come from the requester, status is
+//   cleared on create (pkg/registry/certificates/certificates/strategy.go); /approval may change
+//   only conditions and needs `approve` on signers/<signerName> (CertificateApproval admission);
+//   /status may change the certificate only with `sign` on signers/<signerName> (CertificateSigning);
+// - status subresources: the main resource cannot change .status, /status changes only .status;
+// - nodes: a node may only create or modify its own Node (NodeRestriction admission);
+// - serviceaccounts/token: TokenRequest; authorization.k8s.io subjectaccessreviews and
+//   selfsubjectaccessreviews are evaluated, not stored.
+// Lists support labelSelector and fieldSelector; watch is served by polling storage.
+import type { ServerResponse } from 'node:http';
+import type { UserInfo } from './authn.js';
+import type { Authorizer } from './authz.js';
+import { nodeName } from './authz.js';
+import { parseCsr } from './csr.js';
+import { mergePatch } from './merge-patch.js';
+import type { Attributes } from './rbac.js';
+import type { RequestInfo } from './request-info.js';
+import { apiVersionOf, findResource, REVIEW_RESOURCES, type ResourceInfo } from './resources.js';
+import type { TokenIssuer } from './sa-token.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { ApiError, badRequest, forbidden, invalid, methodNotAllowed, notFound, pathNotFound } from './status.js';
+import { rfc3339, type KubeObject, type Store } from './store.js';
+
+export interface RestDeps {
+  store: Store;
+  authorizer: Authorizer;
+  now: () => Date;
+  tokens?: TokenIssuer;
+  apiAudiences: string[];
+}
+
+export interface RestRequest {
+  method: string;
+  url: URL;
+  info: RequestInfo;
+  user: UserInfo;
+  contentType: string;
+  body: unknown;
+}
+
+export type RestResponse = { status: number; body: unknown } | { stream: (res: ServerResponse) => Promise<void> };
+
+const namespaces = findResource('', 'v1', 'namespaces')!;
+const serviceAccounts = findResource('', 'v1', 'serviceaccounts')!;
+
+function requireObject(body: unknown): KubeObject {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
+  const obj = body as KubeObject;
+  obj.metadata = { ...(obj.metadata ?? {}) };
+  return obj;
+}
+
+function checkKind(res: ResourceInfo, obj: KubeObject): void {
+  if (obj.kind && obj.kind !== res.kind) throw badRequest(`the object's kind ${obj.kind} does not match the ${res.resource} endpoint (expected ${res.kind})`);
+  if (obj.apiVersion && obj.apiVersion !== apiVersionOf(res)) {
+    throw badRequest(`the object's apiVersion ${obj.apiVersion} does not match the endpoint (expected ${apiVersionOf(res)})`);
+  }
+}
+
+function bindNamespace(res: ResourceInfo, obj: KubeObject, namespace: string): void {
+  if (!res.namespaced) return;
+  if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  obj.metadata.namespace = namespace;
+}
+
+/** Writes that belong to the status subresource are ignored on the main resource, and vice versa. */
+function applySubresource(res: ResourceInfo, sub: string, next: KubeObject, old: KubeObject): KubeObject {
+  if (res.resource === 'certificatesigningrequests') {
+    const oldStatus = (old.status ?? {}) as Record<string, unknown>;
+    const newStatus = (next.status ?? {}) as Record<string, unknown>;
+    if (sub === 'approval') return { ...next, spec: old.spec, status: { ...oldStatus, conditions: newStatus.conditions } };
+    if (sub === 'status') return { ...next, spec: old.spec };
+    return { ...next, spec: old.spec, status: old.status };
+  }
+  if (!res.subresources.includes('status')) return next;
+  if (sub === 'status') return { ...old, metadata: { ...old.metadata, resourceVersion: next.metadata.resourceVersion }, status: next.status };
+  const out = { ...next };
+  if (old.status === undefined) delete out.status;
+  else out.status = old.status;
+  return out;
+}
+
+export class Rest {
+  constructor(private readonly deps: RestDeps) {}
+
+  private attrs(user: UserInfo, verb: string, group: string, resource: string, name: string): Attributes {
+    return { user, verb, resourceRequest: true, path: '', apiGroup: group, resource, subresource: '', namespace: '', name };
+  }
+
+  async serve(req: RestRequest): Promise<RestResponse> {
+    const { info } = req;
+    const review = REVIEW_RESOURCES.find((r) => r.group === info.apiGroup && r.version === info.apiVersion && r.resource === info.resource);
+    if (review) {
+      if (info.verb !== 'create' || info.name) throw methodNotAllowed();
+      return { status: 201, body: await this.accessReview(review.resource, req) };
+    }
+    const res = findResource(info.apiGroup, info.apiVersion, info.resource);
+    if (!res || info.extra || (info.subresource && !res.subresources.includes(info.subresource))) throw pathNotFound();
+    if (res.namespaced && !info.namespace && !['list', 'watch'].includes(info.verb)) throw pathNotFound();
+    const ns = res.namespaced ? info.namespace || undefined : undefined;
+    switch (info.verb) {
+      case 'get':
+        return { status: 200, body: await this.deps.store.get(res, ns, info.name) };
+      case 'list':
+        return { status: 200, body: await this.list(res, ns, req.url) };
+      case 'watch':
+        return { stream: (out) => this.watch(res, ns, req.url, out) };
+      case 'create':
+        if (res.resource === 'serviceaccounts' && info.subresource === 'token') return { status: 201, body: await this.tokenRequest(ns!, info.name, req.body) };
+        if (info.name) throw methodNotAllowed();
+        return { status: 201, body: await this.create(res, ns, req) };
+      case 'update':
+        return { status: 200, body: await this.update(res, ns, req, requireObject(req.body)) };
+      case 'patch':
+        return { status: 200, body: await this.patch(res, ns, req) };
+      case 'delete': {
+        const pre = (req.body as { preconditions?: { resourceVersion?: string; uid?: string } } | undefined)?.preconditions;
+        return { status: 200, body: await this.deps.store.delete(res, ns, info.name, pre) };
+      }
+      case 'deletecollection': {
+        const list = await this.list(res, ns, req.url);
+        for (const item of list.items) await this.deps.store.delete(res, ns ?? item.metadata.namespace, item.metadata.name!);
+        return { status: 200, body: list };
+      }
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  private async list(res: ResourceInfo, ns: string | undefined, url: URL): Promise<{ apiVersion: string; kind: string; metadata: { resourceVersion: string }; items: KubeObject[] }> {
+    const labelSel = url.searchParams.get('labelSelector');
+    const fieldSel = url.searchParams.get('fieldSelector');
+    const matchers = [labelSel ? parseLabelSelector(labelSel) : undefined, fieldSel ? parseFieldSelector(fieldSel, res.fieldLabels ?? []) : undefined].filter(
+      (m) => m !== undefined,
+    );
+    const { items, resourceVersion } = await this.deps.store.list(res, ns);
+    return {
+      apiVersion: apiVersionOf(res),
+      kind: `${res.kind}List`,
+      metadata: { resourceVersion },
+      // List items carry no apiVersion/kind on the wire.
+      items: items.filter((o) => matchers.every((m) => m(o))).map(({ apiVersion: _a, kind: _k, ...rest }) => rest as KubeObject),
+    };
+  }
+
+  private async watch(res: ResourceInfo, ns: string | undefined, url: URL, out: ServerResponse): Promise<void> {
+    const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 300) * 1000;
+    const since = Number(url.searchParams.get('resourceVersion') ?? 0);
+    out.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    const seen = new Map<string, KubeObject>();
+    const send = (type: string, object: KubeObject) => out.write(`${JSON.stringify({ type, object })}\n`);
+    let closed = false;
+    out.on('close', () => (closed = true));
+    const deadline = Date.now() + timeout;
+    let first = true;
+    while (!closed && Date.now() < deadline) {
+      const list = await this.list(res, ns, url);
+      const current = new Map(list.items.map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, { ...o, apiVersion: apiVersionOf(res), kind: res.kind }]));
+      for (const [k, o] of current) {
+        const prev = seen.get(k);
+        if (first ? Number(o.metadata.resourceVersion) > since : !prev) send(first && since ? 'MODIFIED' : 'ADDED', o);
+        else if (prev && prev.metadata.resourceVersion !== o.metadata.resourceVersion) send('MODIFIED', o);
+      }
+      for (const [k, o] of seen) if (!current.has(k)) send('DELETED', o);
+      seen.clear();
+      for (const [k, o] of current) seen.set(k, o);
+      first = false;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    out.end();
+  }
+
+  private async ensureNamespace(ns: string | undefined): Promise<void> {
+    if (ns && !(await this.deps.store.tryGet(namespaces, undefined, ns))) throw notFound(namespaces, ns);
+  }
+
+  private async create(res: ResourceInfo, ns: string | undefined, req: RestRequest): Promise<KubeObject> {
+    const obj = requireObject(req.body);
+    checkKind(res, obj);
+    bindNamespace(res, obj, ns ?? '');
+    if (!obj.metadata.name && !obj.metadata.generateName) throw invalid(res, '', ['metadata.name: Required value: name or generateName is required']);
+    await this.ensureNamespace(ns);
+    await this.admit(res, '', req.user, obj, undefined);
+    return this.deps.store.create(res, obj, this.deps.now());
+  }
+
+  private async update(res: ResourceInfo, ns: string | undefined, req: RestRequest, obj: KubeObject): Promise<KubeObject> {
+    checkKind(res, obj);
+    bindNamespace(res, obj, ns ?? '');
+    if (obj.metadata.name !== req.info.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${req.info.name})`);
+    const old = await this.deps.store.get(res, ns, req.info.name);
+    const next = applySubresource(res, req.info.subresource, obj, old);
+    await this.admit(res, req.info.subresource, req.user, next, old);
+    return this.deps.store.update(res, next);
+  }
+
+  private async patch(res: ResourceInfo, ns: string | undefined, req: RestRequest): Promise<KubeObject> {
+    if (!/^application\/(merge-patch|strategic-merge-patch)\+json/.test(req.contentType)) {
+      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`);
+    }
+    return this.deps.store.guaranteedUpdate(res, ns, req.info.name, async (current) => {
+      const patched = mergePatch(current, req.body) as KubeObject;
+      patched.metadata = { ...patched.metadata, name: current.metadata.name, namespace: current.metadata.namespace };
+      const next = applySubresource(res, req.info.subresource, patched, current);
+      await this.admit(res, req.info.subresource, req.user, next, current);
+      return next;
+    });
+  }
+
+  /** Strategy + admission for the resources with bootstrap-relevant rules (see header). */
+  private async admit(res: ResourceInfo, sub: string, user: UserInfo, obj: KubeObject, old: KubeObject | undefined): Promise<void> {
+    const node = nodeName(user);
+    if (node && res.group === '' && res.resource === 'nodes' && obj.metadata.name !== node) {
+      throw forbidden(res, obj.metadata.name ?? '', `node "${node}" is not allowed to modify node "${obj.metadata.name}"`);
+    }
+    if (res.group === '' && res.resource === 'namespaces' && !old) {
+      obj.spec = { finalizers: ['kubernetes'], ...((obj.spec as object) ?? {}) };
+      obj.status = { phase: 'Active' };
+    }
+    if (res.group === '' && res.resource === 'secrets' && obj.stringData) {
+      const data = { ...((obj.data as Record<string, string>) ?? {}) };
+      for (const [k, v] of Object.entries(obj.stringData as Record<string, string>)) data[k] = Buffer.from(v).toString('base64');
+      obj.data = data;
+      delete obj.stringData;
+    }
+    if (res.resource === 'certificatesigningrequests') await this.admitCsr(res, sub, user, obj, old);
+  }
+
+  private async admitCsr(res: ResourceInfo, sub: string, user: UserInfo, obj: KubeObject, old: KubeObject | undefined): Promise<void> {
+    const spec = (obj.spec ?? {}) as Record<string, unknown>;
+    const name = obj.metadata.name ?? obj.metadata.generateName ?? '';
+    if (!old) {
+      const problems: string[] = [];
+      if (!spec.signerName) problems.push('spec.signerName: Required value');
+      if (!Array.isArray(spec.usages) || spec.usages.length === 0) problems.push('spec.usages: Required value');
+      try {
+        parseCsr(Buffer.from(String(spec.request ?? ''), 'base64').toString('utf8'));
+      } catch (err) {
+        problems.push(`spec.request: Invalid value: ${(err as Error).message}`);
+      }
+      if (problems.length) throw invalid(res, name, problems);
+      obj.spec = { ...spec, username: user.name, uid: user.uid, groups: user.groups, extra: user.extra };
+      obj.status = {};
+      return;
+    }
+    const signer = String(spec.signerName);
+    const signerAllowed = async (verb: string) =>
+      (await this.deps.authorizer.allows(this.attrs(user, verb, 'certificates.k8s.io', 'signers', signer))) ||
+      (await this.deps.authorizer.allows(this.attrs(user, verb, 'certificates.k8s.io', 'signers', `${signer.split('/')[0]}/*`)));
+    const conditions = ((obj.status as { conditions?: Array<{ type: string; status?: string }> })?.conditions ?? []).map((c) => c.type);
+    const oldStatus = (old.status ?? {}) as { certificate?: string; conditions?: Array<{ type: string }> };
+    const oldConditions = (oldStatus.conditions ?? []).map((c) => c.type);
+    if (sub === 'approval') {
+      if (conditions.includes('Approved') && conditions.includes('Denied')) throw invalid(res, name, ['status.conditions: Invalid value: Approved and Denied conditions are mutually exclusive']);
+      const added = ['Approved', 'Denied'].some((t) => conditions.includes(t) && !oldConditions.includes(t));
+      if (added && !(await signerAllowed('approve'))) {
+        throw forbidden(res, name, `user not permitted to approve requests with signerName "${signer}"`);
+      }
+    }
+    if (sub === 'status') {
+      const cert = (obj.status as { certificate?: string })?.certificate;
+      if (cert && cert !== oldStatus.certificate) {
+        if (!oldConditions.includes('Approved')) throw invalid(res, name, ['status.certificate: Forbidden: certificate can only be set on approved requests']);
+        if (!(await signerAllowed('sign'))) throw forbidden(res, name, `user not permitted to sign requests with signerName "${signer}"`);
+      }
+      // Approval conditions are owned by /approval.
+      const kept = (oldStatus.conditions ?? []).filter((c) => c.type === 'Approved' || c.type === 'Denied');
+      const rest = ((obj.status as { conditions?: Array<{ type: string }> })?.conditions ?? []).filter((c) => c.type !== 'Approved' && c.type !== 'Denied');
+      obj.status = { ...(obj.status as object), conditions: [...kept, ...rest] };
+    }
+  }
+
+  private async accessReview(kind: string, req: RestRequest): Promise<KubeObject> {
+    const review = requireObject(req.body);
+    const spec = (review.spec ?? {}) as {
+      user?: string;
+      groups?: string[];
+      resourceAttributes?: { namespace?: string; verb?: string; group?: string; resource?: string; subresource?: string; name?: string };
+      nonResourceAttributes?: { path?: string; verb?: string };
+    };
+    const subject = kind === 'selfsubjectaccessreviews' ? { name: req.user.name, groups: req.user.groups } : { name: spec.user ?? '', groups: spec.groups ?? [] };
+    if (kind === 'subjectaccessreviews' && !subject.name && subject.groups.length === 0) {
+      throw invalid({ group: 'authorization.k8s.io', resource: kind }, '', ['spec.user: Invalid value: at least one of user or group must be specified']);
+    }
+    const ra = spec.resourceAttributes;
+    const nra = spec.nonResourceAttributes;
+    const attrs: Attributes = ra
+      ? {
+          user: subject,
+          verb: ra.verb ?? '',
+          resourceRequest: true,
+          path: '',
+          apiGroup: ra.group ?? '',
+          resource: ra.resource ?? '',
+          subresource: ra.subresource ?? '',
+          namespace: ra.namespace ?? '',
+          name: ra.name ?? '',
+        }
+      : { user: subject, verb: nra?.verb ?? '', resourceRequest: false, path: nra?.path ?? '', apiGroup: '', resource: '', subresource: '', namespace: '', name: '' };
+    const allowed = await this.deps.authorizer.allows(attrs);
+    return { ...review, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null } as never, status: { allowed } };
+  }
+
+  private async tokenRequest(namespace: string, name: string, body: unknown): Promise<KubeObject> {
+    if (!this.deps.tokens) throw new ApiError(404, 'NotFound', 'the TokenRequest API needs --service-account-signing-key-file');
+    const sa = await this.deps.store.get(serviceAccounts, namespace, name);
+    const spec = ((body as { spec?: { audiences?: string[]; expirationSeconds?: number } })?.spec ?? {}) as { audiences?: string[]; expirationSeconds?: number };
+    const expirationSeconds = spec.expirationSeconds ?? 3600;
+    if (expirationSeconds < 600) {
+      throw invalid({ group: 'authentication.k8s.io', resource: 'tokenrequests' }, name, ['spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes']);
+    }
+    const audiences = spec.audiences?.length ? spec.audiences : this.deps.apiAudiences;
+    const now = this.deps.now();
+    const { token, expiration } = this.deps.tokens.issue({ namespace, name, uid: sa.metadata.uid! }, audiences, expirationSeconds, now);
+    return {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      metadata: { name, namespace, creationTimestamp: rfc3339(now) },
+      spec: { audiences, expirationSeconds, boundObjectRef: null },
+      status: { token, expirationTimestamp: rfc3339(expiration) },
+    };
+  }
+}
