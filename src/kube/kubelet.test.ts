@@ -28,6 +28,10 @@ describe('KubeletConfiguration', () => {
     expect(c.authentication).toEqual({ anonymous: { enabled: false }, webhook: { enabled: true, cacheTTL: '1m' }, x509: { clientCAFile: '/etc/kubernetes/pki/ca.crt' } });
   });
 
+  it('rotateCertificates stays true whatever cluster.kubelet says, as kubeadm forces it', () => {
+    expect(clusterKubeletConfiguration(testCluster({ kubelet: { rotateCertificates: false } })).rotateCertificates).toBe(true);
+  });
+
   it('node file adds the node-local resolvConf and cgroupDriver', () => {
     const c = nodeKubeletConfiguration(testCluster(), testWorker({ kubelet: { criSocket: 'unix:///x.sock', extraArgs: {}, resolvConf: '/run/systemd/resolve/resolv.conf', cgroupDriver: 'cgroupfs' } }));
     expect(c.resolvConf).toBe('/run/systemd/resolve/resolv.conf');

@@ -32,7 +32,8 @@ function deepMerge(under: Record<string, unknown>, over: Record<string, unknown>
 
 /**
  * The cluster-wide KubeletConfiguration, as uploaded to the kubelet-config ConfigMap: kubeadm's defaults
- * with cluster.kubelet on top (a user value wins; kubeadm only warns when it differs from its default).
+ * with cluster.kubelet on top (a user value wins; kubeadm only warns when it differs from its default),
+ * except rotateCertificates, which kubeadm always forces to true.
  * Only the fields kubeadm sets are written; zero-valued fields Go's serializer adds are left out.
  */
 export function clusterKubeletConfiguration(cluster: Pick<KubeClusterSpec, 'networking' | 'kubelet'>): KubeletConfiguration {
@@ -52,7 +53,8 @@ export function clusterKubeletConfiguration(cluster: Pick<KubeClusterSpec, 'netw
     staticPodPath: MANIFESTS_DIR,
   };
   const { apiVersion: _a, kind: _k, ...userFields } = cluster.kubelet;
-  return { apiVersion: KUBELET_CONFIG_API_VERSION, kind: 'KubeletConfiguration', ...deepMerge(defaults, userFields) };
+  // kubeadm hard-codes rotateCertificates: the non-pointer field cannot tell "unset" from false.
+  return { apiVersion: KUBELET_CONFIG_API_VERSION, kind: 'KubeletConfiguration', ...deepMerge(defaults, userFields), rotateCertificates: true };
 }
 
 /**
