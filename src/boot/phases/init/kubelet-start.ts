@@ -1,0 +1,25 @@
+// init phase "kubelet-start": /var/lib/kubelet/kubeadm-flags.env and /var/lib/kubelet/config.yaml (built by
+// src/kube), then (re)start the kubelet through the Host's ServiceManager
+// (upstream: cmd/kubeadm/app/cmd/phases/init/kubelet.go runKubeletStart, phases/kubelet/flags.go, config.go).
+import { KUBELET_CONFIG_FILE, KUBELET_ENV_FILE, kubeadmFlagsEnv, nodeKubeletConfiguration } from '../../../kube/index.js';
+import { toYaml } from '../../../yaml.js';
+import type { Phase } from '../../runner.js';
+import type { BootData } from '../data.js';
+
+const TAG = 'kubelet-start';
+
+export function kubeletStartPhase(): Phase<BootData> {
+  return {
+    name: 'kubelet-start',
+    short: 'Write kubelet settings and (re)start the kubelet',
+    long: 'Write a file with KubeletConfiguration and an environment file with node specific kubelet settings, and then (re)start kubelet.',
+    async run({ config, cluster, host, log }) {
+      log.phase(TAG, `Writing kubelet environment file with flags to file "${KUBELET_ENV_FILE}"`);
+      await host.writeFile(KUBELET_ENV_FILE, kubeadmFlagsEnv(cluster, config.node));
+      log.phase(TAG, `Writing kubelet configuration to file "${KUBELET_CONFIG_FILE}"`);
+      await host.writeFile(KUBELET_CONFIG_FILE, toYaml(nodeKubeletConfiguration(cluster, config.node)));
+      log.phase(TAG, 'Starting the kubelet');
+      await host.services.restart('kubelet');
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// init phase "wait-control-plane": wait for the kubelet's healthz, then for each control-plane component's
+// health endpoint, polling in parallel until the timeout; a timeout names the endpoint that never became
+// healthy (upstream: cmd/kubeadm/app/cmd/phases/init/waitcontrolplane.go, util/apiclient/wait.go
+// WaitForKubelet, WaitForControlPlaneComponents: insecure GETs of /livez and /healthz expecting 200).
+import { API_SERVER_BIND_PORT, KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT, MANIFESTS_DIR, joinHostPort, nodeKubeletConfiguration } from '../../../kube/index.js';
+import type { Phase } from '../../runner.js';
+import { pollUntil } from '../../wait.js';
+import type { BootData } from '../data.js';
+
+export interface HealthEndpoint {
+  name: string;
+  /** Base URL (scheme://host:port) and path, kept apart for the client. */
+  server: string;
+  path: string;
+}
+
+const url = (e: HealthEndpoint) => `${e.server}${e.path}`;
+
+/** The kubelet's healthz from the KubeletConfiguration this node runs with. */
+export function kubeletHealthEndpoint(data: BootData): HealthEndpoint {
+  const config = nodeKubeletConfiguration(data.cluster, data.config.node);
+  const address = typeof config.healthzBindAddress === 'string' ? config.healthzBindAddress : '127.0.0.1';
+  const port = typeof config.healthzPort === 'number' ? config.healthzPort : 10248;
+  return { name: 'kubelet', server: `http://${joinHostPort(address, port)}`, path: '/healthz' };
+}
+
+/** kube-apiserver /livez on the advertise address, controller-manager /healthz and scheduler /livez locally. */
+export function controlPlaneEndpoints(data: BootData): HealthEndpoint[] {
+  const local = (args: Record<string, string>, port: number) =>
+    `https://${joinHostPort(args['bind-address'] ?? '127.0.0.1', Number(args['secure-port'] ?? port))}`;
+  return [
+    { name: 'kube-apiserver', server: `https://${joinHostPort(data.config.node.address, API_SERVER_BIND_PORT)}`, path: '/livez' },
+    { name: 'kube-controller-manager', server: local(data.cluster.controllerManager.extraArgs, KUBE_CONTROLLER_MANAGER_PORT), path: '/healthz' },
+    { name: 'kube-scheduler', server: local(data.cluster.scheduler.extraArgs, KUBE_SCHEDULER_PORT), path: '/livez' },
+  ];
+}
+
+/** Polls one endpoint until it answers 200; returns the seconds it took. */
+export async function waitHealthy(data: BootData, endpoint: HealthEndpoint): Promise<number> {
+  const { clock } = data.host;
+  const start = clock.now().getTime();
+  const client = data.clientFor({ server: endpoint.server, insecure: true, credentials: { kind: 'anonymous' } });
+  await pollUntil(`${endpoint.name} at ${url(endpoint)}`, { clock, timeoutMs: data.timeouts.controlPlaneMs, intervalMs: data.timeouts.pollMs }, async () => {
+    const res = await client.probe(endpoint.path);
+    if (res.status === 200) return true;
+    throw new Error(`${endpoint.name} check failed at ${url(endpoint)} with status: ${res.status}`);
+  });
+  return (clock.now().getTime() - start) / 1000;
+}
+
+export function waitControlPlanePhase(): Phase<BootData> {
+  return {
+    name: 'wait-control-plane',
+    short: 'Wait for the control plane to start',
+    dependsOn: ['kubelet-start'],
+    async run(data) {
+      const { log } = data;
+      const limit = `${Math.round(data.timeouts.controlPlaneMs / 1000)}s`;
+      log.phase('wait-control-plane', `Waiting for the kubelet to boot up the control plane as static Pods from directory "${MANIFESTS_DIR}"`);
+      const kubelet = kubeletHealthEndpoint(data);
+      log.phase('kubelet-check', `Waiting for a healthy kubelet at ${url(kubelet)}. This can take up to ${limit}`);
+      const kubeletSeconds = await waitHealthy(data, kubelet);
+      log.phase('kubelet-check', `The kubelet is healthy after ${kubeletSeconds}s`);
+      log.phase('control-plane-check', `Waiting for healthy control plane components. This can take up to ${limit}`);
+      const endpoints = controlPlaneEndpoints(data);
+      for (const e of endpoints) log.phase('control-plane-check', `Checking ${e.name} at ${url(e)}`);
+      const results = await Promise.allSettled(
+        endpoints.map(async (e) => {
+          const seconds = await waitHealthy(data, e);
+          log.phase('control-plane-check', `${e.name} is healthy after ${seconds}s`);
+        }),
+      );
+      const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+      if (failures.length > 0) {
+        throw new Error(
+          `the control plane did not become healthy:\n\t${failures.join('\n\t')}\n` +
+            'Check the kubelet (journalctl -u kubelet) and the static pods (crictl ps -a | grep kube) on this node',
+        );
+      }
+    },
+  };
+}
