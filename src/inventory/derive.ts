@@ -1,7 +1,7 @@
 // Defaults that depend on other fields, applied after the schema walk, as kubeadm applies its dynamic
 // defaults (upstream: cmd/kubeadm/app/util/config/initconfiguration.go SetInitDynamicDefaults,
 // cmd/kubeadm/app/componentconfigs/kubelet.go Default):
-// - the init node is the first control-plane node unless one says init: true; every other node is not;
+// - the init node is the one that says init: true, else the first control-plane node not saying init: false;
 // - control-plane nodes are tainted node-role.kubernetes.io/control-plane:NoSchedule unless taints is written;
 // - controlPlaneEndpoint is the init node's address:6443 when there is a single control-plane node;
 // - kubelet clusterDNS is the 10th address of the service subnet, clusterDomain the cluster's dnsDomain;
@@ -20,7 +20,7 @@ const DNS_IP_INDEX = 10;
 export function applyDerivedDefaults(d: Draft, written: (path: Path) => boolean): void {
   const nodes = d.nodes ?? [];
   const controlPlanes = nodes.filter((n) => n?.role === 'control-plane');
-  const init = nodes.find((n) => n?.init === true) ?? controlPlanes[0];
+  const init = nodes.find((n) => n?.init === true) ?? controlPlanes.find((n) => n?.init !== false);
   for (const [i, n] of nodes.entries()) {
     if (!n) continue;
     n.init = n === init;

@@ -126,6 +126,11 @@ describe('loadInventory: defaults', () => {
     expect(inventory).toEqual(want);
   });
 
+  it('picks the first control-plane node that does not say init: false as the init node', () => {
+    const { inventory } = loadFixture('valid', 'init-explicit.yaml');
+    expect(inventory!.nodes.map((n) => [n.name, n.init])).toEqual([['cp-1', false], ['cp-2', true], ['cp-3', false]]);
+  });
+
   it('normalises IPv6, MAC and endpoint, defaults the endpoint to the init node, keeps an explicit empty taint list', () => {
     const { inventory } = loadFixture('valid', 'ipv6.yaml');
     const [cp, worker] = inventory!.nodes;

@@ -60,6 +60,10 @@ function checkRoles(d: Draft, nodes: Indexed[], ctx: Context): void {
   if (d.nodes && nodes.length === d.nodes.length && !nodes.some(({ node }) => node.role === 'control-plane')) {
     ctx.report('error', ['nodes'], 'value', 'no control-plane node; at least one node needs role: control-plane');
   }
+  const controlPlanes = nodes.filter(({ node }) => node.role === 'control-plane');
+  if (controlPlanes.length > 0 && controlPlanes.every(({ node }) => node.init === false)) {
+    ctx.report('error', ['nodes'], 'value', 'every control-plane node says init: false; one of them must initialise the cluster (remove init: false from one)');
+  }
   const explicitInit = nodes.filter(({ node }) => node.init === true);
   for (const { node, i } of explicitInit) {
     if (node.role === 'worker') {
