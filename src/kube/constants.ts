@@ -15,6 +15,11 @@ export const SUPER_ADMIN_KUBECONFIG = '/etc/kubernetes/super-admin.conf';
 export const CONTROLLER_MANAGER_KUBECONFIG = '/etc/kubernetes/controller-manager.conf';
 export const SCHEDULER_KUBECONFIG = '/etc/kubernetes/scheduler.conf';
 
+/** /etc/kubernetes/manifests/<component>.yaml (constants.GetStaticPodFilepath). */
+export function staticPodPath(component: string): string {
+  return `${MANIFESTS_DIR}/${component}.yaml`;
+}
+
 /** Certificate and key files under CERTIFICATES_DIR. */
 export const PKI = {
   caCert: 'ca.crt',

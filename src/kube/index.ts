@@ -18,6 +18,7 @@ export {
   type ControlPlanePods,
 } from './controlplane.js';
 export { etcdPod, etcdCommand, etcdClientURL, etcdPeerURL, etcdProbeEndpoint, type EtcdMember } from './etcd.js';
+export { COMPONENT_CONFIG_HASH_ANNOTATION, configMapChecksum, signConfigMap } from './componentconfig.js';
 export { encryptionConfiguration, type EncryptionConfiguration } from './encryption.js';
 export {
   KUBELET_CONFIG_API_VERSION,

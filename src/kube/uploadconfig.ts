@@ -21,6 +21,7 @@ import {
   NODE_BOOTSTRAP_TOKEN_AUTH_GROUP,
   NODES_GROUP,
 } from './constants.js';
+import { signConfigMap } from './componentconfig.js';
 import { clusterKubeletConfiguration } from './kubelet.js';
 import { clusterRoleBinding, coreRule, group, role, roleBinding } from './rbac.js';
 import type { ClusterRoleBinding, ConfigMap, Role, RoleBinding } from './types.js';
@@ -101,14 +102,19 @@ export function kubeadmConfigConfigMap(cluster: KubeClusterSpec): ConfigMap {
   };
 }
 
-/** ConfigMap kube-system/kubelet-config, key kubelet. */
+/**
+ * ConfigMap kube-system/kubelet-config, key kubelet. Signed with the component-config hash when the
+ * configuration is kubeadm's own (cluster.kubelet empty), as phases/kubelet/config.go CreateConfigMap does
+ * for a configuration the user did not supply.
+ */
 export function kubeletConfigConfigMap(cluster: Pick<KubeClusterSpec, 'networking' | 'kubelet'>): ConfigMap {
-  return {
+  const cm: ConfigMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: KUBELET_CONFIG_CONFIGMAP, namespace: KUBE_SYSTEM },
     data: { [KUBELET_CONFIG_KEY]: toYaml(clusterKubeletConfiguration(cluster)) },
   };
+  return Object.keys(cluster.kubelet).length === 0 ? signConfigMap(cm) : cm;
 }
 
 const nodeReaders = () => [group(NODE_BOOTSTRAP_TOKEN_AUTH_GROUP), group(NODES_GROUP)];

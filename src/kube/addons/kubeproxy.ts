@@ -7,6 +7,7 @@ import { isIPv6 } from 'node:net';
 import { toYaml } from '../../yaml.js';
 import { kubernetesImage, type KubeClusterSpec } from '../cluster.js';
 import { KUBE_PROXY_CONFIGMAP, KUBE_SYSTEM, NODE_BOOTSTRAP_TOKEN_AUTH_GROUP } from '../constants.js';
+import { signConfigMap } from '../componentconfig.js';
 import { joinHostPort } from '../net.js';
 import { clusterRoleBinding, coreRule, group, role, roleBinding, serviceAccount } from '../rbac.js';
 import type { ClusterRoleBinding, ConfigMap, DaemonSet, Role, RoleBinding, ServiceAccount } from '../types.js';
@@ -54,8 +55,13 @@ export function nodeProxierBinding(): ClusterRoleBinding {
   return clusterRoleBinding(NODE_PROXIER_BINDING, 'system:node-proxier', [serviceAccount(KUBE_SYSTEM, KUBE_PROXY)]);
 }
 
+/**
+ * ConfigMap kube-system/kube-proxy. kubeadm signs it with the component-config hash unless the user
+ * supplied the KubeProxyConfiguration; kgen treats iptables (kube-proxy's own default on Linux) as
+ * kubeadm's configuration and any other mode as the user's, so an upgrade keeps that choice.
+ */
 export function kubeProxyConfigMap(cluster: ProxyCluster, mode: KubeProxyMode, advertiseAddress?: string): ConfigMap {
-  return {
+  const cm: ConfigMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: KUBE_PROXY_CONFIGMAP, namespace: KUBE_SYSTEM, labels: { app: KUBE_PROXY } },
@@ -64,6 +70,7 @@ export function kubeProxyConfigMap(cluster: ProxyCluster, mode: KubeProxyMode, a
       [KUBECONFIG_KEY]: toYaml(inClusterKubeconfig(cluster)),
     },
   };
+  return mode === 'iptables' ? signConfigMap(cm) : cm;
 }
 
 /** Token holders may get the kube-proxy ConfigMap (proxy.go printOrCreateKubeProxyObjects). */
