@@ -26,7 +26,7 @@ describe('schema walk', () => {
     ['closed objects report unknown keys with a suggestion', obj({ address: opt(str()) }), { adress: 'x' }, {}, ['adress (key): unknown field "adress"; did you mean "address"?']],
     ['keys named like Object.prototype members are unknown fields too', obj({ address: opt(str()) }), { constructor: 'x' }, {}, ['constructor (key): unknown field "constructor"']],
     ['no suggestion when nothing is close', obj({ address: opt(str()) }), { zzz: 1 }, {}, ['zzz (key): unknown field "zzz"']],
-    ['a map\'s null value is the empty string', map(str()), { 'node-role.kubernetes.io/worker': null }, { 'node-role.kubernetes.io/worker': '' }, []],
+    ['a map\'s null value is the empty string', map(str()), { 'node.kubernetes.io/pool': null }, { 'node.kubernetes.io/pool': '' }, []],
     ['either picks by YAML kind', list(either(str(), obj({ k: req(str()) }))), ['a', { k: 'b' }, 3], ['a', { k: 'b' }, undefined],
       ['[2] (value): expected a string or a mapping, found a number (3)']],
     ['renamed fields land under their model name', obj({ ttl: { ...opt(str()), as: 'ttlSeconds' } }), { ttl: '1h' }, { ttlSeconds: '1h' }, []],

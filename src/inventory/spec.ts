@@ -124,7 +124,7 @@ const node = obj({
     }),
     {},
   ),
-  labels: opt(map(str(f.labelValue), f.labelKey), {}),
+  labels: opt(map(str(f.labelValue), f.nodeLabelKey), {}),
   taints: opt(list(either(str(f.taintString), obj({ key: req(str(f.labelKey)), value: opt(str(f.labelValue)), effect: req(oneOf(...f.TAINT_EFFECTS)) })))),
   kernelArgs: opt(list(str(f.nonEmpty)), []),
 });
