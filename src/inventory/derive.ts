@@ -15,7 +15,7 @@ import type { Taint } from './types.js';
 export const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
 
 /** kubeadm puts the cluster DNS Service at this index of the service subnet (constants.GetDNSIP). */
-const DNS_IP_INDEX = 10;
+export const DNS_IP_INDEX = 10;
 
 export function applyDerivedDefaults(d: Draft, written: (path: Path) => boolean): void {
   const nodes = d.nodes ?? [];

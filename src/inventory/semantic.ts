@@ -4,7 +4,8 @@
 // (duplicates, init node choice, etcd quorum). Every check runs; each reports through `report` and skips
 // values the schema already rejected (holes in the draft).
 import type { Draft, DraftCluster, DraftNode, Report } from './draft.js';
-import { contains, familyBits, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from './net.js';
+import { contains, familyBits, formatIP, indexedIP, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from './net.js';
+import { DNS_IP_INDEX } from './derive.js';
 import type { Path } from './path.js';
 import { formatPath } from './path.js';
 
@@ -111,9 +112,17 @@ function checkSubnets(c: DraftCluster, nodes: Indexed[], ctx: Context): void {
   if (pod && service && overlaps(pod, service)) {
     ctx.report('error', servicePath, 'value', `${c.networking!.serviceSubnet} overlaps podSubnet ${c.networking!.podSubnet}; pod and service subnets must not share addresses`);
   }
+  if (pod && service && pod.ip.family !== service.ip.family) {
+    ctx.report('error', podPath, 'value',
+      `${c.networking!.podSubnet} is IPv${pod.ip.family} but serviceSubnet ${c.networking!.serviceSubnet} is IPv${service.ip.family}; dual-stack is not supported, use one IP family for both`);
+  }
   for (const { node, i } of nodes) {
     const ip = node.address === undefined ? undefined : parseIP(node.address);
     if (!ip) continue;
+    if (service && ip.family !== service.ip.family) {
+      ctx.report('error', ['nodes', i, 'address'], 'value',
+        `${node.address} is IPv${ip.family} but serviceSubnet ${c.networking!.serviceSubnet} is IPv${service.ip.family}; node addresses must be of the cluster's IP family (kube-apiserver requires its advertise address to match the Service family)`);
+    }
     for (const [name, subnet] of [['podSubnet', pod], ['serviceSubnet', service]] as const) {
       if (subnet && contains(subnet, ip)) {
         ctx.report('error', ['nodes', i, 'address'], 'value',
@@ -121,12 +130,24 @@ function checkSubnets(c: DraftCluster, nodes: Indexed[], ctx: Context): void {
       }
     }
   }
+  checkClusterDNS(c, service, ctx);
+}
+
+/** clusterDNS must be a Service address; kubeadm warns when it is not the CoreDNS Service's (componentconfigs/kubelet.go). */
+function checkClusterDNS(c: DraftCluster, service: CIDR | undefined, ctx: Context): void {
   const clusterDNS = c.kubelet?.['clusterDNS'];
-  for (const [j, dns] of (Array.isArray(clusterDNS) ? clusterDNS : []).entries()) {
+  const recommended = service && indexedIP(service, DNS_IP_INDEX);
+  if (!Array.isArray(clusterDNS) || !service || !recommended) return;
+  for (const [j, dns] of clusterDNS.entries()) {
     const ip = typeof dns === 'string' ? parseIP(dns) : undefined;
-    if (ip && service && !contains(service, ip)) {
-      ctx.report('error', ['cluster', 'kubelet', 'clusterDNS', j], 'value',
-        `${dns} is outside serviceSubnet ${c.networking!.serviceSubnet}; the cluster DNS address must be a Service address (kubeadm uses the 10th, e.g. the default)`);
+    if (!ip) continue;
+    const path = ['cluster', 'kubelet', 'clusterDNS', j];
+    if (!contains(service, ip)) {
+      ctx.report('error', path, 'value',
+        `${dns} is outside serviceSubnet ${c.networking!.serviceSubnet}; the cluster DNS address must be a Service address, normally ${formatIP(recommended)}`);
+    } else if (!sameIP(ip, recommended)) {
+      ctx.report('warning', path, 'value',
+        `${dns} is not ${formatIP(recommended)}, the address the CoreDNS Service gets (10th of serviceSubnet); pods will query ${dns} unless you run DNS there`);
     }
   }
 }
