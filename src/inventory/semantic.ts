@@ -6,24 +6,24 @@
 import type { Draft, DraftCluster, DraftNode, Report } from './draft.js';
 import { contains, familyBits, formatIP, indexedIP, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from './net.js';
 import { DNS_IP_INDEX } from './derive.js';
-import type { Path } from './path.js';
-import { formatPath } from './path.js';
+import { formatPath, type Path } from './path.js';
 
 /** kubeadm constants: MaximumBitsForServiceSubnet, MinimumAddressesInServiceSubnet, PodSubnetNodeMaskMaxDiff. */
 const MAX_SERVICE_SUBNET_BITS = 20;
 const MIN_SERVICE_SUBNET_ADDRESSES = 10n;
 const POD_SUBNET_NODE_MASK_MAX_DIFF = 16;
 
-interface Context {
+export interface SemanticContext {
   report: Report;
   /** Line where `path` was written, to point from a second occurrence at the first. */
   line(path: Path): number;
+  /** Whether `path` was written in nodes.yaml (as opposed to absent). */
   written(path: Path): boolean;
 }
 
 type Indexed = { node: DraftNode; i: number };
 
-export function checkSemantics(d: Draft, ctx: Context): void {
+export function checkSemantics(d: Draft, ctx: SemanticContext): void {
   const nodes: Indexed[] = (d.nodes ?? []).flatMap((node, i) => (node ? [{ node, i }] : []));
   checkDuplicates(nodes, ctx);
   checkRoles(d, nodes, ctx);
@@ -39,7 +39,7 @@ export function checkSemantics(d: Draft, ctx: Context): void {
 
 const FIELD_NAMES = { name: 'name', address: 'address', mac: 'MAC address', uuid: 'UUID' } as const;
 
-function checkDuplicates(nodes: Indexed[], ctx: Context): void {
+function checkDuplicates(nodes: Indexed[], ctx: SemanticContext): void {
   for (const field of ['name', 'address', 'mac', 'uuid'] as const) {
     const first = new Map<string, number>();
     for (const { node, i } of nodes) {
@@ -57,7 +57,7 @@ function checkDuplicates(nodes: Indexed[], ctx: Context): void {
   }
 }
 
-function checkRoles(d: Draft, nodes: Indexed[], ctx: Context): void {
+function checkRoles(d: Draft, nodes: Indexed[], ctx: SemanticContext): void {
   if (d.nodes && nodes.length === d.nodes.length && !nodes.some(({ node }) => node.role === 'control-plane')) {
     ctx.report('error', ['nodes'], 'value', 'no control-plane node; at least one node needs role: control-plane');
   }
@@ -82,7 +82,7 @@ function subnetOf(s: string | undefined): CIDR | undefined {
   return s === undefined ? undefined : parseCIDR(s);
 }
 
-function checkSubnets(c: DraftCluster, nodes: Indexed[], ctx: Context): void {
+function checkSubnets(c: DraftCluster, nodes: Indexed[], ctx: SemanticContext): void {
   const pod = subnetOf(c.networking?.podSubnet);
   const service = subnetOf(c.networking?.serviceSubnet);
   const podPath = ['cluster', 'networking', 'podSubnet'];
@@ -134,7 +134,7 @@ function checkSubnets(c: DraftCluster, nodes: Indexed[], ctx: Context): void {
 }
 
 /** clusterDNS must be a Service address; kubeadm warns when it is not the CoreDNS Service's (componentconfigs/kubelet.go). */
-function checkClusterDNS(c: DraftCluster, service: CIDR | undefined, ctx: Context): void {
+function checkClusterDNS(c: DraftCluster, service: CIDR | undefined, ctx: SemanticContext): void {
   const clusterDNS = c.kubelet?.['clusterDNS'];
   const recommended = service && indexedIP(service, DNS_IP_INDEX);
   if (!Array.isArray(clusterDNS) || !service || !recommended) return;
@@ -152,7 +152,7 @@ function checkClusterDNS(c: DraftCluster, service: CIDR | undefined, ctx: Contex
   }
 }
 
-function checkEndpoint(nodes: Indexed[], ctx: Context): void {
+function checkEndpoint(nodes: Indexed[], ctx: SemanticContext): void {
   const controlPlanes = nodes.filter(({ node }) => node.role === 'control-plane').length;
   if (controlPlanes > 1 && !ctx.written(['cluster', 'controlPlaneEndpoint'])) {
     ctx.report('error', ['cluster', 'controlPlaneEndpoint'], 'key',
@@ -160,7 +160,7 @@ function checkEndpoint(nodes: Indexed[], ctx: Context): void {
   }
 }
 
-function checkEtcdQuorum(c: DraftCluster, nodes: Indexed[], ctx: Context): void {
+function checkEtcdQuorum(c: DraftCluster, nodes: Indexed[], ctx: SemanticContext): void {
   if (!c.etcd?.local) return;
   const members = nodes.filter(({ node }) => node.role === 'control-plane').length;
   if (members > 0 && members % 2 === 0) {
@@ -169,7 +169,7 @@ function checkEtcdQuorum(c: DraftCluster, nodes: Indexed[], ctx: Context): void 
   }
 }
 
-function checkBoot(c: DraftCluster, ctx: Context): void {
+function checkBoot(c: DraftCluster, ctx: SemanticContext): void {
   const delivery = c.boot?.delivery;
   if (delivery === 'url' && !ctx.written(['cluster', 'boot', 'url'])) {
     ctx.report('error', ['cluster', 'boot', 'url'], 'key', 'missing required field "url": delivery is "url", so nodes need the address to download kgen-boot from');
@@ -179,14 +179,14 @@ function checkBoot(c: DraftCluster, ctx: Context): void {
   }
 }
 
-function checkPreflight(c: DraftCluster, ctx: Context): void {
+function checkPreflight(c: DraftCluster, ctx: SemanticContext): void {
   const names = c.ignorePreflightErrors ?? [];
   if (names.includes('all') && names.length > 1) {
     ctx.report('error', ['cluster', 'ignorePreflightErrors'], 'value', `"all" already ignores every check; don't list individual checks with it`);
   }
 }
 
-function checkNodeNetworks(nodes: Indexed[], ctx: Context): void {
+function checkNodeNetworks(nodes: Indexed[], ctx: SemanticContext): void {
   for (const { node, i } of nodes) {
     const ip = node.address === undefined ? undefined : parseIP(node.address);
     const addresses = (node.network?.addresses ?? []).flatMap((a) => (a === undefined ? [] : [parseCIDR(a)!]));
