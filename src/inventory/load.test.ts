@@ -126,6 +126,14 @@ describe('loadInventory: defaults', () => {
     expect(inventory).toEqual(want);
   });
 
+  it('expands anchors, aliases and merge keys, with later keys overriding merged ones', () => {
+    const { inventory } = loadFixture('valid', 'anchors.yaml');
+    const [cp, worker] = inventory!.nodes;
+    expect([worker!.name, worker!.role, worker!.address, worker!.taints]).toEqual(['w-1', 'worker', '10.0.0.21', []]);
+    expect(worker!.network).toEqual(cp!.network);
+    expect(worker!.network).toEqual({ interface: 'enp1s0', addresses: [], nameservers: ['10.0.0.1'], searchDomains: [] });
+  });
+
   it('picks the first control-plane node that does not say init: false as the init node', () => {
     const { inventory } = loadFixture('valid', 'init-explicit.yaml');
     expect(inventory!.nodes.map((n) => [n.name, n.init])).toEqual([['cp-1', false], ['cp-2', true], ['cp-3', false]]);

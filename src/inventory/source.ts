@@ -69,7 +69,8 @@ function summary(e: YAMLError): string {
 
 export function parseSource(text: string): Source {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML 1.1 merge keys (`<<: *defaults`), common in inventories that share settings between nodes.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const pos = (offset: number): Pos => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, col };
