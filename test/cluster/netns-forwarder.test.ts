@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { addNamespace, createFabric, destroyFabric, exec, spawnIn, stopProcess, type Fabric, type NetNamespace } from './netns.js';
-import { buildClusterPrograms, programPath, waitFor } from './programs.js';
+import { startLoadBalancer } from './load-balancer.js';
+import { buildClusterPrograms, waitFor } from './programs.js';
 
 let fabric: Fabric;
 let a: NetNamespace, b: NetNamespace, lb: NetNamespace, client: NetNamespace;
@@ -25,15 +26,10 @@ beforeAll(async () => {
   fabric = await createFabric();
   a = await addNamespace(fabric, 'cpa', '10.99.0.11');
   b = await addNamespace(fabric, 'cpb', '10.99.0.12');
-  lb = await addNamespace(fabric, 'lb', '10.99.0.2');
   client = await addNamespace(fabric, 'cli', '10.99.0.50');
   backendA = answer(a, 'node-a');
   answer(b, 'node-b');
-  const fwd = spawnIn(lb.ns, process.execPath, [programPath('forwarder'), '--listen', `${lb.address}:6443`, '--backend', `${a.address}:6443`, '--backend', `${b.address}:6443`]);
-  await new Promise<void>((resolve, reject) => {
-    fwd.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
-    fwd.once('exit', (code) => reject(new Error(`forwarder exited ${code}`)));
-  });
+  lb = (await startLoadBalancer(fabric, { address: '10.99.0.2', backends: [a.address, b.address] })).net;
 });
 
 afterAll(async () => {

@@ -129,5 +129,8 @@ export function podProcess(root: string, pod: any, programs: ProgramTable): PodP
   for (const e of container.env ?? []) {
     if (typeof e.value === 'string') env[e.name] = e.value;
   }
+  // The test control plane reports the version its image would have (test/controlplane/kube-apiserver-main.ts).
+  const tag = /:(v\d+\.\d+\.\d+)$/.exec(String(container.image ?? ''))?.[1];
+  if (tag && argv[0]!.startsWith('kube-')) env.KGEN_TEST_KUBE_VERSION = tag;
   return { name, command: program.command, args: [...program.prefix, ...args], env };
 }

@@ -3,6 +3,7 @@
 // Bundles exactly like scripts/build.mjs does for test programs: test/**/<name>-main.ts -> build/test/<name>.mjs.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -13,13 +14,16 @@ export function programPath(name: string): string {
   return `${BUILD_TEST_DIR}/${name}.mjs`;
 }
 
-/** Bundles test/cluster/<name>-main.ts for each name into build/test/<name>.mjs. */
+/**
+ * Bundles each program into build/test/<name>.mjs: a bare name means test/cluster/<name>-main.ts, a path
+ * (e.g. "test/controlplane/kube-apiserver-main.ts") is taken relative to the repository.
+ */
 export async function buildClusterPrograms(names: readonly string[] = ['kubelet', 'kube-scheduler', 'forwarder']): Promise<void> {
   await Promise.all(
     names.map((name) =>
       build({
-        entryPoints: [`${REPO_ROOT}test/cluster/${name}-main.ts`],
-        outfile: programPath(name),
+        entryPoints: [name.includes('/') ? `${REPO_ROOT}${name}` : `${REPO_ROOT}test/cluster/${name}-main.ts`],
+        outfile: programPath(basename(name).replace(/-main\.ts$/, '')),
         bundle: true,
         platform: 'node',
         target: 'node20',
@@ -32,9 +36,9 @@ export async function buildClusterPrograms(names: readonly string[] = ['kubelet'
   );
 }
 
-/** True when another engineer's program (e.g. kube-apiserver) has been built. */
-export function programExists(name: string): boolean {
-  return existsSync(programPath(name));
+/** True when a program's source exists in the tree (e.g. "test/controlplane/kube-apiserver-main.ts"). */
+export function sourceExists(path: string): boolean {
+  return existsSync(`${REPO_ROOT}${path}`);
 }
 
 /** Polls `check` until it returns a value other than undefined; throws `what` with the last error on timeout. */

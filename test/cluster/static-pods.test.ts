@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toYaml } from '../../src/yaml.js';
 import { createFabric, destroyFabric, type Fabric } from './netns.js';
+import { etcdManifest } from './kubeadm-fixture.js';
 import { createTestNode, type TestNode } from './node.js';
 import { buildClusterPrograms, waitFor } from './programs.js';
 import { makeCA, makeLeaf, type Pem } from './test-pki.js';
@@ -21,61 +22,8 @@ function write(path: string, data: string, mode = 0o644): void {
   writeFileSync(join(node.root, path), data, { mode });
 }
 
-/** kubeadm's etcd static pod for Kubernetes v1.34 (etcd 3.6 flags), cmd/kubeadm/app/phases/etcd/local.go. */
-function etcdManifest(extra: string[] = [], certsHostPath = '/etc/kubernetes/pki/etcd'): string {
-  return toYaml({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      annotations: { 'kubeadm.kubernetes.io/etcd.advertise-client-urls': `https://${IP}:2379` },
-      labels: { component: 'etcd', tier: 'control-plane' },
-      name: 'etcd',
-      namespace: 'kube-system',
-    },
-    spec: {
-      containers: [
-        {
-          command: [
-            'etcd',
-            `--advertise-client-urls=https://${IP}:2379`,
-            '--cert-file=/etc/kubernetes/pki/etcd/server.crt',
-            '--client-cert-auth=true',
-            '--data-dir=/var/lib/etcd',
-            '--feature-gates=InitialCorruptCheck=true',
-            `--initial-advertise-peer-urls=https://${IP}:2380`,
-            `--initial-cluster=n1=https://${IP}:2380`,
-            '--key-file=/etc/kubernetes/pki/etcd/server.key',
-            `--listen-client-urls=https://127.0.0.1:2379,https://${IP}:2379`,
-            '--listen-metrics-urls=http://127.0.0.1:2381',
-            `--listen-peer-urls=https://${IP}:2380`,
-            '--name=n1',
-            '--peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt',
-            '--peer-client-cert-auth=true',
-            '--peer-key-file=/etc/kubernetes/pki/etcd/peer.key',
-            '--peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt',
-            '--snapshot-count=10000',
-            '--trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt',
-            '--watch-progress-notify-interval=5s',
-            ...extra,
-          ],
-          image: 'registry.k8s.io/etcd:3.6.4-0',
-          imagePullPolicy: 'IfNotPresent',
-          name: 'etcd',
-          volumeMounts: [
-            { mountPath: '/var/lib/etcd', name: 'etcd-data' },
-            { mountPath: '/etc/kubernetes/pki/etcd', name: 'etcd-certs' },
-          ],
-        },
-      ],
-      hostNetwork: true,
-      priority: 2000001000,
-      priorityClassName: 'system-node-critical',
-      volumes: [
-        { hostPath: { path: certsHostPath, type: 'DirectoryOrCreate' }, name: 'etcd-certs' },
-        { hostPath: { path: '/var/lib/etcd', type: 'DirectoryOrCreate' }, name: 'etcd-data' },
-      ],
-    },
-  });
+function etcdYaml(extra: string[] = []): string {
+  return toYaml(etcdManifest('n1', IP, extra));
 }
 
 async function etcdHealth(endpoint: string): Promise<{ code: number; out: string }> {
@@ -127,7 +75,7 @@ beforeAll(async () => {
     staticPodPath: '/etc/kubernetes/manifests',
   }));
   write('var/lib/kubelet/kubeadm-flags.env', `KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --node-ip=${IP}"\n`);
-  write('etc/kubernetes/manifests/etcd.yaml', etcdManifest());
+  write('etc/kubernetes/manifests/etcd.yaml', etcdYaml());
   await node.services.restart('kubelet');
 });
 
@@ -164,20 +112,20 @@ describe('test kubelet static pods', () => {
 
   it('restarts the pod when its manifest changes', async () => {
     expect(starts(podLog('etcd'))).toBe(1);
-    write('etc/kubernetes/manifests/etcd.yaml', etcdManifest(['--quota-backend-bytes=4294967296']));
+    write('etc/kubernetes/manifests/etcd.yaml', etcdYaml(['--quota-backend-bytes=4294967296']));
     await waitFor('etcd to be restarted', async () => (starts(podLog('etcd')) === 2 ? true : undefined), 30_000);
     expect(podLog('etcd')).toContain('--quota-backend-bytes=4294967296');
     await waitFor('etcd to be healthy again', async () => ((await etcdHealth(`https://${IP}:2379`)).code === 0 ? true : undefined), 60_000);
   });
 
   it('refuses a manifest whose flags name paths outside every volume mount', async () => {
-    write('etc/kubernetes/manifests/etcd.yaml', etcdManifest([], '/etc/kubernetes/pki/etcd').replace('mountPath: /etc/kubernetes/pki/etcd', 'mountPath: /etc/kubernetes/pki/wrong'));
+    write('etc/kubernetes/manifests/etcd.yaml', etcdYaml().replace('mountPath: /etc/kubernetes/pki/etcd', 'mountPath: /etc/kubernetes/pki/wrong'));
     await waitFor('the manifest to be rejected', async () => (/rejected: .*--cert-file names \/etc\/kubernetes\/pki\/etcd\/server\.crt, which no volumeMount/.test(podLog('etcd')) ? true : undefined), 30_000);
     await waitFor('etcd to be down', async () => ((await etcdHealth(`https://${IP}:2379`)).code !== 0 ? true : undefined), 30_000);
   });
 
   it('runs the pod again from a corrected manifest and stops it when the manifest is removed', async () => {
-    write('etc/kubernetes/manifests/etcd.yaml', etcdManifest());
+    write('etc/kubernetes/manifests/etcd.yaml', etcdYaml());
     await waitFor('etcd to be healthy', async () => ((await etcdHealth(`https://${IP}:2379`)).code === 0 ? true : undefined), 60_000);
     rmSync(join(node.root, 'etc/kubernetes/manifests/etcd.yaml'));
     await waitFor('etcd to be stopped', async () => (podLog('etcd').trimEnd().endsWith('stopped') ? true : undefined), 30_000);
