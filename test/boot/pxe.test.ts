@@ -103,8 +103,9 @@ if (skipReason) {
         mac: NODE_MAC,
         tftp: { root: join(out, 'pxe'), bootfile: 'boot.ipxe' },
         serialLog: join(dir, 'serial.log'),
+        probeKernel: image.kernel,
       });
-      console.log(`[boot-test] PXE booting (${vm.accel}); serial log: ${join(dir, 'serial.log')}`);
+      console.log(`[boot-test] PXE booting (${vm.accel}${vm.accelReason ? `: ${vm.accelReason}` : ''}); serial log: ${join(dir, 'serial.log')}`);
       await vm.waitFor(/Linux version \d/, 300_000, 'the kernel banner (iPXE loaded vmlinuz + initrd.img over HTTP)');
       await vm.waitFor(/\[preflight\]/, 900_000, 'a kgen-boot [preflight] line');
       await vm.waitFor(new RegExp(REPORT_END), 600_000, 'the test reporter');

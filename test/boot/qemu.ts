@@ -17,14 +17,40 @@ export function qemuUnavailable(): string | undefined {
   return undefined;
 }
 
-/** "kvm" when /dev/kvm can be opened read-write, else "tcg" (software emulation: slower, still fine). */
-export function accelerator(): 'kvm' | 'tcg' {
+export interface Accel {
+  accel: 'kvm' | 'tcg';
+  /** Why KVM is not used (for the test log), when it is not. */
+  reason?: string;
+}
+
+let probed: Accel | undefined;
+
+/**
+ * KVM when it really runs a guest, else TCG (software emulation: slower, same result). An openable
+ * /dev/kvm is not enough: under nested virtualization QEMU may abort on the first vCPU MSR write
+ * ("failed to set MSR 0x10a") or stop with "KVM internal error". So the probe boots `kernel` with no root
+ * file system and panic=-1 under KVM and requires the kernel's own panic message. KGEN_BOOT_ACCEL=tcg|kvm
+ * overrides the probe.
+ */
+export function accelerator(kernel: string): Accel {
+  const forced = process.env.KGEN_BOOT_ACCEL;
+  if (forced === 'kvm' || forced === 'tcg') return { accel: forced, reason: forced === 'tcg' ? 'KGEN_BOOT_ACCEL=tcg' : undefined };
+  if (probed) return probed;
   try {
     accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
-    return 'kvm';
   } catch {
-    return 'tcg';
+    return (probed = { accel: 'tcg', reason: '/dev/kvm is missing or not accessible' });
   }
+  const res = spawnSync(
+    QEMU,
+    ['-accel', 'kvm', '-cpu', 'host', '-machine', 'q35', '-nodefaults', '-display', 'none', '-serial', 'stdio', '-monitor', 'none',
+      '-no-reboot', '-m', '256', '-kernel', kernel, '-append', 'console=ttyS0 panic=-1'],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  const out = `${res.stdout ?? ''}${res.stderr ?? ''}`;
+  if (/Kernel panic/.test(out)) return (probed = { accel: 'kvm' });
+  const why = out.split('\n').find((l) => /error|KVM/i.test(l))?.trim() ?? `exit ${res.status}`;
+  return (probed = { accel: 'tcg', reason: `/dev/kvm is present but KVM cannot run a guest here: ${why}` });
 }
 
 export interface VmOptions {
@@ -40,6 +66,8 @@ export interface VmOptions {
   memoryMiB?: number;
   /** Every serial byte is also appended here. */
   serialLog: string;
+  /** A kernel for the KVM probe (the image's vmlinuz). */
+  probeKernel: string;
 }
 
 export class Vm {
@@ -49,9 +77,12 @@ export class Vm {
   private waiters: Array<() => void> = [];
   readonly exited: Promise<number | null>;
   readonly accel: 'kvm' | 'tcg';
+  readonly accelReason?: string;
 
   constructor(opts: VmOptions) {
-    this.accel = accelerator();
+    const { accel, reason } = accelerator(opts.probeKernel);
+    this.accel = accel;
+    this.accelReason = reason;
     const nic = ['user', 'model=virtio-net-pci', `mac=${opts.mac ?? '52:54:00:12:34:56'}`];
     if (opts.tftp) nic.push(`tftp=${opts.tftp.root}`, `bootfile=${opts.tftp.bootfile}`);
     const args = [
@@ -70,7 +101,7 @@ export class Vm {
       '-nic', nic.join(','),
     ];
     this.log = createWriteStream(opts.serialLog);
-    this.log.write(`# ${QEMU} ${args.join(' ')}\n`);
+    this.log.write(`# ${QEMU} ${args.join(' ')}\n${reason ? `# TCG: ${reason}\n` : ''}`);
     this.child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const onData = (chunk: Buffer) => {
       this.log.write(chunk);

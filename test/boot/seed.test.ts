@@ -57,8 +57,8 @@ if (skipReason) {
       createOverlay(image.disk, overlay);
 
       const started = performance.now();
-      vm = new Vm({ disk: overlay, extraDisks: [iso], boot: 'c', mac: NODE_MAC, serialLog: join(dir, 'serial.log') });
-      console.log(`[boot-test] booting ${overlay} (${vm.accel}); serial log: ${join(dir, 'serial.log')}`);
+      vm = new Vm({ disk: overlay, extraDisks: [iso], boot: 'c', mac: NODE_MAC, serialLog: join(dir, 'serial.log'), probeKernel: image.kernel });
+      console.log(`[boot-test] booting ${overlay} (${vm.accel}${vm.accelReason ? `: ${vm.accelReason}` : ''}); serial log: ${join(dir, 'serial.log')}`);
       await vm.waitFor(/Linux version \d/, 120_000, 'the kernel banner');
       await vm.waitFor(/Cloud-init v\. [\d.]+.* running 'init-local'/, 300_000, "cloud-init's init-local stage");
       await vm.waitFor(/\[preflight\]/, 600_000, 'a kgen-boot [preflight] line');
