@@ -64,6 +64,8 @@ const PLAIN: Partial<Record<string, string>> = {
 
 /** The problem's message: a plain one for common codes, else yaml's first line without its "at line N, column M" (reported separately). */
 function summary(e: YAMLError): string {
+  // yaml reports an unclosed quote where the file ends; say where to look instead.
+  if (e.code === 'MISSING_CHAR' && e.message.includes('quote')) return 'a quoted string is not closed by the end of the file; look above for an unbalanced " or \'';
   return PLAIN[e.code] ?? e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
