@@ -2,7 +2,7 @@
 // certificates signed by it, with the subjects, SANs and usages the test asks for. Test-only material
 // in a temporary directory.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,14 +26,26 @@ function openssl(args: string[], cwd: string): void {
 
 export function makeCA(commonName: string): Pem {
   const dir = mkdtempSync(join(tmpdir(), 'kgen-test-ca-'));
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${commonName}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign',
-    '-keyout', 'ca.key', '-out', 'ca.crt'], dir);
-  return { cert: readFileSync(join(dir, 'ca.crt'), 'utf8'), key: readFileSync(join(dir, 'ca.key'), 'utf8') };
+  try {
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${commonName}`,
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign',
+      '-keyout', 'ca.key', '-out', 'ca.crt'], dir);
+    return { cert: readFileSync(join(dir, 'ca.crt'), 'utf8'), key: readFileSync(join(dir, 'ca.key'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function makeLeaf(ca: Pem, options: LeafOptions): Pem {
   const dir = mkdtempSync(join(tmpdir(), 'kgen-test-leaf-'));
+  try {
+    return leafIn(dir, ca, options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function leafIn(dir: string, ca: Pem, options: LeafOptions): Pem {
   writeFileSync(join(dir, 'ca.crt'), ca.cert);
   writeFileSync(join(dir, 'ca.key'), ca.key, { mode: 0o600 });
   const ext = [
