@@ -25,13 +25,14 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
-const realDeps: InventoryDeps = {
+/** The real file system; spread it with a `cwd` to resolve --nodes against a CLI's working directory. */
+export const diskDeps: InventoryDeps = {
   readFile: (path) => readFileSync(path, 'utf8'),
   exists: (path) => existsSync(path),
 };
 
 /** Reads and checks nodes.yaml. `file` appears in diagnostics exactly as given. */
-export function loadInventory(file: string, deps: InventoryDeps = realDeps): LoadResult {
+export function loadInventory(file: string, deps: InventoryDeps = diskDeps): LoadResult {
   const absFile = resolve(deps.cwd ?? process.cwd(), file);
   let text: string;
   try {
