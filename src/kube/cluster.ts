@@ -20,8 +20,19 @@ export type KubeClusterSpec = Pick<
   | 'kubelet'
   | 'encryptionAtRest'
 > & {
-  etcd: { local: LocalEtcd; external?: undefined } | { external: { endpoints: string[] }; local?: undefined };
+  /** Exactly one of local / external is set (both contract types guarantee it). */
+  etcd: { local?: LocalEtcd; external?: { endpoints: string[] } };
 };
+
+/** Local (stacked) etcd settings, or undefined for external etcd. */
+export function localEtcdOf(cluster: Pick<KubeClusterSpec, 'etcd'>): LocalEtcd | undefined {
+  return cluster.etcd.external ? undefined : cluster.etcd.local;
+}
+
+/** External etcd endpoints, or undefined for local etcd. */
+export function externalEtcdOf(cluster: Pick<KubeClusterSpec, 'etcd'>): { endpoints: string[] } | undefined {
+  return cluster.etcd.external;
+}
 
 /** The node a static pod or kubelet file is rendered for. */
 export interface KubeNode {

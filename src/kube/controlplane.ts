@@ -3,7 +3,7 @@
 // then sorted), hostPath volumes, probes and annotations
 // (upstream: cmd/kubeadm/app/phases/controlplane/manifests.go, volumes.go).
 import { argumentsToCommand, type Args } from './args.js';
-import { kubernetesImage, type KubeClusterSpec, type KubeNode } from './cluster.js';
+import { externalEtcdOf, kubernetesImage, localEtcdOf, type KubeClusterSpec, type KubeNode } from './cluster.js';
 import {
   ANNOTATION_APISERVER_ADVERTISE_ENDPOINT,
   API_SERVER_BIND_PORT,
@@ -100,14 +100,16 @@ export function apiServerCommand(cluster: KubeClusterSpec, node: KubeNode): stri
     'proxy-client-cert-file': pki(PKI.frontProxyClientCert),
     'proxy-client-key-file': pki(PKI.frontProxyClientKey),
   };
-  if (cluster.etcd.external) {
-    base['etcd-servers'] = cluster.etcd.external.endpoints.join(',');
+  const external = externalEtcdOf(cluster);
+  if (external) {
+    base['etcd-servers'] = external.endpoints.join(',');
     base['etcd-cafile'] = EXTERNAL_ETCD_CA_FILE;
     base['etcd-certfile'] = EXTERNAL_ETCD_CERT_FILE;
     base['etcd-keyfile'] = EXTERNAL_ETCD_KEY_FILE;
   } else {
     const localhost = isIPv6(node.address) ? '::1' : '127.0.0.1';
-    base['etcd-servers'] = cluster.etcd.local.extraArgs['advertise-client-urls'] ?? `https://${joinHostPort(localhost, ETCD_LISTEN_CLIENT_PORT)}`;
+    const advertised = localEtcdOf(cluster)?.extraArgs['advertise-client-urls'];
+    base['etcd-servers'] = advertised ?? `https://${joinHostPort(localhost, ETCD_LISTEN_CLIENT_PORT)}`;
     base['etcd-cafile'] = pki(PKI.etcdCACert);
     base['etcd-certfile'] = pki(PKI.apiServerEtcdClientCert);
     base['etcd-keyfile'] = pki(PKI.apiServerEtcdClientKey);

@@ -54,7 +54,7 @@ describe('etcd static pod', () => {
     const cmd = etcdCommand(cluster, CP1);
     expect(cmd.filter((f) => f.startsWith('--snapshot-count='))).toEqual(['--snapshot-count=5000']);
     expect(cmd).toContain('--data-dir=/data/etcd');
-    expect(etcdProbeEndpoint(cluster.etcd.local!.extraArgs, false)).toEqual({ host: '10.0.0.11', port: 2382, scheme: 'HTTPS' });
+    expect(etcdProbeEndpoint({ 'listen-metrics-urls': 'https://10.0.0.11:2382,http://127.0.0.1:2381' }, false)).toEqual({ host: '10.0.0.11', port: 2382, scheme: 'HTTPS' });
     expect(etcdPod(cluster, CP1).spec.volumes).toContainEqual({ name: 'etcd-data', hostPath: { path: '/data/etcd', type: 'DirectoryOrCreate' } });
   });
 

@@ -4,7 +4,7 @@
 // util/staticpod/utils.go GetEtcdProbeEndpoint; util/etcd/etcd.go GetClientURL, GetPeerURL).
 import { isIPv6 } from 'node:net';
 import { argumentsToCommand, type Args } from './args.js';
-import { etcdImage, requireVersion, type KubeClusterSpec, type KubeNode } from './cluster.js';
+import { etcdImage, localEtcdOf, requireVersion, type KubeClusterSpec, type KubeNode } from './cluster.js';
 import {
   ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS,
   CERTIFICATES_DIR,
@@ -44,10 +44,11 @@ function usesEtcd36Flags(etcdImageTag: string): boolean {
 }
 
 function localEtcd(cluster: KubeClusterSpec) {
-  if (!cluster.etcd.local) {
+  const local = localEtcdOf(cluster);
+  if (!local) {
     throw new Error('the etcd static pod is only rendered for local (stacked) etcd, but cluster.etcd is external; do not run the etcd phase for this cluster');
   }
-  return cluster.etcd.local;
+  return local;
 }
 
 /**

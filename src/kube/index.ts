@@ -81,6 +81,7 @@ export {
   KUBE_PROXY,
   NODE_PROXIER_BINDING,
   kubeProxyAddon,
+  kubeProxyMode,
   kubeProxyConfiguration,
   kubeProxyServiceAccount,
   nodeProxierBinding,

@@ -6,7 +6,7 @@
 // CreateConfigMap, createConfigMapRBACRules; phases/kubeconfig (EnsureAdminClusterRoleBinding);
 // apis/kubeadm/v1beta3 and v1beta4 types.go).
 import { toYaml } from '../yaml.js';
-import { requireVersion, type KubeClusterSpec } from './cluster.js';
+import { externalEtcdOf, localEtcdOf, requireVersion, type KubeClusterSpec } from './cluster.js';
 import {
   CERTIFICATES_DIR,
   CLUSTER_ADMINS_GROUP,
@@ -58,9 +58,10 @@ function component(args: Record<string, string>, beta4: boolean): Record<string,
 export function clusterConfiguration(cluster: KubeClusterSpec): Record<string, unknown> {
   const apiVersion = requireVersion(cluster.kubernetesVersion).kubeadmConfigAPIVersion;
   const beta4 = apiVersion === 'kubeadm.k8s.io/v1beta4';
-  const etcd = cluster.etcd.external
-    ? { external: { endpoints: cluster.etcd.external.endpoints, caFile: EXTERNAL_ETCD_CA_FILE, certFile: EXTERNAL_ETCD_CERT_FILE, keyFile: EXTERNAL_ETCD_KEY_FILE } }
-    : { local: { dataDir: cluster.etcd.local.dataDir, extraArgs: extraArgs(cluster.etcd.local.extraArgs, beta4) } };
+  const local = localEtcdOf(cluster);
+  const etcd = local
+    ? { local: { dataDir: local.dataDir, extraArgs: extraArgs(local.extraArgs, beta4) } }
+    : { external: { endpoints: externalEtcdOf(cluster)?.endpoints ?? [], caFile: EXTERNAL_ETCD_CA_FILE, certFile: EXTERNAL_ETCD_CERT_FILE, keyFile: EXTERNAL_ETCD_KEY_FILE } };
   const { host, port } = cluster.controlPlaneEndpoint;
   return {
     apiVersion,

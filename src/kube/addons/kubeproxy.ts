@@ -15,6 +15,15 @@ import type { ClusterRoleBinding, ConfigMap, DaemonSet, Role, RoleBinding, Servi
 export const KUBE_PROXY = 'kube-proxy';
 export const NODE_PROXIER_BINDING = 'kubeadm:node-proxier';
 export type KubeProxyMode = 'iptables' | 'ipvs' | 'nftables';
+const MODES: readonly string[] = ['iptables', 'ipvs', 'nftables'];
+
+/** The node-side config carries the mode as a plain string; check it before it reaches the cluster. */
+export function kubeProxyMode(mode: string): KubeProxyMode {
+  if (!MODES.includes(mode)) {
+    throw new Error(`kube-proxy mode "${mode}" is not supported; expected one of ${MODES.join(', ')}. Fix cluster.addons.kubeProxy.mode in nodes.yaml and render again.`);
+  }
+  return mode as KubeProxyMode;
+}
 
 const CONFIG_KEY = 'config.conf';
 const KUBECONFIG_KEY = 'kubeconfig.conf';
