@@ -48,9 +48,19 @@ function nameAttributes(name: Tlv): Array<{ oid: string; value: string }> {
 
 function ipFromBytes(b: Buffer): string {
   if (b.length === 4) return [...b].join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  return groups.join(':').replace(/\b(?:0(?::0)+)\b/, ':').replace(/:{3,}/, '::');
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i));
+  // RFC 5952: compress the longest run (length >= 2) of zero groups.
+  let best = { at: -1, len: 1 };
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.at < 0) return hex.join(':');
+  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
 }
 
 /** Parses a PEM "CERTIFICATE REQUEST" and checks its self-signature. */

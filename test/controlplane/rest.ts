@@ -258,6 +258,12 @@ export class Rest {
     const conditions = ((obj.status as { conditions?: Array<{ type: string; status?: string }> })?.conditions ?? []).map((c) => c.type);
     const oldStatus = (old.status ?? {}) as { certificate?: string; conditions?: Array<{ type: string }> };
     const oldConditions = (oldStatus.conditions ?? []).map((c) => c.type);
+    // populateConditionTimestamps (pkg/registry/certificates/certificates/strategy.go).
+    const stamp = rfc3339(this.deps.now());
+    for (const c of ((obj.status as { conditions?: Array<Record<string, unknown>> })?.conditions ?? [])) {
+      c.lastUpdateTime ??= stamp;
+      c.lastTransitionTime ??= stamp;
+    }
     if (sub === 'approval') {
       if (conditions.includes('Approved') && conditions.includes('Denied')) throw invalid(res, name, ['status.conditions: Invalid value: Approved and Denied conditions are mutually exclusive']);
       const added = ['Approved', 'Denied'].some((t) => conditions.includes(t) && !oldConditions.includes(t));
