@@ -1,12 +1,14 @@
 // kubeadm's CAs and leaf certificates, checked by the real openssl for every supported key algorithm.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyAlgorithm } from '../inventory/types.js';
 import type { CertKeyPair } from '../secrets/types.js';
 import { caCertHash } from './pin.js';
 import { createCA, createCertAndKey, signCertificate } from './certificate.js';
 import { kubeadmCAList, kubeadmCertList, type KubeadmCAName } from './certlist.js';
 import { certMatchesKey, certSignedBy, parseCertificate } from './parse.js';
-import { ok, Scratch } from './test-support.js';
+import { ok, Scratch, removeScratches } from './test-support.js';
+
+afterAll(removeScratches);
 
 const ALGORITHMS: KeyAlgorithm[] = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256'];
 const NOW = new Date('2026-03-01T12:00:00.250Z');

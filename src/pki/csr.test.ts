@@ -1,13 +1,15 @@
 // PKCS#10 requests: ours must satisfy `openssl req -verify`, openssl's must parse and verify here, and a signed
 // request must chain to the CA with the requested subject and SANs (the kubelet TLS bootstrap path).
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyAlgorithm } from '../inventory/types.js';
 import type { CertKeyPair } from '../secrets/types.js';
 import { createCA } from './certificate.js';
 import { createCSR, parseCSR, signCSR } from './csr.js';
 import { generateKeyPair } from './keys.js';
 import { parseCertificate } from './parse.js';
-import { ok, Scratch, tool } from './test-support.js';
+import { ok, Scratch, tool, removeScratches } from './test-support.js';
+
+afterAll(removeScratches);
 
 const ALGORITHMS: KeyAlgorithm[] = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256'];
 const NOW = new Date('2026-03-01T12:00:00Z');

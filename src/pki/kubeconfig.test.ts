@@ -1,5 +1,5 @@
 // Kubeconfigs: kubectl must read every file kgen writes, with kubeadm's names, servers and credentials.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KeyAlgorithm } from '../inventory/types.js';
 import type { CertKeyPair } from '../secrets/types.js';
@@ -13,7 +13,9 @@ import {
   kubeadmKubeconfigSpecs,
   serializeKubeconfig,
 } from './kubeconfig.js';
-import { ok, Scratch, tool } from './test-support.js';
+import { ok, Scratch, tool, removeScratches } from './test-support.js';
+
+afterAll(removeScratches);
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const NODE = { nodeName: 'cp-1', advertiseAddress: '10.0.0.11', controlPlaneEndpoint: { host: 'cp.example.test', port: 6443 } };

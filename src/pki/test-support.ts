@@ -1,6 +1,6 @@
 // Test support for src/pki: run the real openssl/kubectl on files in a scratch directory.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -23,8 +23,15 @@ export function ok(cmd: string, args: string[], input?: string | Buffer): string
   return r.stdout;
 }
 
+const scratches: string[] = [];
+
+/** A temporary directory, removed by removeScratches() (call it from afterAll). */
 export class Scratch {
   readonly dir = mkdtempSync(join(tmpdir(), 'kgen-pki-'));
+
+  constructor() {
+    scratches.push(this.dir);
+  }
 
   write(name: string, contents: string | Buffer): string {
     const path = join(this.dir, name);
@@ -32,4 +39,8 @@ export class Scratch {
     writeFileSync(path, contents);
     return path;
   }
+}
+
+export function removeScratches(): void {
+  for (const dir of scratches.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
