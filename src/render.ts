@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Inventory, NodeSpec } from './inventory/types.js';
 import { formatDiagnostic, type Diagnostic } from './inventory/types.js';
-import { loadInventory } from './inventory/load.js';
+import { diskDeps, loadInventory } from './inventory/load.js';
 import type { BootstrapToken, SecretsBundle } from './secrets/types.js';
 import { addToken, loadOrCreateState, verifyStateCAs } from './secrets/state.js';
 import { statePki } from './secrets/pki-port.js';
@@ -22,8 +22,9 @@ import { SizeMeter, TARGET_LIMITS, type Sizes, type Target } from '../generators
 import { pxeFiles } from '../generators/pxe.js';
 
 export interface RenderOptions {
-  /** nodes.yaml, as the user wrote the path (diagnostics repeat it). */
+  /** nodes.yaml, as the user wrote the path (diagnostics repeat it); relative to `cwd`. */
   nodesFile: string;
+  cwd: string;
   outDir: string;
   stateDir: string;
   target?: Target;
@@ -64,7 +65,7 @@ export class InventoryError extends InvalidInputError {
 }
 
 export async function render(opts: RenderOptions, deps: RenderDeps): Promise<RenderReport> {
-  const { inventory, diagnostics } = loadInventory(opts.nodesFile);
+  const { inventory, diagnostics } = loadInventory(opts.nodesFile, { ...diskDeps, cwd: opts.cwd });
   if (!inventory) throw new InventoryError(diagnostics);
   const warnings = diagnostics.map(formatDiagnostic);
   checkReimageNames(inventory, opts.reimage);

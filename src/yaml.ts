@@ -2,14 +2,18 @@
 // kubeconfigs, Kubernetes objects) goes through here so that output is byte-stable and looks the
 // same everywhere: apiVersion/kind/metadata first (as kubectl prints), the rest in insertion order,
 // no line folding, no anchors/aliases, block style.
+// Output is quoted for YAML 1.1 readers: cloud-init reads with PyYAML and Kubernetes with go-yaml, both of
+// which take an unquoted 52:54:00:00:00:11 as a base-60 integer and on/yes/y as booleans. Emitting with the
+// yaml package's 1.1 rules quotes such strings; the result still reads the same under YAML 1.2.
 import { stringify, type ToStringOptions } from 'yaml';
 
-const OPTIONS: ToStringOptions & { aliasDuplicateObjects: false } = {
+const OPTIONS: ToStringOptions & { aliasDuplicateObjects: false; version: '1.1' } = {
   lineWidth: 0,
   minContentWidth: 0,
   indent: 2,
   indentSeq: false,
   aliasDuplicateObjects: false,
+  version: '1.1',
 };
 
 const LEADING_KEYS = ['apiVersion', 'kind', 'metadata'];

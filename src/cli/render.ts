@@ -1,5 +1,5 @@
 // `kgen render`: flags, then src/render.ts does the work; this module only prints.
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { EXIT_INVALID, EXIT_OK, parseFlags, UsageError, type CliIO, type Command } from './command.js';
 import { render, InventoryError, type RenderReport } from '../render.js';
 import { InvalidInputError } from '../errors.js';
@@ -52,8 +52,9 @@ export const renderCommand: Command = {
       const report = await render(
         {
           nodesFile,
-          outDir: join(io.cwd, flags.out),
-          stateDir: join(io.cwd, flags.state ?? join(dirname(nodesFile), '.kgen')),
+          cwd: io.cwd,
+          outDir: resolve(io.cwd, flags.out),
+          stateDir: resolve(io.cwd, flags.state ?? join(dirname(nodesFile), '.kgen')),
           target: flags.target as Target | undefined,
           reimage: flags.reimage,
         },

@@ -1,6 +1,6 @@
 // `kgen validate --nodes FILE`: inventory validation alone, every problem at once as file:line:col.
 import { EXIT_INVALID, EXIT_OK, parseFlags, UsageError, type Command } from './command.js';
-import { loadInventory } from '../inventory/load.js';
+import { diskDeps, loadInventory } from '../inventory/load.js';
 import { formatDiagnostic } from '../inventory/types.js';
 
 export const validateCommand: Command = {
@@ -21,7 +21,7 @@ export const validateCommand: Command = {
   async run(args, io) {
     const flags = parseFlags(args, { nodes: { type: 'string' } });
     if (!flags.nodes) throw new UsageError('--nodes FILE is required');
-    const { inventory, diagnostics } = loadInventory(flags.nodes);
+    const { inventory, diagnostics } = loadInventory(flags.nodes, { ...diskDeps, cwd: io.cwd });
     for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
     if (!inventory) return EXIT_INVALID;
     const cp = inventory.nodes.filter((n) => n.role === 'control-plane').length;
