@@ -171,6 +171,17 @@ describe('startSeedServer options', () => {
     }
   });
 
+  it('listens on IPv6 ([::1]) and applies the address rule to IPv6 clients', async () => {
+    const server = await startSeedServer({ dir, host: '::1', port: 0, log: () => undefined });
+    try {
+      expect(server.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      expect((await fetchFrom(server.url, '/nodes/cp-1/meta-data', '::1')).status).toBe(200);
+      expect((await fetchFrom(server.url, '/nodes/cp-1/user-data', '::1')).status).toBe(403);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses to start without nodes.json', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'kgen-serve-empty-'));
     try {
