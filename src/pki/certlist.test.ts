@@ -27,8 +27,14 @@ describe('kubeadmCertList', () => {
     {
       name: 'IP endpoint goes to IP SANs; certSANs split into DNS and IP',
       input: withCluster({ controlPlaneEndpoint: { host: '10.0.0.100', port: 6443 }, apiServer: { certSANs: ['api.example.test', '192.0.2.7'] } }),
-      dns: ['cp-1', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'api.example.test'],
+      dns: ['api.example.test', 'cp-1', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
       ips: ['10.96.0.1', '10.0.0.11', '10.0.0.100', '192.0.2.7'],
+    },
+    {
+      name: 'duplicates collapse (certSANs repeating defaults, the node name, the advertise address); IPv6 in canonical form',
+      input: withCluster({ apiServer: { certSANs: ['kubernetes', 'cp-1', '10.0.0.11', 'FD00:0:0::0100'] } }),
+      dns: ['cp-1', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'lb.example.test'],
+      ips: ['10.96.0.1', '10.0.0.11', 'fd00::100'],
     },
     {
       name: 'dual-stack service subnet: the first subnet gives the virtual IP; custom DNS domain',

@@ -2,10 +2,12 @@
 // file base names, subjects, usages and SANs kubeadm gives them (upstream cmd/kubeadm/app/phases/certs/certlist.go,
 // cmd/kubeadm/app/util/pkiutil/pki_helpers.go GetAPIServerAltNames / getAltNames,
 // cmd/kubeadm/app/constants/constants.go). A phase loops over kubeadmCertList() and logs
-// `[certs] Generating "<baseName>" certificate and key` for each.
+// `[certs] Generating "<baseName>" certificate and key` for each. SANs come normalised as kubeadm prints them
+// (DNS names sorted and de-duplicated, IPs de-duplicated in order).
 import { indexedIP, formatIP, parseCIDR, parseIP } from '../inventory/net.js';
 import type { ClusterSpec } from '../inventory/types.js';
 import type { CertificateSpec } from './certificate.js';
+import { normalizeAltNames } from './extensions.js';
 
 export type KubeadmCAName = 'ca' | 'front-proxy-ca' | 'etcd-ca';
 
@@ -74,7 +76,7 @@ export function kubeadmCertList(input: CertListInput): KubeadmCertSpec[] {
   }
   const validityHours = cluster.certificates.validityHours;
   const extra = splitSANs([cluster.controlPlaneEndpoint.host, ...cluster.apiServer.certSANs]);
-  const etcdAltNames = { dnsNames: [nodeName, 'localhost'], ips: [advertiseAddress, '127.0.0.1', '::1'] };
+  const etcdAltNames = normalizeAltNames({ dnsNames: [nodeName, 'localhost'], ips: [advertiseAddress, '127.0.0.1', '::1'] });
   const list: KubeadmCertSpec[] = [
     {
       name: 'apiserver',
@@ -83,8 +85,10 @@ export function kubeadmCertList(input: CertListInput): KubeadmCertSpec[] {
       ca: 'ca',
       commonName: 'kube-apiserver',
       usages: ['serverAuth'],
-      dnsNames: [nodeName, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${cluster.networking.dnsDomain}`, ...extra.dnsNames],
-      ips: [apiServerVirtualIP(cluster.networking.serviceSubnet), advertiseAddress, ...extra.ips],
+      ...normalizeAltNames({
+        dnsNames: [nodeName, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${cluster.networking.dnsDomain}`, ...extra.dnsNames],
+        ips: [apiServerVirtualIP(cluster.networking.serviceSubnet), advertiseAddress, ...extra.ips],
+      }),
       validityHours,
     },
     {
