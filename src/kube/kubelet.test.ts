@@ -79,6 +79,10 @@ describe('kubeadm-flags.env', () => {
     ]);
   });
 
+  it('refuses labels the kubelet may not set on itself, naming them', () => {
+    expect(() => kubeletFlags(testCluster(), testWorker({ labels: { 'node-role.kubernetes.io/worker': '' } }))).toThrow(/node-role.kubernetes.io\/worker/);
+  });
+
   it.each([
     { in: 'plain', out: '"plain"' },
     { in: 'say "hi"', out: '"say \\"hi\\""' },

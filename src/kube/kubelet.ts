@@ -7,6 +7,7 @@ import type { NodeSpec, Taint } from '../inventory/types.js';
 import { argumentsToCommand, type Args } from './args.js';
 import { pauseImage, requireVersion, type KubeClusterSpec } from './cluster.js';
 import { KUBELET_ENV_VARIABLE, MANIFESTS_DIR, PKI, pkiPath } from './constants.js';
+import { isKubeletSettableLabel } from './labels.js';
 import { dnsServiceIP } from './net.js';
 
 export const KUBELET_CONFIG_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
@@ -88,6 +89,13 @@ export function kubeletFlags(cluster: Pick<KubeClusterSpec, 'kubernetesVersion' 
   }
   if (node.kubelet.hostnameOverride) base['hostname-override'] = node.kubelet.hostnameOverride;
   base['node-ip'] = node.kubelet.nodeIP ?? node.address;
+  const refused = Object.keys(node.labels).filter((k) => !isKubeletSettableLabel(k));
+  if (refused.length > 0) {
+    throw new Error(
+      `node ${node.name}: the kubelet may not set label(s) ${refused.join(', ')} on itself (kubernetes.io and k8s.io ` +
+        'labels are reserved; node-role.kubernetes.io/* in particular). Use a label under your own domain, or node.kubernetes.io/ or kubelet.kubernetes.io/.',
+    );
+  }
   const labels = Object.entries(node.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (labels.length > 0) base['node-labels'] = labels.map(([k, v]) => `${k}=${v}`).join(',');
   return argumentsToCommand(base, node.kubelet.extraArgs);

@@ -23,6 +23,7 @@ import {
 } from './constants.js';
 import { signConfigMap } from './componentconfig.js';
 import { clusterKubeletConfiguration } from './kubelet.js';
+import { joinHostPort } from './net.js';
 import { clusterRoleBinding, coreRule, group, role, roleBinding } from './rbac.js';
 import type { ClusterRoleBinding, ConfigMap, Role, RoleBinding } from './types.js';
 
@@ -75,7 +76,7 @@ export function clusterConfiguration(cluster: KubeClusterSpec): Record<string, u
     certificateValidityPeriod: beta4 ? hoursDuration(cluster.certificates.validityHours) : undefined,
     certificatesDir: CERTIFICATES_DIR,
     clusterName: cluster.name,
-    controlPlaneEndpoint: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    controlPlaneEndpoint: joinHostPort(host, port),
     controllerManager: component(cluster.controllerManager.extraArgs, beta4),
     dns: {},
     encryptionAlgorithm: beta4 ? cluster.certificates.keyAlgorithm : undefined,
