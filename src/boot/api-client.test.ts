@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toYaml } from '../yaml.js';
-import { ApiClient, ApiError, dryRunTransport, httpsTransport, tlsFromKubeconfig, type Credentials, type RetryPolicy } from './api-client.js';
+import { ApiClient, ApiError, dryRunTransport, tlsFromKubeconfig, type Credentials, type RetryPolicy } from './api-client.js';
 import type { Clock, Random } from './host.js';
+import { httpsTransport } from './https-transport.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kgen-api-'));
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });

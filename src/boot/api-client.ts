@@ -3,8 +3,8 @@
 // duplicates (create; on 409 read the resourceVersion and PUT), typed errors carrying HTTP status, URL
 // and the server's reason (never a request body or credential), and retries with capped exponential
 // backoff and jitter for connection errors, 5xx and 429 (clock and randomness injected).
-// All traffic goes through one Transport; the dry-run transport records requests instead of sending them.
-import { Agent, request as undiciRequest } from 'undici';
+// All traffic goes through one Transport (https-transport.ts on undici in production); the dry-run
+// transport records requests instead of sending them.
 import { parse } from 'yaml';
 import type { Clock, Random } from './host.js';
 
@@ -68,30 +68,6 @@ export interface TlsOptions {
   /** Skip server verification: only for discovery's first, unauthenticated cluster-info read. */
   insecure?: boolean;
   credentials: Credentials;
-}
-
-/** The real transport: HTTPS through an undici Agent with the client certificate or bearer token. */
-export function httpsTransport(tls: TlsOptions): Transport {
-  if (!tls.ca && !tls.insecure) {
-    throw new Error(`no CA given for ${tls.server}; expected the cluster CA (or insecure: true for discovery only)`);
-  }
-  const agent = new Agent({
-    connect: {
-      ca: tls.ca,
-      rejectUnauthorized: !tls.insecure,
-      ...(tls.credentials.kind === 'certificate' ? { cert: tls.credentials.cert, key: tls.credentials.key } : {}),
-    },
-  });
-  const base = tls.server.replace(/\/+$/, '');
-  return async (req) => {
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kgen-boot' };
-    if (req.contentType) headers['content-type'] = req.contentType;
-    if (tls.credentials.kind === 'token') headers.authorization = `Bearer ${tls.credentials.token}`;
-    const res = await undiciRequest(`${base}${req.path}`, { dispatcher: agent, method: req.method, headers, body: req.body });
-    const body = await res.body.text();
-    const retryAfter = Number(res.headers['retry-after']);
-    return { status: res.statusCode, body, retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined };
-  };
 }
 
 /** kind -> REST resource for the kinds kgen creates (everything else is looked up via discovery). */
@@ -206,6 +182,8 @@ export class ApiClient {
       table.catch(() => this.discovered.delete(apiVersion));
     }
     const found = (await table).get(kind);
+    // Forget the table so a kind that appears later (a CRD just created) is found on the next try.
+    if (!found) this.discovered.delete(apiVersion);
     if (!found) throw new Error(`the API server at ${this.server} does not serve kind ${kind} in ${apiVersion}; check the manifest's apiVersion or install its CRD first`);
     return found;
   }
@@ -352,9 +330,11 @@ export async function tlsFromKubeconfig(text: string, source: string, readFile: 
 // --- dry run ---------------------------------------------------------------------------------------
 
 /**
- * A transport that sends nothing: it prints each mutating request as kubeadm's dry-run does
- * ("[dryrun] Would perform action CREATE on resource ..."), answers reads with 404 (nothing exists yet)
- * and echoes written objects back.
+ * A transport that sends nothing (model: kubeadm's dry-run client, cmd/kubeadm/app/util/apiclient/
+ * dryrunclient.go with its init getter): it prints each mutating request ("[dryrun] Would perform action
+ * CREATE on resource ..."), answers health probes with 200, a GET of a Node with a bare Node (the kubelet
+ * would have registered it), other reads with 404 (nothing exists yet), and echoes written objects back
+ * with a placeholder uid.
  */
 export function dryRunTransport(print: (line: string) => void): Transport & { recorded: TransportRequest[] } {
   const recorded: TransportRequest[] = [];
@@ -363,10 +343,14 @@ export function dryRunTransport(print: (line: string) => void): Transport & { re
     recorded.push(req);
     if (req.method === 'GET') {
       if (/\/(healthz|livez|readyz)$/.test(req.path)) return { status: 200, body: 'ok' };
+      const node = /^\/api\/v1\/nodes\/([^/?]+)$/.exec(req.path);
+      if (node) return { status: 200, body: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: decodeURIComponent(node[1]!), resourceVersion: '1' } }) };
       return { status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', message: 'dry run: nothing exists' }) };
     }
     print(`[dryrun] Would perform action ${verbs[req.method]} on resource ${req.path}`);
-    return { status: req.method === 'POST' ? 201 : 200, body: req.body ?? '' };
+    const echoed = req.body ? (JSON.parse(req.body) as { metadata?: Record<string, unknown> }) : {};
+    if (echoed.metadata && echoed.metadata.uid === undefined) echoed.metadata.uid = 'dry-run';
+    return { status: req.method === 'POST' ? 201 : 200, body: JSON.stringify(echoed) };
   };
   return Object.assign(transport, { recorded });
 }

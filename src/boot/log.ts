@@ -6,8 +6,9 @@
 // Phases must still never log secrets; the redactor only catches mistakes.
 import type { NodeBootConfig } from './config.js';
 import type { Clock } from './host.js';
+import { LOG_FILE } from './constants.js';
 
-export const LOG_FILE = '/var/log/kgen-boot.log';
+export { LOG_FILE };
 
 export interface Logger {
   /** A kubeadm-style line: `[tag] message`. */
@@ -16,6 +17,10 @@ export interface Logger {
   info(message: string): void;
   /** A warning line: `[tag] WARNING: message` or `WARNING: message`. */
   warn(message: string, tag?: string): void;
+  /** An error line, to stderr (and the log file). */
+  error(message: string): void;
+  /** The redactor applied to every line, for text stored elsewhere (the status record). */
+  redact(text: string): string;
   /** Registers values that must never appear in output (e.g. once node.yaml is read). */
   addSecrets(values: Iterable<string | undefined>): void;
   /** Resolves once every line so far reached the log file. */
@@ -24,6 +29,8 @@ export interface Logger {
 
 export interface LogSinks {
   stdout(text: string): void;
+  /** Where error lines go; default stdout. */
+  stderr?: (text: string) => void;
   /** Appends to the log file; errors are reported once to stdout and then ignored. */
   file?: (text: string) => Promise<void>;
   clock: Clock;
@@ -67,9 +74,9 @@ export function createLogger(sinks: LogSinks): Logger {
   let fileBroken = false;
   // Appends are chained so lines reach the file in order.
   let pending: Promise<void> = Promise.resolve();
-  const emit = (line: string) => {
+  const emit = (line: string, toStderr = false) => {
     const safe = redactor.redact(line);
-    sinks.stdout(`${safe}\n`);
+    (toStderr ? (sinks.stderr ?? sinks.stdout) : sinks.stdout)(`${safe}\n`);
     const file = sinks.file;
     if (!file) return;
     const stamped = `${sinks.clock.now().toISOString()} ${safe}\n`;
@@ -87,6 +94,8 @@ export function createLogger(sinks: LogSinks): Logger {
     phase: (tag, message) => emit(`[${tag}] ${message}`),
     info: (message) => emit(message),
     warn: (message, tag) => emit(tag ? `[${tag}] WARNING: ${message}` : `WARNING: ${message}`),
+    error: (message) => emit(message, true),
+    redact: (text) => redactor.redact(text),
     addSecrets: (values) => redactor.add(values),
     flush: () => pending,
   };

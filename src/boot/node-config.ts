@@ -7,8 +7,9 @@ import { parse } from 'yaml';
 import { versionInfo, SUPPORTED_RANGE } from '../versions.js';
 import { NODE_BOOT_CONFIG_API_VERSION, NODE_BOOT_CONFIG_KIND, type NodeBootConfig } from './config.js';
 import type { Host } from './host.js';
+import { DEFAULT_NODE_CONFIG } from './constants.js';
 
-export const DEFAULT_NODE_CONFIG = '/etc/kgen/node.yaml';
+export { DEFAULT_NODE_CONFIG };
 
 /** What kind of node a config describes; decides the phase tree. */
 export type NodeRole = 'init' | 'control-plane-join' | 'worker';

@@ -2,8 +2,9 @@
 // the Host after every phase), read back by `run` to resume and by `kgen-boot status` to report.
 import type { Host } from './host.js';
 import type { StatusRecord, StatusStore } from './runner.js';
+import { STATUS_FILE } from './constants.js';
 
-export const STATUS_FILE = '/var/lib/kgen/status.json';
+export { STATUS_FILE };
 
 export function fileStatusStore(host: Host, path = STATUS_FILE): StatusStore {
   return {

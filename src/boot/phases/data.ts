@@ -5,7 +5,7 @@
 // As upstream initData.Client() does, the first admin client makes sure the kubeadm:cluster-admins
 // ClusterRoleBinding exists, creating it with super-admin.conf (system:masters) when admin.conf cannot
 // (upstream: cmd/kubeadm/app/phases/kubeconfig/kubeconfig.go EnsureAdminClusterRoleBinding).
-import { ADMIN_KUBECONFIG, CLUSTER_ADMINS_GROUP, SUPER_ADMIN_KUBECONFIG, type KubeClusterSpec } from '../../kube/index.js';
+import { ADMIN_KUBECONFIG, CLUSTER_ADMINS_BINDING, SUPER_ADMIN_KUBECONFIG, clusterAdminsBinding, type KubeClusterSpec } from '../../kube/index.js';
 import { ApiClient, ApiError, tlsFromKubeconfig, type TlsOptions, type Transport } from '../api-client.js';
 import type { NodeBootConfig } from '../config.js';
 import type { Host } from '../host.js';
@@ -47,8 +47,6 @@ export interface BootDataOptions {
   guessUnknownKinds?: boolean;
 }
 
-export const CLUSTER_ADMINS_BINDING = 'kubeadm:cluster-admins';
-
 /** node.yaml's cluster with etcd narrowed for src/kube (node-config checked one of the two is present). */
 export function kubeCluster(config: NodeBootConfig): KubeClusterSpec {
   const { etcd, ...rest } = config.cluster;
@@ -82,13 +80,6 @@ export function createBootData(options: BootDataOptions): BootData {
 
   const ensureClusterAdmins = async (): Promise<ApiClient> => {
     const adminClient = await client(ADMIN_KUBECONFIG);
-    const binding = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: CLUSTER_ADMINS_BINDING },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: CLUSTER_ADMINS_GROUP }],
-    };
     try {
       // admin.conf may already hold the binding (a re-run); reading it needs no extra rights once it exists.
       if (await adminClient.getIfExists('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', CLUSTER_ADMINS_BINDING)) return adminClient;
@@ -97,7 +88,7 @@ export function createBootData(options: BootDataOptions): BootData {
       if (!(err instanceof ApiError && err.status === 403)) throw err;
     }
     const superAdmin = await client(SUPER_ADMIN_KUBECONFIG);
-    await superAdmin.createOrUpdate(binding);
+    await superAdmin.createOrUpdate(clusterAdminsBinding());
     return adminClient;
   };
 

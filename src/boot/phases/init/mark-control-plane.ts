@@ -1,9 +1,9 @@
 // init phase "mark-control-plane": label the node node-role.kubernetes.io/control-plane and
 // node.kubernetes.io/exclude-from-external-load-balancers, and add the node's taints (the inventory's
-// default is kubeadm's node-role.kubernetes.io/control-plane:NoSchedule). Waits for the kubelet to
+// default is kubeadm's node-role.kubernetes.io/control-plane:NoSchedule; src/kube builds the patch). Waits for the kubelet to
 // register the Node, then patches with the resourceVersion as precondition (upstream: cmd/kubeadm/app/
 // cmd/phases/init/markcontrolplane.go, phases/markcontrolplane/markcontrolplane.go, util/apiclient PatchNode).
-import { LABEL_CONTROL_PLANE, LABEL_EXCLUDE_FROM_EXTERNAL_LB, taintString } from '../../../kube/index.js';
+import { LABEL_CONTROL_PLANE, LABEL_EXCLUDE_FROM_EXTERNAL_LB, markControlPlanePatch, taintString } from '../../../kube/index.js';
 import type { Taint } from '../../../inventory/types.js';
 import { ApiError } from '../../api-client.js';
 import type { Phase } from '../../runner.js';
@@ -24,13 +24,6 @@ export function registeredNodeName(data: BootData): string {
   return data.config.node.kubelet.hostnameOverride ?? data.config.node.name;
 }
 
-/** The node's taints with `add` appended where no taint of the same key and effect exists. */
-export function mergeTaints(existing: readonly Taint[], add: readonly Taint[]): Taint[] {
-  const out = [...existing];
-  for (const t of add) if (!out.some((e) => e.key === t.key && e.effect === t.effect)) out.push(t);
-  return out;
-}
-
 export function markControlPlanePhase(): Phase<BootData> {
   return {
     name: 'mark-control-plane',
@@ -49,11 +42,10 @@ export function markControlPlanePhase(): Phase<BootData> {
       const poll = { clock: host.clock, timeoutMs: timeouts.apiObjectMs, intervalMs: timeouts.pollMs, isPermanent };
       await pollUntil(`the kubelet to register Node "${name}" and the control-plane labels and taints to be applied`, poll, async () => {
         const node = await api.get<NodeObject>('v1', 'Node', name);
-        const patch = {
-          metadata: { resourceVersion: node.metadata.resourceVersion, labels: Object.fromEntries(labels.map((l) => [l, ''])) },
-          spec: { taints: mergeTaints(node.spec?.taints ?? [], taints) },
-        };
-        await api.patch(node, patch, 'merge');
+        const patch = markControlPlanePatch(node.spec?.taints ?? [], taints);
+        // The resourceVersion makes the merge patch conditional: a concurrent change answers 409, and we retry.
+        const conditional = { ...patch, metadata: { ...patch.metadata, resourceVersion: node.metadata.resourceVersion } };
+        await api.patch(node, conditional, 'merge');
         return true;
       });
     },

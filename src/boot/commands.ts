@@ -1,0 +1,174 @@
+// kgen-boot's commands that touch node.yaml, the disk and the API (run, phase, phases, status,
+// check-config). cli.ts loads this module lazily so `--version` and `--help` start without parsing it.
+// Dry-run is chosen here, once, by building a recording Host, an in-memory status store and a recording
+// API transport; phases never see the flag.
+import { EXIT_INVALID, EXIT_OK, UsageError, parseFlags, type CliIO } from '../cli/command.js';
+import { dryRunTransport, type TlsOptions, type Transport } from './api-client.js';
+import type { NodeBootConfig } from './config.js';
+import { createDryRunHost, createHost, type Host, type HostOptions } from './host.js';
+import { httpsTransport } from './https-transport.js';
+import { DEFAULT_NODE_CONFIG, EXIT_PHASE_FAILED, LOG_FILE, STATUS_FILE } from './constants.js';
+import { createLogger, secretValues, type Logger } from './log.js';
+import { NodeConfigError, nodeRole, readNodeConfig, type NodeRole } from './node-config.js';
+import { createBootData, type Timeouts } from './phases/data.js';
+import { ROLES, phasesFor } from './phases/index.js';
+import { PhaseError, PhaseSelectionError, Runner, type StatusStore } from './runner.js';
+import { fileStatusStore, formatStatus, memoryStatusStore } from './status.js';
+
+export interface BootDeps {
+  /** Builds the Host for --root; default createHost with real side effects. */
+  host?: (options: HostOptions) => Host;
+  /** Builds the API transport for a server; default HTTPS through undici. */
+  transport?: (tls: TlsOptions) => Transport;
+  timeouts?: Timeouts;
+  /** URL of the running program (for --version's sha256); default this module's URL. */
+  programUrl?: string;
+  nodeVersion?: string;
+}
+
+const COMMON_FLAGS = {
+  config: { type: 'string', default: DEFAULT_NODE_CONFIG },
+  root: { type: 'string', default: '/' },
+} as const;
+
+function describeSecrets(config: NodeBootConfig): string {
+  const s = config.secrets;
+  if (!s) return 'none';
+  const parts = ['cluster CA', 'front-proxy CA'];
+  if (s.etcdCA) parts.push('etcd CA');
+  parts.push('service-account key pair');
+  if (s.externalEtcd) parts.push('external etcd client');
+  if (s.encryptionKey) parts.push('encryption key');
+  parts.push(`${s.bootstrapTokens.length} bootstrap token(s)`);
+  return parts.join(', ');
+}
+
+/** A summary of node.yaml safe to print: names, addresses, counts, never values of secrets. */
+export function summarizeConfig(config: NodeBootConfig, file: string): string {
+  const { node, cluster, discovery } = config;
+  const etcd = 'local' in cluster.etcd ? 'local (stacked)' : `external (${cluster.etcd.external.endpoints.join(', ')})`;
+  const lines: Array<[string, string]> = [
+    ['config', `${file}: valid`],
+    ['node', `${node.name} (${nodeRole(config)}), address ${node.address}, generation ${node.generation}`],
+    ['cluster', `${cluster.name}, Kubernetes ${cluster.kubernetesVersion}, endpoint ${cluster.controlPlaneEndpoint.host}:${cluster.controlPlaneEndpoint.port}`],
+    ['etcd', etcd],
+    ['discovery', `${discovery.apiServerEndpoint}, token id ${discovery.token.split('.')[0]}, ${discovery.caCertHashes.length} CA pin(s), timeout ${discovery.timeoutSeconds}s`],
+    ['secrets', describeSecrets(config)],
+    ['certificate key', config.certificateKey ? 'present' : 'absent'],
+  ];
+  return lines.map(([k, v]) => `${`${k}:`.padEnd(17)}${v}`).join('\n') + '\n';
+}
+
+const hostFor = (deps: BootDeps, root: string) => (deps.host ?? createHost)({ root });
+
+async function checkConfig(args: string[], io: CliIO, deps: BootDeps): Promise<number> {
+  const flags = parseFlags(args, COMMON_FLAGS);
+  const config = await readNodeConfig(hostFor(deps, flags.root), flags.config);
+  io.stdout(summarizeConfig(config, flags.config));
+  return EXIT_OK;
+}
+
+async function printPhases(args: string[], io: CliIO, deps: BootDeps): Promise<number> {
+  const flags = parseFlags(args, { ...COMMON_FLAGS, role: { type: 'string' } });
+  let role: NodeRole;
+  if (flags.role !== undefined) {
+    if (!ROLES.includes(flags.role as NodeRole)) throw new UsageError(`--role "${flags.role}" is not a role; expected one of ${ROLES.join(', ')}`);
+    role = flags.role as NodeRole;
+  } else {
+    role = nodeRole(await readNodeConfig(hostFor(deps, flags.root), flags.config));
+  }
+  io.stdout(`The "${role}" workflow executes the following phases:\n${new Runner(phasesFor(role)).tree()}`);
+  return EXIT_OK;
+}
+
+async function printStatus(args: string[], io: CliIO, deps: BootDeps): Promise<number> {
+  const flags = parseFlags(args, { root: COMMON_FLAGS.root, json: { type: 'boolean', default: false } });
+  const record = await fileStatusStore(hostFor(deps, flags.root)).load();
+  if (!record) {
+    io.stdout(flags.json ? `${JSON.stringify({ state: 'not-started', phases: [] })}\n` : `no kgen-boot run recorded yet (${STATUS_FILE} does not exist under ${flags.root})\n`);
+    return EXIT_OK;
+  }
+  io.stdout(flags.json ? `${JSON.stringify(record, null, 2)}\n` : formatStatus(record));
+  return record.state === 'failed' ? EXIT_PHASE_FAILED : EXIT_OK;
+}
+
+const COMPLETION: Record<NodeRole, string> = {
+  init: 'Your Kubernetes control-plane has initialized successfully!\n\nTo start using your cluster, run as root on this node:\n\n  export KUBECONFIG=/etc/kubernetes/admin.conf\n',
+  'control-plane-join': 'This node has joined the cluster as a control-plane node.\n',
+  worker: 'This node has joined the cluster.\n',
+};
+
+/** `run` and `phase NAME`: the workflow for the node's role, or one subtree of it. */
+async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?: string): Promise<number> {
+  const flags = parseFlags(args, { ...COMMON_FLAGS, 'dry-run': { type: 'boolean', default: false } });
+  const base = hostFor(deps, flags.root);
+  const log: Logger = createLogger({ stdout: io.stdout, stderr: io.stderr, file: (t) => base.appendFile(LOG_FILE, t), clock: base.clock });
+  try {
+    const config = await readNodeConfig(base, flags.config);
+    log.addSecrets(secretValues(config));
+    const role = nodeRole(config);
+    const runner = new Runner(phasesFor(role));
+    runner.select(selection);
+    const dryRun = flags['dry-run'];
+    const host = dryRun ? createDryRunHost(base, (l) => log.info(l)) : base;
+    const store: StatusStore = dryRun ? memoryStatusStore(await fileStatusStore(base).load()) : fileStatusStore(base);
+    const recorder = dryRun ? dryRunTransport((l) => log.info(l)) : undefined;
+    const transport = recorder ? () => recorder : (deps.transport ?? httpsTransport);
+    const data = createBootData({ config, host, log, transport, timeouts: deps.timeouts, guessUnknownKinds: dryRun });
+    if (dryRun) log.phase('dryrun', 'Running in dry-run mode: nothing is written, started or sent');
+    log.phase(role === 'init' ? 'init' : 'join', `Using Kubernetes version: ${config.cluster.kubernetesVersion}`);
+    await runner.run(
+      data,
+      {
+        store,
+        now: () => host.clock.now(),
+        generation: config.node.generation,
+        role,
+        redact: (t) => log.redact(t),
+        events: { skipped: (phase, why) => log.phase(phase.split('/')[0]!, `Skipping phase ${phase}: ${why}`) },
+      },
+      selection,
+    );
+    if (selection === undefined) log.info(`\n${COMPLETION[role]}`);
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof PhaseError) {
+      log.error(`error execution ${err.message}`);
+      log.error(`To see the stack trace of this error see ${LOG_FILE}; after fixing the cause, run \`kgen-boot run\` again to continue where it stopped`);
+      return EXIT_PHASE_FAILED;
+    }
+    if (err instanceof PhaseSelectionError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await log.flush();
+  }
+}
+
+/** Runs one of the commands above; node.yaml problems print their list and exit 1. */
+export async function runCommand(command: string, args: string[], io: CliIO, deps: BootDeps): Promise<number> {
+  try {
+    switch (command) {
+      case 'check-config':
+        return await checkConfig(args, io, deps);
+      case 'phases':
+        return await printPhases(args, io, deps);
+      case 'status':
+        return await printStatus(args, io, deps);
+      case 'run':
+        return await runWorkflow(args, io, deps);
+      case 'phase': {
+        const [name, ...flags] = args;
+        if (!name || name.startsWith('-')) throw new UsageError('phase needs a NAME, e.g. `kgen-boot phase certs/apiserver`; `kgen-boot phases` lists them');
+        return await runWorkflow(flags, io, deps, name);
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof NodeConfigError) {
+      io.stderr(`kgen-boot: ${err.message}\n`);
+      return EXIT_INVALID;
+    }
+    throw err;
+  }
+}

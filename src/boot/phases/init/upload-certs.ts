@@ -1,0 +1,71 @@
+// init phase "upload-certs": the shared CA and service-account keys, each sealed with the certificate key
+// (AES-256-GCM envelope, src/secrets/envelope.ts), into kube-system/kubeadm-certs, readable by bootstrap-
+// token holders, owned by a proxy bootstrap token whose expiry garbage-collects it (upstream:
+// cmd/kubeadm/app/cmd/phases/init/uploadcerts.go, phases/copycerts/copycerts.go UploadCerts).
+// kubeadm only does this with --upload-certs; kgen always does, because its control-plane joiners get
+// no key material in node.yaml. The proxy token lives as long as the cluster's join token
+// (cluster.bootstrapToken.ttlSeconds) rather than kubeadm's 2h, since joiners boot whenever their machine
+// does within that window; a re-run reuses the proxy token that already owns the Secret.
+import {
+  KUBEADM_CERTS_SECRET,
+  KUBE_SYSTEM,
+  bootstrapTokenSecret,
+  bootstrapTokenSecretName,
+  certsProxyToken,
+  certsToTransfer,
+  kubeadmCertsRBAC,
+  kubeadmCertsSecret,
+  pkiPath,
+  type Secret,
+} from '../../../kube/index.js';
+import { sealKubeadmCert } from '../../../secrets/envelope.js';
+import { newBootstrapToken } from '../../../secrets/tokens.js';
+import type { ApiClient } from '../../api-client.js';
+import type { Phase } from '../../runner.js';
+import type { BootData } from '../data.js';
+
+type SecretWithUid = Secret & { metadata: { uid?: string } };
+
+/** The token id and Secret uid that will own kubeadm-certs: the current owner when it still exists, else a new proxy token. */
+async function proxyTokenOwner(data: BootData, api: ApiClient): Promise<{ tokenID: string; uid: string }> {
+  const existing = await api.getIfExists<SecretWithUid>('v1', 'Secret', KUBEADM_CERTS_SECRET, KUBE_SYSTEM);
+  const ownerName = existing?.metadata.ownerReferences?.[0]?.name;
+  if (ownerName) {
+    const owner = await api.getIfExists<SecretWithUid>('v1', 'Secret', ownerName, KUBE_SYSTEM);
+    if (owner?.metadata.uid) return { tokenID: ownerName.replace(bootstrapTokenSecretName(''), ''), uid: owner.metadata.uid };
+  }
+  const { host, config } = data;
+  const fresh = newBootstrapToken({
+    now: host.clock.now(),
+    ttlSeconds: config.cluster.bootstrapToken.ttlSeconds,
+    groups: [],
+    description: '',
+    random: (n) => host.random.bytes(n),
+  });
+  const proxy = certsProxyToken(fresh.id, fresh.secret, fresh.expiration);
+  const created = await api.createOrUpdate<SecretWithUid>(bootstrapTokenSecret(proxy));
+  if (!created.metadata.uid) throw new Error(`the API server returned Secret ${bootstrapTokenSecretName(proxy.id)} without a uid; cannot set the kubeadm-certs owner`);
+  return { tokenID: proxy.id, uid: created.metadata.uid };
+}
+
+export function uploadCertsPhase(): Phase<BootData> {
+  return {
+    name: 'upload-certs',
+    short: 'Upload certificates to kubeadm-certs',
+    dependsOn: ['wait-control-plane', 'certs/ca', 'certs/front-proxy-ca', 'certs/sa'],
+    async run(data) {
+      const { host, config, log } = data;
+      const key = config.certificateKey;
+      if (!key) throw new Error('node.yaml has no certificateKey; the init node needs it to seal kubeadm-certs (re-render with kgen)');
+      log.phase('upload-certs', `Storing the certificates in Secret "${KUBEADM_CERTS_SECRET}" in the "${KUBE_SYSTEM}" Namespace`);
+      const sealed = new Map<string, Uint8Array>();
+      for (const file of certsToTransfer(data.cluster.etcd.external !== undefined)) {
+        sealed.set(file, sealKubeadmCert(key, await host.readFile(pkiPath(file)), (n) => host.random.bytes(n)));
+      }
+      const api = await data.admin();
+      const owner = await proxyTokenOwner(data, api);
+      await api.createOrUpdate(kubeadmCertsSecret(sealed, owner));
+      for (const obj of kubeadmCertsRBAC()) await api.createOrUpdate(obj);
+    },
+  };
+}
