@@ -123,6 +123,31 @@ describe('buildSeedIso is byte-stable', () => {
   });
 });
 
+describe('buildSeedIso directory order', () => {
+  /** File identifiers of the primary root directory, in record order (ECMA-119 9.1). */
+  function primaryIdentifiers(image: Buffer): string[] {
+    const root = image.readUInt32LE(16 * 2048 + 156 + 2);
+    const size = image.readUInt32LE(16 * 2048 + 156 + 10);
+    const ids: string[] = [];
+    for (let at = root * 2048; at < root * 2048 + size; ) {
+      const length = image[at]!;
+      if (length === 0) {
+        at = (Math.floor(at / 2048) + 1) * 2048;
+        continue;
+      }
+      const id = image.subarray(at + 33, at + 33 + image[at + 32]!);
+      if (id.length > 1 || id[0]! > 1) ids.push(id.toString('ascii'));
+      at += length;
+    }
+    return ids;
+  }
+
+  it('sorts primary names by name, then extension, as if space-padded (not by raw bytes)', () => {
+    const files = ['ab', 'a.1', 'a'].map((name) => ({ name, data: Buffer.from(name) }));
+    expect(primaryIdentifiers(buildSeedIso(files))).toEqual(['A.;1', 'A.1;1', 'AB.;1']);
+  });
+});
+
 describe('buildSeedIso refuses what it cannot represent', () => {
   it.each([
     { name: 'a path', files: [{ name: 'nodes/user-data', data: Buffer.alloc(1) }], error: /file name "nodes\/user-data" is not valid/ },

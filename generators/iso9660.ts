@@ -60,6 +60,8 @@ const TERMINATOR_SECTOR = 18;
 const PATH_TABLES = { primaryL: 19, primaryM: 20, jolietL: 21, jolietM: 22 };
 const CONTINUATION_SECTOR = 23;
 const FIRST_DIRECTORY_SECTOR = 24;
+/** A path table holding only the root directory: one 10-byte record (ECMA-119 9.4). */
+const PATH_TABLE_SIZE = 10;
 
 /** Builds the seed image. Throws on a name or label that would not survive ISO 9660/Joliet/Rock Ridge. */
 export function buildSeedIso(files: SeedIsoFile[], opts: SeedIsoOptions = {}): Buffer {
@@ -68,9 +70,9 @@ export function buildSeedIso(files: SeedIsoFile[], opts: SeedIsoOptions = {}): B
   checkInput(files, volumeId, date);
 
   // Sorted by name first so the image does not depend on the order the caller listed the files in.
-  const entries = assignIsoNames([...files].sort((a, b) => compareBytes(Buffer.from(a.name), Buffer.from(b.name))));
-  const primaryOrder = [...entries].sort((a, b) => compareBytes(Buffer.from(a.isoName, 'ascii'), Buffer.from(b.isoName, 'ascii')));
-  const jolietOrder = [...entries].sort((a, b) => compareBytes(ucs2(a.jolietName), ucs2(b.jolietName)));
+  const entries = assignIsoNames([...files].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name))));
+  const primaryOrder = [...entries].sort((a, b) => compareAscii(isoSortKey(a.isoName), isoSortKey(b.isoName)));
+  const jolietOrder = [...entries].sort((a, b) => Buffer.compare(ucs2(a.jolietName), ucs2(b.jolietName)));
 
   // Record sizes do not depend on extent locations, so the directories can be sized before placing anything.
   const placeholder: Extent = { lba: 0, size: 0 };
@@ -82,7 +84,7 @@ export function buildSeedIso(files: SeedIsoFile[], opts: SeedIsoOptions = {}): B
   let next = jolietRoot.lba + jolietSectors;
   const extents = new Map<string, Extent>();
   for (const entry of entries) {
-    // An empty file gets no sector; its extent points at the end of the data area with length 0.
+    // An empty file takes no sector: its extent is the next free sector, with length 0.
     extents.set(entry.name, { lba: next, size: entry.data.length });
     next += Math.ceil(entry.data.length / SECTOR);
   }
@@ -95,11 +97,10 @@ export function buildSeedIso(files: SeedIsoFile[], opts: SeedIsoOptions = {}): B
   erEntry().copy(image, CONTINUATION_SECTOR * SECTOR);
   for (const entry of entries) entry.data.copy(image, extents.get(entry.name)!.lba * SECTOR);
 
-  const pathTableSize = 10;
   writePathTables(image, primaryRoot.lba, PATH_TABLES.primaryL, PATH_TABLES.primaryM);
   writePathTables(image, jolietRoot.lba, PATH_TABLES.jolietL, PATH_TABLES.jolietM);
 
-  const common = { totalSectors, pathTableSize, date };
+  const common = { totalSectors, pathTableSize: PATH_TABLE_SIZE, date };
   volumeDescriptor({
     ...common,
     type: 1,
@@ -171,6 +172,16 @@ function assignIsoNames(files: SeedIsoFile[]): Entry[] {
   });
 }
 
+/** ECMA-119 9.3: records sort by name, then extension, each compared as if padded with spaces. */
+function isoSortKey(isoName: string): string {
+  const [name = '', ext = ''] = isoName.replace(/;1$/, '').split('.');
+  return `${name.padEnd(8, ' ')}${ext.padEnd(3, ' ')}`;
+}
+
+function compareAscii(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function dChars(s: string): string {
   return s.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
 }
@@ -187,10 +198,6 @@ function jolietText(s: string, n: number): Buffer {
   for (let i = 0; i + 1 < n; i += 2) out.writeUInt16BE(0x20, i);
   ucs2(s).copy(out, 0, 0, n);
   return out;
-}
-
-function compareBytes(a: Buffer, b: Buffer): number {
-  return Buffer.compare(a, b);
 }
 
 // --- numbers ---------------------------------------------------------------------------------
