@@ -2,6 +2,7 @@
 // control-plane phase writes them: default flags merged with the cluster's extraArgs (override wins,
 // then sorted), hostPath volumes, probes and annotations
 // (upstream: cmd/kubeadm/app/phases/controlplane/manifests.go, volumes.go).
+import { isIPv6 } from 'node:net';
 import { argumentsToCommand, type Args } from './args.js';
 import { externalEtcdOf, kubernetesImage, localEtcdOf, type KubeClusterSpec, type KubeNode } from './cluster.js';
 import {
@@ -36,7 +37,6 @@ import {
   type HostPathMount,
 } from './staticpod.js';
 import type { Pod } from './types.js';
-import { isIPv6 } from 'node:net';
 
 /**
  * CA directories kubeadm mounts into the apiserver and controller-manager when they exist on the host
@@ -75,19 +75,18 @@ function caMounts(hostCAPaths: readonly string[]): HostPathMount[] {
 }
 
 export function apiServerCommand(cluster: KubeClusterSpec, node: KubeNode): string[] {
-  const pki = (f: string) => pkiPath(f);
   const base: Args = {
     'advertise-address': node.address,
     'enable-admission-plugins': 'NodeRestriction',
     'service-cluster-ip-range': cluster.networking.serviceSubnet,
-    'service-account-key-file': pki(PKI.saPublicKey),
-    'service-account-signing-key-file': pki(PKI.saPrivateKey),
+    'service-account-key-file': pkiPath(PKI.saPublicKey),
+    'service-account-signing-key-file': pkiPath(PKI.saPrivateKey),
     'service-account-issuer': `https://kubernetes.default.svc.${cluster.networking.dnsDomain}`,
-    'client-ca-file': pki(PKI.caCert),
-    'tls-cert-file': pki(PKI.apiServerCert),
-    'tls-private-key-file': pki(PKI.apiServerKey),
-    'kubelet-client-certificate': pki(PKI.apiServerKubeletClientCert),
-    'kubelet-client-key': pki(PKI.apiServerKubeletClientKey),
+    'client-ca-file': pkiPath(PKI.caCert),
+    'tls-cert-file': pkiPath(PKI.apiServerCert),
+    'tls-private-key-file': pkiPath(PKI.apiServerKey),
+    'kubelet-client-certificate': pkiPath(PKI.apiServerKubeletClientCert),
+    'kubelet-client-key': pkiPath(PKI.apiServerKubeletClientKey),
     'enable-bootstrap-token-auth': 'true',
     'secure-port': String(API_SERVER_BIND_PORT),
     'allow-privileged': 'true',
@@ -95,10 +94,10 @@ export function apiServerCommand(cluster: KubeClusterSpec, node: KubeNode): stri
     'requestheader-username-headers': 'X-Remote-User',
     'requestheader-group-headers': 'X-Remote-Group',
     'requestheader-extra-headers-prefix': 'X-Remote-Extra-',
-    'requestheader-client-ca-file': pki(PKI.frontProxyCACert),
+    'requestheader-client-ca-file': pkiPath(PKI.frontProxyCACert),
     'requestheader-allowed-names': 'front-proxy-client',
-    'proxy-client-cert-file': pki(PKI.frontProxyClientCert),
-    'proxy-client-key-file': pki(PKI.frontProxyClientKey),
+    'proxy-client-cert-file': pkiPath(PKI.frontProxyClientCert),
+    'proxy-client-key-file': pkiPath(PKI.frontProxyClientKey),
   };
   const external = externalEtcdOf(cluster);
   if (external) {
@@ -110,9 +109,9 @@ export function apiServerCommand(cluster: KubeClusterSpec, node: KubeNode): stri
     const localhost = isIPv6(node.address) ? '::1' : '127.0.0.1';
     const advertised = localEtcdOf(cluster)?.extraArgs['advertise-client-urls'];
     base['etcd-servers'] = advertised ?? `https://${joinHostPort(localhost, ETCD_LISTEN_CLIENT_PORT)}`;
-    base['etcd-cafile'] = pki(PKI.etcdCACert);
-    base['etcd-certfile'] = pki(PKI.apiServerEtcdClientCert);
-    base['etcd-keyfile'] = pki(PKI.apiServerEtcdClientKey);
+    base['etcd-cafile'] = pkiPath(PKI.etcdCACert);
+    base['etcd-certfile'] = pkiPath(PKI.apiServerEtcdClientCert);
+    base['etcd-keyfile'] = pkiPath(PKI.apiServerEtcdClientKey);
   }
   const extra = cluster.apiServer.extraArgs;
   // kubeadm computes a filtered mode list into the base, but a user-given authorization-mode is also an
