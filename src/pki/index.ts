@@ -1,6 +1,6 @@
 // The PKI library's public surface: keys (node:crypto), certificates and CSRs (DER via node-forge's ASN.1 codec,
 // signed by node:crypto), kubeadm's certificate and kubeconfig lists, CA pins, and reuse checks.
-export { generateKeyPair, keyAlgorithmOf, spkiOf, type KeyPairPem } from './keys.js';
+export { generateKeyPair, spkiOf, type KeyPairPem } from './keys.js';
 export {
   createCA,
   selfSignCA,
@@ -11,7 +11,7 @@ export {
   type CertificateSpec,
   type PkiOptions,
 } from './certificate.js';
-export { parseCertificate, certMatchesKey, certSignedBy, certPublicKeyPem, type ParsedCertificate } from './parse.js';
+export { parseCertificate, certMatchesKey, certSignedBy, type ParsedCertificate } from './parse.js';
 export { createCSR, parseCSR, signCSR, type CSRRequest, type ParsedCSR, type CSRSigningSpec } from './csr.js';
 export { caCertHash, pinMatches, PIN_PREFIX } from './pin.js';
 export { caProblem, certProblem } from './check.js';

@@ -45,15 +45,6 @@ export function spkiOf(pem: string): Buffer {
   return key.export({ type: 'spki', format: 'der' });
 }
 
-/** Which KeyAlgorithm a key is, or undefined when kgen does not support it (e.g. P-384, RSA-1024). */
-export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm | undefined {
-  const d = key.asymmetricKeyDetails;
-  if (key.asymmetricKeyType === 'ec') return d?.namedCurve === 'prime256v1' ? 'ECDSA-P256' : undefined;
-  if (key.asymmetricKeyType !== 'rsa') return undefined;
-  const found = Object.entries(RSA_BITS).find(([, bits]) => bits === d?.modulusLength);
-  return found?.[0] as KeyAlgorithm | undefined;
-}
-
 /** The signatureAlgorithm OID a key signs with (SHA-256 always, as Go's x509 picks for these keys). */
 export function signatureAlgorithmOf(key: KeyObject): string {
   if (key.asymmetricKeyType === 'rsa') return OID.sha256WithRSAEncryption;

@@ -1,7 +1,7 @@
 // Reading certificates back (RFC 5280 4.1): what kgen needs to decide whether an existing certificate can be
 // kept (subject, SANs, usages, validity, issuer, key) and to pin a CA. Raw byte ranges are kept where upstream
 // hashes or compares exact bytes: SubjectPublicKeyInfo (kubeadm's pubkeypin), subject (a leaf's issuer).
-import { X509Certificate, createPublicKey } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { bytesOf, children, decode, elements, isContext, oidOf, timeOf } from './der.js';
 import { decodeExtensions } from './extensions.js';
 import { spkiOf } from './keys.js';
@@ -85,9 +85,3 @@ export function certSignedBy(certPem: string, caPem: string): boolean {
   const ca = new X509Certificate(fromPem(caPem, 'CERTIFICATE', 'CA certificate'));
   return cert.checkIssued(ca) && cert.verify(ca.publicKey);
 }
-
-/** The certificate's public key as SPKI PEM. */
-export function certPublicKeyPem(certPem: string): string {
-  return createPublicKey({ key: parseCertificate(certPem).spkiDer, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }) as string;
-}
-

@@ -1,0 +1,62 @@
+// Key pairs: PKCS#8/SPKI PEM that openssl reads, and keys in kubeadm's own formats (PKCS#1, SEC1) accepted.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { KeyAlgorithm } from '../inventory/types.js';
+import { createCA, signCertificate } from './certificate.js';
+import { generateKeyPair, privateKeyObject, spkiOf } from './keys.js';
+import { certMatchesKey } from './parse.js';
+import { ok, removeScratches, Scratch } from './test-support.js';
+
+afterAll(removeScratches);
+
+describe('generateKeyPair', () => {
+  it.each<[KeyAlgorithm, RegExp]>([
+    ['RSA-2048', /Private-Key: \(2048 bit, 2 primes\)/],
+    ['RSA-3072', /Private-Key: \(3072 bit, 2 primes\)/],
+    ['RSA-4096', /Private-Key: \(4096 bit, 2 primes\)/],
+    ['ECDSA-P256', /NIST CURVE: P-256/],
+  ])('%s: PKCS#8 private key and SPKI public key that openssl reads and pairs', async (algorithm, text) => {
+    const { key, pub } = await generateKeyPair(algorithm);
+    expect(key).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(pub).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+    expect(ok('openssl', ['pkey', '-noout', '-text'], key)).toMatch(text);
+    expect(ok('openssl', ['pkey', '-pubin', '-pubout'], pub)).toBe(ok('openssl', ['pkey', '-pubout'], key));
+  });
+});
+
+describe('keys in kubeadm formats', () => {
+  it.each([
+    { name: 'RSA PRIVATE KEY (PKCS#1)', args: ['genrsa', '-traditional', '2048'], label: 'RSA PRIVATE KEY' },
+    { name: 'EC PRIVATE KEY (SEC1)', args: ['ecparam', '-genkey', '-noout', '-name', 'prime256v1'], label: 'EC PRIVATE KEY' },
+  ])('$name works as a CA key and matches its certificate', async ({ args, label }) => {
+    const caKey = ok('openssl', args);
+    expect(caKey).toContain(`BEGIN ${label}`);
+    const scratch = new Scratch();
+    const caPem = ok('openssl', ['req', '-x509', '-new', '-key', scratch.write('ca.key', caKey), '-subj', '/CN=kubernetes', '-days', '1', '-addext', 'basicConstraints=critical,CA:TRUE']);
+    expect(certMatchesKey(caPem, caKey)).toBe(true);
+    const leafKey = await generateKeyPair('ECDSA-P256');
+    const leaf = signCertificate(leafKey.pub, { commonName: 'x', usages: ['clientAuth'], validityHours: 1 }, { cert: caPem, key: caKey });
+    const crt = scratch.write('leaf.crt', leaf);
+    expect(ok('openssl', ['verify', '-CAfile', scratch.write('ca.crt', caPem), crt])).toBe(`${crt}: OK\n`);
+    expect(spkiOf(caKey).equals(spkiOf(ok('openssl', ['pkey', '-pubout'], caKey)))).toBe(true);
+  });
+
+  it('a key that cannot be read is reported without echoing it', () => {
+    expect(() => privateKeyObject('-----BEGIN PRIVATE KEY-----\nTOPSECRET\n-----END PRIVATE KEY-----\n')).toThrow(/^could not read the private key: expected a PEM/);
+    let message = '';
+    try {
+      privateKeyObject('TOPSECRET');
+    } catch (e) {
+      message = `${(e as Error).message} ${String((e as Error).cause)}`;
+    }
+    expect(message).toMatch(/^could not read the private key/);
+    expect(message).not.toContain('TOPSECRET');
+  });
+
+  it('refuses to sign with a curve kubeadm does not use', async () => {
+    const scratch = new Scratch();
+    const key = ok('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384']);
+    const caPem = ok('openssl', ['req', '-x509', '-new', '-key', scratch.write('ca.key', key), '-subj', '/CN=c', '-days', '1', '-addext', 'basicConstraints=critical,CA:TRUE']);
+    const ca = await createCA({ commonName: 'unused', algorithm: 'ECDSA-P256', validityHours: 1 });
+    expect(() => signCertificate(ca.key, { commonName: 'x', usages: ['clientAuth'], validityHours: 1 }, { cert: caPem, key })).toThrow(/expected RSA or ECDSA P-256/);
+  });
+});
