@@ -150,8 +150,8 @@ export function etcdPod(cluster: KubeClusterSpec, node: KubeNode, initialCluster
       ],
     },
     [
-      { name: 'etcd-data', hostPath: { path: local.dataDir, type: 'DirectoryOrCreate' } },
-      { name: 'etcd-certs', hostPath: { path: certsDir, type: 'DirectoryOrCreate' } },
+      { hostPath: { path: local.dataDir, type: 'DirectoryOrCreate' }, name: 'etcd-data' },
+      { hostPath: { path: certsDir, type: 'DirectoryOrCreate' }, name: 'etcd-certs' },
     ],
     { [ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS]: etcdClientURL(node.address) },
   );

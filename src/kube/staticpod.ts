@@ -20,11 +20,12 @@ export function componentPod(container: Container, volumes: Volume[], annotation
   return {
     apiVersion: 'v1',
     kind: 'Pod',
+    // Keys in the alphabetical order kubeadm's serializer writes them.
     metadata: {
-      name: container.name,
-      namespace: KUBE_SYSTEM,
       annotations,
       labels: { component: container.name, tier: 'control-plane' },
+      name: container.name,
+      namespace: KUBE_SYSTEM,
     },
     spec: {
       containers: [container],
@@ -38,7 +39,7 @@ export function componentPod(container: Container, volumes: Volume[], annotation
 }
 
 export function hostPathVolume(m: HostPathMount): Volume {
-  return { name: m.name, hostPath: { path: m.hostPath, type: m.type } };
+  return { hostPath: { path: m.hostPath, type: m.type }, name: m.name };
 }
 
 export function volumeMount(m: HostPathMount): VolumeMount {
