@@ -20,6 +20,8 @@ import { loadBootBundle, type BootBundle } from '../generators/boot-bundle.js';
 import { nodeArtifacts, type NodeArtifacts, type OutFile } from '../generators/node-artifacts.js';
 import { SizeMeter, TARGET_LIMITS, type Sizes, type Target } from '../generators/sizes.js';
 import { pxeFiles } from '../generators/pxe.js';
+import { bootstrapTokenSecret } from './kube/bootstraptoken.js';
+import { toYaml } from './yaml.js';
 
 export interface RenderOptions {
   /** nodes.yaml, as the user wrote the path (diagnostics repeat it); relative to `cwd`. */
@@ -51,8 +53,11 @@ export interface RenderReport {
   nodes: NodeReport[];
   /** State-relative paths created by this render (first render: the whole state). */
   stateCreated: string[];
-  /** Tokens created for reimaged nodes: they must be registered in the running cluster. */
-  newTokens: Array<{ id: string; forNode: string; expiration: string }>;
+  /**
+   * Tokens created for reimaged nodes. A running cluster learns them from the Secret manifest written to
+   * `manifest` (relative to the output directory): `kubectl apply -f` it with an admin kubeconfig.
+   */
+  newTokens: Array<{ id: string; forNode: string; expiration: string; manifest: string }>;
   warnings: string[];
   bootSha256: string;
 }
@@ -86,13 +91,16 @@ export async function render(opts: RenderOptions, deps: RenderDeps): Promise<Ren
   }
 
   const externalEtcd = readExternalEtcd(inventory);
+  // Tokens made for reimaged nodes reach the running cluster through their manifest, not the init node.
+  const perNode = new Set(Object.values(generations).map((g) => g.tokenId));
+  const initTokens = secrets.bootstrapTokens.filter((t) => !perNode.has(t.id));
   const planned = inventory.nodes.map((node) => {
     const own = generations[node.name];
     const generation = generationOf(generations, node.name);
     // A reimaged init node finds its cluster already running: it rejoins as a control-plane member.
     const effective: NodeSpec = node.init && generation > 1 ? { ...node, init: false } : node;
     const joinToken = tokenById(secrets, own?.tokenId) ?? clusterToken;
-    const config = bootConfigFor({ inventory, node: effective, bundle: secrets, caCertHash: pin, joinToken, generation, externalEtcd });
+    const config = bootConfigFor({ inventory, node: effective, bundle: secrets, caCertHash: pin, joinToken, generation, initTokens, externalEtcd });
     return { node: effective, generation, artifacts: nodeArtifacts(effective, config, inventory.cluster.boot, bundle, pin) };
   });
 
@@ -110,11 +118,16 @@ export async function render(opts: RenderOptions, deps: RenderDeps): Promise<Ren
   for (const t of newTokens) addToken(opts.stateDir, t.token);
   if (opts.reimage.length > 0) writeGenerations(opts.stateDir, generations);
   writeOutput(opts.outDir, inventory, planned.map((p) => p.artifacts), bundle);
+  const tokenManifests = newTokens.map((t) => {
+    const manifest = `bootstrap-tokens/${t.token.id}.yaml`;
+    writeFileAtomic(join(opts.outDir, manifest), toYaml(bootstrapTokenSecret(t.token)), { mode: 0o600 });
+    return { id: t.token.id, forNode: t.node, expiration: t.token.expiration, manifest };
+  });
 
   return {
     nodes: reports,
     stateCreated: created,
-    newTokens: newTokens.map((t) => ({ id: t.token.id, forNode: t.node, expiration: t.token.expiration })),
+    newTokens: tokenManifests,
     warnings,
     bootSha256: bundle.sha256,
   };

@@ -48,3 +48,9 @@ export function modeOf(path: string): number {
 export function sh(cmd: string, args: string[], input?: string | Buffer): string {
   return execFileSync(cmd, args, { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
 }
+
+/** Paths added, removed or changed between two snapshotTree() results (Buffer.equals; fast on large trees). */
+export function changedPaths(before: Map<string, Buffer>, after: Map<string, Buffer>): string[] {
+  const paths = new Set([...before.keys(), ...after.keys()]);
+  return [...paths].filter((p) => !before.get(p) || !after.get(p) || !before.get(p)!.equals(after.get(p)!)).sort();
+}

@@ -93,7 +93,7 @@ function printSummary(report: RenderReport, out: string, io: CliIO): void {
   io.stdout(`${[line(header), ...rows.map(line)].join('\n')}\n`);
   if (report.stateCreated.length > 0) io.stdout(`\ncreated cluster secrets: ${report.stateCreated.length} files (back up the state directory)\n`);
   for (const t of report.newTokens) {
-    io.stdout(`new bootstrap token ${t.id} for ${t.forNode}, valid until ${t.expiration}: register it in the running cluster (see README, "Replacing a node")\n`);
+    io.stdout(`new bootstrap token ${t.id} for ${t.forNode}, valid until ${t.expiration}; register it in the running cluster: kubectl --kubeconfig admin.conf apply -f ${join(out, t.manifest)}\n`);
   }
   io.stdout(`wrote ${report.nodes.length} nodes to ${out}/ (boot program sha256 ${report.bootSha256})\n`);
 }

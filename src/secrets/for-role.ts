@@ -18,6 +18,8 @@ export interface RoleInputs {
   /** The token this node joins with (the cluster token, or its own after --reimage). */
   joinToken: BootstrapToken;
   generation: number;
+  /** Tokens the init node registers: the cluster's own, not those made later for reimaged nodes. */
+  initTokens: BootstrapToken[];
   /** External etcd client material read from the inventory's files (external etcd only). */
   externalEtcd?: { ca: string; cert: string; key: string };
 }
@@ -52,7 +54,7 @@ export function bootConfigFor(inputs: RoleInputs): NodeBootConfig {
   return config;
 }
 
-function initSecrets({ bundle, externalEtcd }: RoleInputs): InitSecrets {
+function initSecrets({ bundle, externalEtcd, initTokens }: RoleInputs): InitSecrets {
   return {
     ca: bundle.ca,
     frontProxyCA: bundle.frontProxyCA,
@@ -60,7 +62,7 @@ function initSecrets({ bundle, externalEtcd }: RoleInputs): InitSecrets {
     sa: bundle.sa,
     externalEtcd,
     encryptionKey: bundle.encryptionKey,
-    bootstrapTokens: bundle.bootstrapTokens,
+    bootstrapTokens: initTokens,
   };
 }
 
