@@ -1,0 +1,157 @@
+// The init phases that only touch the node (preflight .. kubelet-start) run for real against a temp root,
+// checked with openssl and kubectl (real peers); the whole workflow runs as a dry run. The phases that
+// need an API server are covered by test/init.integration.test.ts against the test control plane.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { main } from '../../cli.js';
+import type { NodeBootConfig } from '../../config.js';
+import { captureIO, realInitConfig, testNode } from '../../test-node.js';
+
+// Other tests on this machine may hold these ports on 127.0.0.1; the checks still run and warn.
+const PORTS = ['Port-6443', 'Port-10259', 'Port-10257', 'Port-2379', 'Port-2380', 'Port-10250'];
+
+let config: NodeBootConfig;
+beforeAll(async () => {
+  config = await realInitConfig((c) => (c.cluster.ignorePreflightErrors = PORTS));
+});
+
+const mode = (root: string, path: string) => statSync(join(root, path)).mode & 0o777;
+const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: 'pipe' });
+
+describe('init phases on a node root', () => {
+  it('preflight .. kubelet-start write kubeadm-shaped files, and a second pass keeps them', async () => {
+    const node = testNode(config);
+    const run = async (phase: string) => {
+      const c = captureIO();
+      const code = await main(['phase', phase, '--root', node.root], c.io, node.deps);
+      expect(code, c.err()).toBe(0);
+      return c.out();
+    };
+    const out = [];
+    for (const p of ['preflight', 'certs', 'kubeconfig', 'etcd', 'control-plane', 'kubelet-start']) out.push(await run(p));
+    const text = out.join('');
+    expect(text).toContain('[certs] Generating "apiserver" certificate and key');
+    expect(text).toContain('[certs] apiserver serving cert is signed for DNS names [cp1 kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local] and IPs [10.96.0.1 10.0.0.11 10.0.0.10]');
+    expect(text).toContain('[kubeconfig] Writing "super-admin.conf" kubeconfig file');
+    expect(text).toContain('[control-plane] Creating static Pod manifest for "kube-apiserver"');
+    expect(text).toContain('[kubelet-start] Starting the kubelet');
+    expect(node.services.actions).toEqual(['restart kubelet']);
+
+    const pki = 'etc/kubernetes/pki';
+    expect(readdirSync(join(node.root, pki)).sort()).toEqual(
+      ['apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client', 'ca', 'front-proxy-ca', 'front-proxy-client']
+        .flatMap((n) => [`${n}.crt`, `${n}.key`])
+        .concat(['etcd', 'sa.key', 'sa.pub'])
+        .sort(),
+    );
+    for (const key of ['ca.key', 'apiserver.key', 'sa.key', 'etcd/peer.key']) expect(mode(node.root, `${pki}/${key}`)).toBe(0o600);
+    expect(mode(node.root, `${pki}/apiserver.crt`)).toBe(0o644);
+    for (const [cert, ca] of [['apiserver', 'ca'], ['front-proxy-client', 'front-proxy-ca'], ['etcd/server', 'etcd/ca']]) {
+      expect(openssl('verify', '-CAfile', join(node.root, pki, `${ca}.crt`), join(node.root, pki, `${cert}.crt`)).trim()).toMatch(/: OK$/);
+    }
+    for (const conf of ['admin', 'super-admin', 'kubelet', 'controller-manager', 'scheduler']) {
+      const path = join(node.root, `etc/kubernetes/${conf}.conf`);
+      expect(mode(node.root, `etc/kubernetes/${conf}.conf`)).toBe(0o600);
+      const server = execFileSync('kubectl', ['--kubeconfig', path, 'config', 'view', '-o', 'jsonpath={.clusters[0].cluster.server}'], { encoding: 'utf8' });
+      expect(server).toMatch(/^https:\/\/10\.0\.0\.1[01]:6443$/);
+    }
+    for (const m of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) {
+      const pod = parse(readFileSync(join(node.root, `etc/kubernetes/manifests/${m}.yaml`), 'utf8'));
+      expect(pod.kind).toBe('Pod');
+      expect(pod.spec.containers[0].command[0]).toBe(m);
+    }
+    expect(readFileSync(join(node.root, 'var/lib/kubelet/kubeadm-flags.env'), 'utf8')).toMatch(/^KUBELET_KUBEADM_ARGS=".*--container-runtime-endpoint=unix:\/\/\/run\/containerd\/containerd.sock/);
+    expect(parse(readFileSync(join(node.root, 'var/lib/kubelet/config.yaml'), 'utf8')).kind).toBe('KubeletConfiguration');
+
+    const before = readFileSync(join(node.root, pki, 'apiserver.crt'), 'utf8');
+    const adminBefore = readFileSync(join(node.root, 'etc/kubernetes/admin.conf'), 'utf8');
+    const again = (await run('certs')) + (await run('kubeconfig'));
+    expect(again).toContain('[certs] Using existing apiserver certificate and key on disk');
+    expect(again).toContain('[certs] Using existing ca certificate authority');
+    expect(again).toContain('[kubeconfig] Using existing kubeconfig file: "/etc/kubernetes/admin.conf"');
+    expect(readFileSync(join(node.root, pki, 'apiserver.crt'), 'utf8')).toBe(before);
+    expect(readFileSync(join(node.root, 'etc/kubernetes/admin.conf'), 'utf8')).toBe(adminBefore);
+
+    const log = readFileSync(join(node.root, 'var/log/kgen-boot.log'), 'utf8');
+    expect(log).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[init\] Using Kubernetes version: v1\.33\.2$/m);
+    expect(log).not.toContain('PRIVATE KEY');
+  });
+
+  it('refuses a CA on disk that is not the cluster CA from node.yaml', async () => {
+    const node = testNode(config);
+    const other = await realInitConfig();
+    const c0 = captureIO();
+    expect(await main(['phase', 'certs/ca', '--root', node.root], c0.io, node.deps)).toBe(0);
+    const foreign = testNode(other);
+    const c1 = captureIO();
+    expect(await main(['phase', 'certs/ca', '--root', foreign.root], c1.io, foreign.deps)).toBe(0);
+    // Put node A's CA under node B's root.
+    execFileSync('cp', [join(node.root, 'etc/kubernetes/pki/ca.crt'), join(foreign.root, 'etc/kubernetes/pki/ca.crt')]);
+    const c2 = captureIO();
+    expect(await main(['phase', 'certs/ca', '--root', foreign.root], c2.io, foreign.deps)).toBe(3);
+    expect(c2.err()).toContain('error execution phase certs/ca failed: /etc/kubernetes/pki/ca.crt exists but is not the cluster\'s ca from node.yaml');
+  });
+});
+
+describe('preflight', () => {
+  it('fails clearly when the node has no kubelet, and names the check to ignore', async () => {
+    const node = testNode(config, { withKubelet: false });
+    const c = captureIO();
+    expect(await main(['run', '--root', node.root], c.io, node.deps)).toBe(3);
+    expect(c.err()).toContain('error execution phase preflight failed: some fatal errors occurred:');
+    expect(c.err()).toContain('[ERROR FileExisting-kubelet]: kubelet not found in system path (nor at /usr/bin/kubelet); this node image has no kubelet.');
+    expect(c.err()).toContain('cluster.ignorePreflightErrors');
+    const status = JSON.parse(readFileSync(join(node.root, 'var/lib/kgen/status.json'), 'utf8'));
+    expect(status).toMatchObject({ state: 'failed', phases: [{ phase: 'preflight', outcome: 'failed' }] });
+    expect(existsSync(join(node.root, 'etc/kubernetes'))).toBe(false);
+  });
+
+  it.each([
+    ['the check name', ['FileExisting-kubelet']],
+    ['its lower-case name', ['fileexisting-kubelet']],
+    ['all', ['all']],
+  ])('turns an ignored failure into a warning when ignorePreflightErrors has %s', async (_n, ignore) => {
+    const node = testNode({ ...config, cluster: { ...config.cluster, ignorePreflightErrors: [...PORTS, ...ignore] } }, { withKubelet: false });
+    const c = captureIO();
+    expect(await main(['phase', 'preflight', '--root', node.root], c.io, node.deps)).toBe(0);
+    expect(c.out()).toContain('\t[WARNING FileExisting-kubelet]: kubelet not found in system path');
+  });
+
+  it.each([
+    ['ip_forward off', 'proc/sys/net/ipv4/ip_forward', '0\n', '[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward contents are not set to 1'],
+    ['swap on', 'proc/swaps', 'Filename Type Size Used Priority\n/swapfile file 1024 0 -2\n', '[ERROR Swap]: running with swap on is not supported (1 active swap device(s) in /proc/swaps)'],
+  ])('fails with %s', async (_n, file, content, message) => {
+    const node = testNode(config);
+    execFileSync('sh', ['-c', `printf '%s' "$1" > "$2"`, 'sh', content, join(node.root, file)]);
+    const c = captureIO();
+    expect(await main(['phase', 'preflight', '--root', node.root], c.io, node.deps)).toBe(3);
+    expect(c.err()).toContain(message);
+  });
+});
+
+describe('kgen-boot run --dry-run', () => {
+  it('walks the whole init workflow, printing instead of writing or sending, and never prints a secret', async () => {
+    const node = testNode(config);
+    const c = captureIO();
+    const code = await main(['run', '--dry-run', '--root', node.root], c.io, {
+      ...node.deps,
+      timeouts: { controlPlaneMs: 1000, apiObjectMs: 1000, pollMs: 10 },
+    });
+    expect(code, c.err()).toBe(0);
+    const out = c.out();
+    expect(out).toContain('[dryrun] Would write file /etc/kubernetes/pki/apiserver.key (mode 0600');
+    expect(out).toContain('[dryrun] Would write file /etc/kubernetes/manifests/kube-apiserver.yaml');
+    expect(out).toContain('[dryrun] Would restart the kubelet service');
+    expect(out).toContain('[dryrun] Would perform action CREATE on resource /api/v1/namespaces/kube-system/secrets');
+    expect(out).toContain('[dryrun] Would perform action CREATE on resource /api/v1/namespaces/kube-public/configmaps');
+    expect(out).toContain('[addons] Applied essential addon: CoreDNS');
+    expect(out).toContain('Your Kubernetes control-plane has initialized successfully!');
+    for (const secret of [config.secrets!.bootstrapTokens[0]!.secret, config.certificateKey!, 'PRIVATE KEY']) expect(out).not.toContain(secret);
+    expect(node.services.actions).toEqual([]);
+    expect(existsSync(join(node.root, 'etc/kubernetes'))).toBe(false);
+    expect(existsSync(join(node.root, 'var/lib/kgen/status.json'))).toBe(false);
+  });
+});
