@@ -1,7 +1,7 @@
 // The part of the KubeletConfiguration (kubelet.config.k8s.io/v1beta1, upstream:
 // staging/src/k8s.io/kubelet/config/v1beta1/types.go) that the test kubelet acts on, with upstream
-// defaults (pkg/kubelet/apis/config/v1beta1/defaults.go). Files the real kubelet would fail to start
-// without (clientCAFile) must exist under the node's root.
+// defaults (pkg/kubelet/apis/config/v1beta1/defaults.go). The client CA file is checked separately,
+// after TLS bootstrap, where upstream loads it (cmd/kubelet/app/server.go run -> BuildAuth).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -25,16 +25,19 @@ export function loadKubeletConfig(root: string, path: string): KubeletConfig {
   if (doc?.apiVersion !== 'kubelet.config.k8s.io/v1beta1' || doc.kind !== 'KubeletConfiguration') {
     throw new Error(`${path}: expected apiVersion kubelet.config.k8s.io/v1beta1, kind KubeletConfiguration; found ${doc?.apiVersion}/${doc?.kind}`);
   }
-  const clientCAFile: string | undefined = doc.authentication?.x509?.clientCAFile;
-  if (clientCAFile && !existsSync(join(root, clientCAFile))) {
-    throw new Error(`${path}: authentication.x509.clientCAFile ${clientCAFile} does not exist`);
-  }
   return {
     staticPodPath: doc.staticPodPath,
-    clientCAFile,
+    clientCAFile: doc.authentication?.x509?.clientCAFile,
     rotateCertificates: doc.rotateCertificates === true,
     healthzBindAddress: doc.healthzBindAddress ?? '127.0.0.1',
     healthzPort: doc.healthzPort ?? 10248,
     nodeLeaseDurationSeconds: doc.nodeLeaseDurationSeconds ?? 40,
   };
+}
+
+/** Fails like the kubelet's BuildAuth when authentication.x509.clientCAFile is set but missing. */
+export function checkClientCA(root: string, config: KubeletConfig): void {
+  if (config.clientCAFile && !existsSync(join(root, config.clientCAFile))) {
+    throw new Error(`unable to load client CA file ${config.clientCAFile}: no such file or directory`);
+  }
 }

@@ -4,7 +4,7 @@
 //      node's hostname, which here is <root>/etc/hostname (every node shares the machine's UTS namespace),
 //      lowercased as upstream's nodeutil.GetHostname does;
 //   2. with --kubeconfig: TLS bootstrap when needed (tls-bootstrap.ts), then an API client on kubelet.conf;
-//      without it: standalone mode (static pods only);
+//      without it: standalone mode (static pods only); then authentication.x509.clientCAFile must exist;
 //   3. serve healthz on healthzBindAddress:healthzPort (kubeadm's kubelet-check polls it);
 //   4. run static pods from staticPodPath; register the Node and keep its status and Lease fresh.
 // Mirror pods are not created. Stopping the kubelet (SIGTERM) stops its static pods too, unlike the real
@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { apiClient } from './api-client.js';
-import { loadKubeletConfig, type KubeletConfig } from './kubelet-config.js';
+import { checkClientCA, loadKubeletConfig, type KubeletConfig } from './kubelet-config.js';
 import type { KubeletFlags } from './kubelet-flags.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import { runNodeStatus } from './node-status.js';
@@ -68,6 +68,7 @@ export async function runKubelet(flags: KubeletFlags, deps: KubeletDeps, signal:
   } else {
     log('no --kubeconfig: standalone mode, static pods only');
   }
+  checkClientCA(root, config);
 
   const healthz = await serveHealthz(config);
   const pods = config.staticPodPath ? new StaticPodRunner({ root, manifestDir: config.staticPodPath, programs: deps.programs, log }) : undefined;

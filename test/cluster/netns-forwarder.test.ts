@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { addNamespace, createFabric, destroyFabric, exec, spawnIn, stopProcess, type Fabric, type NetNamespace } from './netns.js';
 import { startLoadBalancer } from './load-balancer.js';
-import { buildClusterPrograms, waitFor } from './programs.js';
+import { buildClusterPrograms } from './build-programs.js';
+import { waitFor } from './programs.js';
 
 let fabric: Fabric;
 let a: NetNamespace, b: NetNamespace, lb: NetNamespace, client: NetNamespace;

@@ -3,10 +3,11 @@
 // /etc/systemd/system/kubelet.service.d/10-kubeadm.conf or /usr/lib/systemd/system/kubelet.service.d/
 // 10-kubeadm.conf when kgen wrote one, else the copy kubeadm's package installs (systemd-unit.ts).
 // Each start re-reads the unit's EnvironmentFiles (as systemd does) and runs build/test/kubelet.mjs
-// with the resulting flags plus --root, inside the node's network namespace, output appended to
+// with the resulting flags plus --root, inside the node's network namespace (or, without `ns`, in the
+// caller's own: the systemctl stand-in already runs inside it), output appended to
 // <root>/var/log/kubelet.log (the journal's stand-in). Restart=always as in kubelet.service: an exited
 // kubelet comes back after `restartDelayMs` (upstream RestartSec=10s).
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceManager } from '../../src/boot/host.js';
@@ -16,8 +17,8 @@ import { KUBEADM_DROPIN, resolveExecStart } from './systemd-unit.js';
 
 export interface TestServiceManagerOptions {
   root: string;
-  /** Network namespace the node's services run in. */
-  ns: string;
+  /** Network namespace the node's services run in; default the current one. */
+  ns?: string;
   kubeletProgram?: string;
   restartDelayMs?: number;
 }
@@ -49,7 +50,10 @@ export class TestServiceManager implements ServiceManager {
     mkdirSync(join(this.options.root, 'var/log'), { recursive: true });
     const log = openSync(join(this.options.root, 'var/log/kubelet.log'), 'a');
     const kubelet = this.options.kubeletProgram ?? programPath('kubelet');
-    const child = spawnIn(this.options.ns, process.execPath, [kubelet, '--root', this.options.root, ...args], { stdio: ['ignore', log, log] });
+    const argv = [kubelet, '--root', this.options.root, ...args];
+    const child = this.options.ns
+      ? spawnIn(this.options.ns, process.execPath, argv, { stdio: ['ignore', log, log] })
+      : spawn(process.execPath, argv, { stdio: ['ignore', log, log], detached: true });
     closeSync(log);
     this.starts++;
     this.child = child;

@@ -16,7 +16,8 @@ import { kubeconfig, writeControlPlaneNode, writeKubeletFiles, writeNodeFile, ty
 import { startLoadBalancer } from './load-balancer.js';
 import { createFabric, destroyFabric, type Fabric } from './netns.js';
 import { createTestNode, type TestNode } from './node.js';
-import { buildClusterPrograms, sourceExists, waitFor } from './programs.js';
+import { buildClusterPrograms } from './build-programs.js';
+import { sourceExists, waitFor } from './programs.js';
 
 const API_SERVER_SOURCE = 'test/controlplane/kube-apiserver-main.ts';
 const TOKEN_ID = 'abcdef';
@@ -129,7 +130,9 @@ describe.skipIf(!sourceExists(API_SERVER_SOURCE))(`kubelet TLS bootstrap (needs 
     await worker?.services.stop('kubelet');
     await cp?.services.stop('kubelet');
     if (fabric) await destroyFabric(fabric);
-    for (const dir of [scratch, cp?.root, worker?.root]) if (dir) rmSync(dir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+    cp?.remove();
+    worker?.remove();
   });
 
   it('registers the control-plane node with its kubeadm-issued kubelet.conf', async () => {
