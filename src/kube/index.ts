@@ -30,6 +30,7 @@ export {
   taintString,
   type KubeletConfiguration,
   type KubeletNode,
+  type KubeletFlagsOptions,
 } from './kubelet.js';
 export {
   BOOTSTRAP_SIGNER_CLUSTERINFO,

@@ -79,6 +79,16 @@ describe('kubeadm-flags.env', () => {
     ]);
   });
 
+  it.each([
+    { name: 'hostname equals node name', hostname: 'worker-1', override: undefined, want: undefined },
+    { name: 'hostname differs', hostname: 'localhost', override: undefined, want: '--hostname-override=worker-1' },
+    { name: 'hostname unknown', hostname: undefined, override: undefined, want: undefined },
+    { name: 'explicit override wins', hostname: 'worker-1', override: 'w1.example', want: '--hostname-override=w1.example' },
+  ])('hostname-override: $name', ({ hostname, override, want }) => {
+    const node = testWorker({ kubelet: { criSocket: 'unix:///x.sock', extraArgs: {}, hostnameOverride: override } });
+    expect(kubeletFlags(testCluster(), node, { hostname }).find((f) => f.startsWith('--hostname-override'))).toBe(want);
+  });
+
   it('refuses labels the kubelet may not set on itself, naming them', () => {
     expect(() => kubeletFlags(testCluster(), testWorker({ labels: { 'node-role.kubernetes.io/worker': '' } }))).toThrow(/node-role.kubernetes.io\/worker/);
   });

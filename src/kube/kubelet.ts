@@ -74,12 +74,20 @@ export function taintString(t: Taint): string {
   return t.value ? `${t.key}=${t.value}:${t.effect}` : `${t.key}:${t.effect}`;
 }
 
+export interface KubeletFlagsOptions {
+  /** The machine's hostname as the kubelet would see it; when it differs from node.name the node name is forced. */
+  hostname?: string;
+}
+
 /**
  * The kubelet flags kubeadm-flags.env carries for this node, sorted as kubeadm sorts them, with
  * node.kubelet.extraArgs overriding. Taints are registered by flag only on workers: control-plane
  * nodes get theirs from the mark-control-plane patch (kubeadm join: registerTaintsUsingFlags = not control plane).
+ * --hostname-override is node.kubelet.hostnameOverride, else node.name when the machine's hostname differs
+ * (flags.go GetNodeNameAndHostname). --node-ip (node.kubelet.nodeIP, else the node address) and
+ * --node-labels are kgen's: kubeadm leaves them to kubeletExtraArgs.
  */
-export function kubeletFlags(cluster: Pick<KubeClusterSpec, 'kubernetesVersion' | 'imageRepository'>, node: KubeletNode): string[] {
+export function kubeletFlags(cluster: Pick<KubeClusterSpec, 'kubernetesVersion' | 'imageRepository'>, node: KubeletNode, options: KubeletFlagsOptions = {}): string[] {
   const base: Args = { 'container-runtime-endpoint': node.kubelet.criSocket };
   if (requireVersion(cluster.kubernetesVersion).kubeletPodInfraContainerImageFlag) {
     base['pod-infra-container-image'] = pauseImage(cluster);
@@ -87,7 +95,8 @@ export function kubeletFlags(cluster: Pick<KubeClusterSpec, 'kubernetesVersion' 
   if (node.role === 'worker' && node.taints.length > 0) {
     base['register-with-taints'] = node.taints.map(taintString).join(',');
   }
-  if (node.kubelet.hostnameOverride) base['hostname-override'] = node.kubelet.hostnameOverride;
+  const nodeName = node.kubelet.hostnameOverride ?? node.name;
+  if (node.kubelet.hostnameOverride || (options.hostname !== undefined && options.hostname !== nodeName)) base['hostname-override'] = nodeName;
   base['node-ip'] = node.kubelet.nodeIP ?? node.address;
   const refused = Object.keys(node.labels).filter((k) => !isKubeletSettableLabel(k));
   if (refused.length > 0) {
@@ -102,8 +111,8 @@ export function kubeletFlags(cluster: Pick<KubeClusterSpec, 'kubernetesVersion' 
 }
 
 /** Contents of /var/lib/kubelet/kubeadm-flags.env: one line, Go %q quoting of the space-joined flags. */
-export function kubeadmFlagsEnv(cluster: Pick<KubeClusterSpec, 'kubernetesVersion' | 'imageRepository'>, node: KubeletNode): string {
-  return `${KUBELET_ENV_VARIABLE}=${goQuote(kubeletFlags(cluster, node).join(' '))}\n`;
+export function kubeadmFlagsEnv(cluster: Pick<KubeClusterSpec, 'kubernetesVersion' | 'imageRepository'>, node: KubeletNode, options: KubeletFlagsOptions = {}): string {
+  return `${KUBELET_ENV_VARIABLE}=${goQuote(kubeletFlags(cluster, node, options).join(' '))}\n`;
 }
 
 const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
