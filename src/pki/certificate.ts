@@ -78,9 +78,9 @@ function serialNumber(random: (n: number) => Buffer): Buffer {
   return bytes;
 }
 
-function algorithmIdentifier(signingKey: KeyObject): Node {
+/** The signature AlgorithmIdentifier for a signing key: RSA ones carry NULL parameters (RFC 4055), ECDSA none (RFC 5758). */
+export function algorithmIdentifier(signingKey: KeyObject): Node {
   const sigOid = signatureAlgorithmOf(signingKey);
-  // RFC 4055: RSA signature algorithms carry NULL parameters; RFC 5758: ECDSA ones carry none.
   return sigOid === OID.sha256WithRSAEncryption ? seq(oid(sigOid), nullValue()) : seq(oid(sigOid));
 }
 

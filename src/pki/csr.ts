@@ -13,7 +13,6 @@ import {
   elements,
   encode,
   implicitConstructed,
-  nullValue,
   oid,
   oidOf,
   seq,
@@ -22,10 +21,10 @@ import {
   type Node,
 } from './der.js';
 import { decodeExtensions, encodeExtension, normalizeAltNames, subjectAltNameExtension } from './extensions.js';
-import { privateKeyObject, signatureAlgorithmOf, signDer, spkiOf } from './keys.js';
+import { privateKeyObject, signDer, spkiOf } from './keys.js';
 import { decodeName, encodeName, type DistinguishedName } from './name.js';
 import { OID } from './oids.js';
-import { signCertificate, type CertificateSpec, type PkiOptions } from './certificate.js';
+import { algorithmIdentifier, signCertificate, type CertificateSpec, type PkiOptions } from './certificate.js';
 import { fromPem, toPem } from './pem.js';
 
 export interface CSRRequest {
@@ -48,10 +47,6 @@ export interface ParsedCSR {
   signatureValid: boolean;
 }
 
-function algorithmIdentifier(sigOid: string): Node {
-  return sigOid === OID.sha256WithRSAEncryption ? seq(oid(sigOid), nullValue()) : seq(oid(sigOid));
-}
-
 export function createCSR(req: CSRRequest): string {
   const key = privateKeyObject(req.keyPem);
   const altNames = normalizeAltNames({ dnsNames: req.dnsNames, ips: req.ips });
@@ -68,8 +63,7 @@ export function createCSR(req: CSRRequest): string {
       implicitConstructed(0, attributes),
     ),
   );
-  const sigOid = signatureAlgorithmOf(key);
-  return toPem('CERTIFICATE REQUEST', encode(seq(decode(info), algorithmIdentifier(sigOid), bitString(signDer(info, key)))));
+  return toPem('CERTIFICATE REQUEST', encode(seq(decode(info), algorithmIdentifier(key), bitString(signDer(info, key)))));
 }
 
 export function parseCSR(pem: string): ParsedCSR {

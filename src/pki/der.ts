@@ -21,7 +21,6 @@ export const TAG = {
   SEQUENCE: 16,
   SET: 17,
   PRINTABLE: 19,
-  IA5: 22,
   UTCTIME: 23,
   GENERALIZEDTIME: 24,
 } as const;
@@ -50,7 +49,6 @@ export const oid = (dotted: string): Node => asn1.create(UNIVERSAL, TAG.OID, fal
 export const nullValue = (): Node => asn1.create(UNIVERSAL, TAG.NULL, false, '');
 export const bool = (v: boolean): Node => asn1.create(UNIVERSAL, TAG.BOOLEAN, false, v ? '\xff' : '\x00');
 export const octetString = (b: Buffer): Node => asn1.create(UNIVERSAL, TAG.OCTETSTRING, false, bin(b));
-export const ia5String = (s: string): Node => asn1.create(UNIVERSAL, TAG.IA5, false, bin(Buffer.from(s, 'ascii')));
 
 /** INTEGER from unsigned big-endian bytes: minimal, and positive (a 0x00 is prepended when the top bit is set). */
 export function unsignedInteger(bytes: Buffer): Node {

@@ -13,7 +13,6 @@ import {
   children,
   decode,
   encode,
-  ia5String,
   implicitPrimitive,
   isContext,
   octetString,
@@ -103,7 +102,7 @@ export function authorityKeyIdExtension(keyId: Buffer): Extension {
 
 export function subjectAltNameExtension(names: AltNames): Extension {
   const general = [
-    ...names.dnsNames.map((d) => implicitPrimitive(GN_DNS, bytesOf(ia5String(d)))),
+    ...names.dnsNames.map((d) => implicitPrimitive(GN_DNS, Buffer.from(d, 'ascii'))),
     ...names.ips.map((ip) => implicitPrimitive(GN_IP, ipBytes(ip))),
   ];
   return { oid: OID.subjectAltName, critical: false, value: seq(...general) };
