@@ -2,7 +2,7 @@
 // nothing; it checks what a real scheduler would need from kubeadm's manifest (upstream flags:
 // cmd/kubeadm/app/phases/controlplane/manifests.go getSchedulerCommand) and then serves its secure
 // health endpoints like the real one:
-//   - only kube-scheduler flags kubeadm may pass are accepted; --kubeconfig is required;
+//   - only kube-scheduler flags kubeadm may pass are accepted (scheduler-flags.ts); --kubeconfig is required;
 //   - each kubeconfig (--kubeconfig, --authentication-kubeconfig, --authorization-kubeconfig) must load,
 //     carry a CA and a matching client certificate and key for user system:kube-scheduler;
 //   - /livez, /readyz, /healthz answer "ok" over HTTPS on --bind-address:--secure-port (default 10259),
@@ -15,20 +15,7 @@ import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeconfig } from './kubeconfig.js';
-
-const KNOWN = ['authentication-kubeconfig', 'authorization-kubeconfig', 'bind-address', 'kubeconfig', 'leader-elect', 'secure-port', 'v'];
-
-function parseFlags(argv: string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (const arg of argv) {
-    const m = /^--([a-z-]+)=(.*)$/.exec(arg);
-    if (!m) throw new Error(`unexpected argument "${arg}"; expected --flag=value`);
-    if (!KNOWN.includes(m[1]!)) throw new Error(`unknown flag: --${m[1]}`);
-    flags.set(m[1]!, m[2]!);
-  }
-  if (!flags.get('kubeconfig')) throw new Error('--kubeconfig is required');
-  return flags;
-}
+import { parseSchedulerFlags } from './scheduler-flags.js';
 
 function checkKubeconfig(path: string): void {
   const creds = loadKubeconfig('/', path);
@@ -52,7 +39,7 @@ function selfSigned(host: string): { cert: Buffer; key: Buffer } {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv);
+  const flags = parseSchedulerFlags(argv);
   for (const name of ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig']) {
     const path = flags.get(name);
     if (path) checkKubeconfig(path);
