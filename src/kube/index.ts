@@ -58,6 +58,7 @@ export {
 export {
   CERTS_TOKEN_DESCRIPTION,
   CERTS_TOKEN_TTL_SECONDS,
+  ENCRYPTION_CONFIG_TRANSFER_NAME,
   KUBEADM_CERTS_ROLE,
   certsProxyToken,
   certsToTransfer,

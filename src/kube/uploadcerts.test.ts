@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { toYamlDocuments } from '../yaml.js';
 import { bootstrapTokenSecret } from './bootstraptoken.js';
-import { certsProxyToken, certsToTransfer, kubeadmCertsRBAC, kubeadmCertsSecret } from './uploadcerts.js';
+import { ENCRYPTION_CONFIG_FILE } from './constants.js';
+import { ENCRYPTION_CONFIG_TRANSFER_NAME, certsProxyToken, certsToTransfer, kubeadmCertsRBAC, kubeadmCertsSecret } from './uploadcerts.js';
 
 describe('upload-certs objects', () => {
   const sealed = new Map(certsToTransfer(false).map((f, i) => [f, Uint8Array.from([i, 1, 2, 3])] as const));
@@ -17,6 +18,12 @@ describe('upload-certs objects', () => {
   ])('data keys with externalEtcd=$externalEtcd', ({ externalEtcd, keys }) => {
     const s = kubeadmCertsSecret(new Map(certsToTransfer(externalEtcd).map((f) => [f, new Uint8Array(1)] as const)), { tokenID: 'a', uid: 'u' });
     expect(Object.keys(s.data).sort()).toEqual(keys);
+  });
+
+  it('adds the EncryptionConfiguration, by its name under the pki directory, with encryption at rest', () => {
+    expect(certsToTransfer(false, { encryptionAtRest: true })).toContain('encryption-config.yaml');
+    expect(certsToTransfer(false)).not.toContain('encryption-config.yaml');
+    expect(`/etc/kubernetes/pki/${ENCRYPTION_CONFIG_TRANSFER_NAME}`).toBe(ENCRYPTION_CONFIG_FILE);
   });
 
   it('values are the sealed bytes in base64', () => {

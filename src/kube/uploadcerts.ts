@@ -6,7 +6,7 @@
 // createShortLivedBootstrapToken, getSecretOwnerRef, createRBAC).
 import type { BootstrapToken } from '../secrets/types.js';
 import { bootstrapTokenSecretName } from './bootstraptoken.js';
-import { KUBE_SYSTEM, KUBEADM_CERTS_SECRET, NODE_BOOTSTRAP_TOKEN_AUTH_GROUP, PKI } from './constants.js';
+import { CERTIFICATES_DIR, ENCRYPTION_CONFIG_FILE, KUBE_SYSTEM, KUBEADM_CERTS_SECRET, NODE_BOOTSTRAP_TOKEN_AUTH_GROUP, PKI } from './constants.js';
 import { coreRule, group, role, roleBinding } from './rbac.js';
 import type { Role, RoleBinding, Secret } from './types.js';
 
@@ -16,12 +16,18 @@ export const KUBEADM_CERTS_ROLE = 'kubeadm:kubeadm-certs';
 export const CERTS_TOKEN_DESCRIPTION = 'Proxy for managing TTL for the kubeadm-certs secret';
 export const CERTS_TOKEN_TTL_SECONDS = 2 * 60 * 60;
 
-/** Files under /etc/kubernetes/pki that upload-certs transfers (certsToTransfer). */
-export function certsToTransfer(externalEtcd: boolean): string[] {
+/** The EncryptionConfiguration's name under /etc/kubernetes/pki (kgen's addition to the transfer). */
+export const ENCRYPTION_CONFIG_TRANSFER_NAME = ENCRYPTION_CONFIG_FILE.slice(CERTIFICATES_DIR.length + 1);
+
+/**
+ * Files under /etc/kubernetes/pki that upload-certs transfers (certsToTransfer). With encryption at rest
+ * kgen adds the EncryptionConfiguration: every apiserver needs the same key, and kubeadm's own joiner
+ * only reads the names it knows, so the extra entry does not disturb a real `kubeadm join`.
+ */
+export function certsToTransfer(externalEtcd: boolean, options: { encryptionAtRest?: boolean } = {}): string[] {
   const shared = [PKI.caCert, PKI.caKey, PKI.frontProxyCACert, PKI.frontProxyCAKey, PKI.saPublicKey, PKI.saPrivateKey];
-  return externalEtcd
-    ? [...shared, 'external-etcd-ca.crt', 'external-etcd.crt', 'external-etcd.key']
-    : [...shared, PKI.etcdCACert, PKI.etcdCAKey];
+  const etcd = externalEtcd ? ['external-etcd-ca.crt', 'external-etcd.crt', 'external-etcd.key'] : [PKI.etcdCACert, PKI.etcdCAKey];
+  return [...shared, ...etcd, ...(options.encryptionAtRest ? [ENCRYPTION_CONFIG_TRANSFER_NAME] : [])];
 }
 
 /** Secret data key for a transferred file: "/" becomes "-" (etcd/ca.crt → etcd-ca.crt). */
