@@ -87,6 +87,9 @@ datasource_list: [ NoCloud, None ]
 system_info:
   network:
     renderers: [ networkd ]
+# The image has no locales package and no SSH server: skip the modules that would only fail on that.
+locale: false
+ssh_genkeytypes: []
 `;
 
 const FSTAB = `# kgen node image: one root file system, no swap (the kubelet requires swap off).

@@ -3,10 +3,8 @@
 // Every package is from Debian main; the kubelet is not packaged by Debian and comes in through
 // `--kubelet PATH` (see recipe.ts).
 //
-// Node.js: bookworm's nodejs is 18.20 while kgen-boot is bundled with esbuild for target node20. The
-// bundle uses only syntax and standard-library APIs Node 18 has, which the recipe checks at build time
-// by running the baked bundle with the image's own node (`node kgen-boot --help` inside the chroot) and
-// the boot test checks on every run; see docs/images.md "Node.js".
+// Node.js is deliberately not Debian's nodejs (18.20, which cannot run the extensionless ES module
+// kgen-boot): the recipe bakes Node 20 from the npm registry instead, see node.ts.
 
 export const SUITE = 'bookworm';
 export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
@@ -27,7 +25,6 @@ export const PACKAGES: ReadonlyArray<readonly [name: string, why: string]> = [
   ['python3-cffi-backend', 'provides python3-cffi-backend-api-* for python3-cryptography'],
   ['containerd', 'container runtime (CRI)'],
   ['runc', 'OCI runtime used by containerd'],
-  ['nodejs', 'runs kgen-boot'],
   ['conntrack', 'kubelet / kube-proxy requirement (kubeadm preflight)'],
   ['socat', 'kubectl port-forward (kubeadm preflight)'],
   ['iptables', 'kube-proxy, CNI plugins (kubeadm preflight)'],

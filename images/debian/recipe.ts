@@ -7,8 +7,8 @@
 //   OUT/image.json    what was built: recipe hash, package versions, kubelet, kgen-boot, artifacts
 //
 // Steps: debootstrap --variant=minbase --include=<packages.ts> -> the files of files.ts -> containerd
-// config (SystemdCgroup = true) -> systemd units enabled/masked offline (systemctl --root) -> optional
-// kubelet (binary or .deb) and baked kgen-boot -> first-boot hygiene (empty machine-id, no apt caches)
+// config (SystemdCgroup = true) -> systemd units enabled/masked offline (systemctl --root) -> Node 20
+// (node.ts) -> optional kubelet (binary or .deb) and baked kgen-boot -> first-boot hygiene (empty machine-id, no apt caches)
 // -> file systems and disk. Needs root (debootstrap, chroot, file ownership in the image).
 //
 // The recipe hash covers everything that decides the image's content (this file's RECIPE_VERSION,
@@ -29,10 +29,11 @@ import {
   syslinuxConfig,
   type ImageFile,
 } from './files.js';
+import { NODE_INTEGRITY, NODE_PATH, NODE_VERSION, installNode, nodeTarball } from './node.js';
 import { DEFAULT_MIRROR, PACKAGES, SUITE, debootstrapArgs } from './packages.js';
 
 /** Bump when the recipe's steps change in a way the hashed inputs do not show. */
-export const RECIPE_VERSION = 'kgen-debian-1';
+export const RECIPE_VERSION = 'kgen-debian-2';
 
 export interface RecipeOptions {
   /** Output directory (created). */
@@ -78,6 +79,7 @@ const REQUIRED_TOOLS: ReadonlyArray<readonly [cmd: string, pkg: string]> = [
   ['mcopy', 'mtools'],
   ['syslinux', 'syslinux'],
   ['chroot', 'coreutils'],
+  ['npm', 'npm'],
 ];
 
 /** Extra files sorted by path, with the tree of a .deb or binary reduced to its sha256. */
@@ -93,6 +95,7 @@ export async function recipeHash(opts: Omit<RecipeOptions, 'out'>): Promise<stri
     suite: SUITE,
     mirror: opts.mirror ?? DEFAULT_MIRROR,
     packages: PACKAGES.map(([name]) => name),
+    node: [NODE_VERSION, NODE_INTEGRITY],
     files: baseFiles(),
     cmdline: KERNEL_CMDLINE,
     kubelet: await fileDigest(opts.kubelet),
@@ -233,6 +236,11 @@ export async function buildImage(opts: RecipeOptions): Promise<ImageArtifacts> {
     await $`systemctl --root=${rootfs} mask swap.target`;
   });
 
+  await step('node', async () => {
+    await installNode($, rootfs, await nodeTarball($, packageCache));
+    await $`chroot ${rootfs} ${NODE_PATH} --version`; // runs on the image's glibc
+  });
+
   if (opts.kubelet) await step('kubelet', () => installKubelet($, rootfs, resolve(opts.kubelet!), work));
 
   let bootVersion: string | null = null;
@@ -242,8 +250,8 @@ export async function buildImage(opts: RecipeOptions): Promise<ImageArtifacts> {
       await mkdir(dirname(target), { recursive: true });
       await copyFile(resolve(opts.bootBundle!), target);
       await chmod(target, 0o755);
-      // The bundle targets node20; prove the image's own node (Debian's 18) loads and runs it.
-      const run = await $({ nothrow: true })`chroot ${rootfs} /usr/bin/node ${BAKED_BOOT_PATH} --version`;
+      // Run it exactly as its unit will (`#!/usr/bin/env node`, no extension) with the image's node.
+      const run = await $({ nothrow: true })`chroot ${rootfs} /usr/bin/env PATH=/usr/local/bin:/usr/bin:/bin ${BAKED_BOOT_PATH} --version`;
       if (run.exitCode !== 0) {
         throw new Error(`the image's node cannot run kgen-boot (exit ${run.exitCode}): ${run.stderr.trim() || run.stdout.trim()}`);
       }
@@ -252,7 +260,7 @@ export async function buildImage(opts: RecipeOptions): Promise<ImageArtifacts> {
   }
 
   const packages = (await $`chroot ${rootfs} dpkg-query -W -f=${'${Package} ${Version}\n'}`).stdout.trim().split('\n');
-  const nodeVersion = (await $`chroot ${rootfs} /usr/bin/node --version`).stdout.trim();
+  const nodeVersion = (await $`chroot ${rootfs} ${NODE_PATH} --version`).stdout.trim();
   const info = {
     recipe: RECIPE_VERSION,
     hash,

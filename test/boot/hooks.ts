@@ -42,9 +42,10 @@ sync
 systemctl poweroff --no-block
 `;
 
+// No After=cloud-final.service: cloud-final is itself ordered after multi-user.target, so that would be
+// an ordering cycle (systemd drops the job). The script waits for kgen-boot and cloud-init instead.
 const REPORT_UNIT = `[Unit]
 Description=kgen boot test: report first-boot results on the serial console and power off
-After=cloud-final.service
 
 [Service]
 Type=simple
