@@ -291,11 +291,108 @@ describe('storage', () => {
   });
 });
 
+describe('validation', () => {
+  const svc = (name: string, clusterIP?: string) => ({ metadata: { name }, spec: { ...(clusterIP ? { clusterIP } : {}), ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } });
+  it.each([
+    {
+      what: 'an RFC 1123-invalid ConfigMap name',
+      path: '/api/v1/namespaces/default/configmaps',
+      body: { metadata: { name: 'Bad_Name' } },
+      message: `ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+    },
+    {
+      what: 'a data key with a slash',
+      path: '/api/v1/namespaces/kube-system/secrets',
+      body: { metadata: { name: 'kubeadm-certs-bad' }, data: { 'pki/ca.crt': 'eA==' } },
+      message: 'Secret "kubeadm-certs-bad" is invalid: data[pki/ca.crt]: Invalid value: "pki/ca.crt": a valid config key must consist of alphanumeric characters',
+    },
+    {
+      what: 'a Service name that is not a DNS-1035 label',
+      path: '/api/v1/namespaces/kube-system/services',
+      body: svc('1dns'),
+      message: 'Service "1dns" is invalid: metadata.name: Invalid value: "1dns": a DNS-1035 label must consist of lower case alphanumeric characters',
+    },
+    {
+      what: 'a ClusterIP outside --service-cluster-ip-range',
+      path: '/api/v1/namespaces/kube-system/services',
+      body: svc('kube-dns-out', '10.112.0.10'),
+      message: 'the provided IP (10.112.0.10) is not in the valid range. The range of valid IPs is 10.96.0.0/12',
+    },
+    {
+      what: "the kubernetes Service's ClusterIP",
+      path: '/api/v1/namespaces/kube-system/services',
+      body: svc('kube-dns-dup', '10.96.0.1'),
+      message: 'failed to allocate IP 10.96.0.1: provided IP is already allocated',
+    },
+    {
+      what: 'a label value over 63 characters',
+      path: '/api/v1/namespaces/default/configmaps',
+      body: { metadata: { name: 'long-label', labels: { a: 'x'.repeat(64) } } },
+      message: 'metadata.labels: Invalid value',
+    },
+  ])('rejects $what with 422 Invalid', async ({ path, body, message }) => {
+    const res = await admin.raw('POST', path, body);
+    expect(res.status).toBe(422);
+    expect(res.body.reason).toBe('Invalid');
+    expect(res.body.message).toContain(message);
+  });
+
+  it('accepts RBAC names with colons, a ClusterIP in range, and assigns one when none is given', async () => {
+    expect((await admin.raw('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', { metadata: { name: 'kubeadm:get-nodes' }, rules: [] })).status).toBe(201);
+    const dns = await admin.call('POST', '/api/v1/namespaces/kube-system/services', svc('kube-dns', '10.96.0.10'));
+    expect(dns.spec).toMatchObject({ clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'], type: 'ClusterIP' });
+    const auto = await admin.call('POST', '/api/v1/namespaces/default/services', svc('auto'));
+    const n = auto.spec.clusterIP.split('.').map(Number);
+    expect(n[0]).toBe(10);
+    expect(n[1] & 0xf0).toBe(96);
+    const kubernetes = await admin.call('GET', '/api/v1/namespaces/default/services/kubernetes');
+    expect(kubernetes.spec.clusterIP).toBe('10.96.0.1');
+  });
+});
+
+describe('watch', () => {
+  it('streams ADDED, MODIFIED and DELETED events', async () => {
+    const { request, Agent } = await import('undici');
+    const { readFileSync } = await import('node:fs');
+    const agent = new Agent({ connect: { ca: readFileSync(cluster.ca.cert), cert: readFileSync(cluster.admin.cert), key: readFileSync(cluster.admin.key) } });
+    const res = await request(`${cluster.url}/api/v1/namespaces/kube-node-lease/configmaps?watch=true&timeoutSeconds=20`, { dispatcher: agent });
+    expect(res.statusCode).toBe(200);
+    const events: Array<{ type: string; name: string }> = [];
+    const reader = (async () => {
+      let buf = '';
+      for await (const chunk of res.body) {
+        buf += chunk.toString();
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const ev = JSON.parse(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+          events.push({ type: ev.type, name: ev.object.metadata.name });
+          if (ev.type === 'DELETED') return;
+        }
+      }
+    })();
+    const cm = await admin.call('POST', '/api/v1/namespaces/kube-node-lease/configmaps', { metadata: { name: 'w1' }, data: { a: '1' } });
+    await eventually('ADDED', async () => (events.length >= 1 ? true : undefined));
+    await admin.call('PUT', '/api/v1/namespaces/kube-node-lease/configmaps/w1', { ...cm, data: { a: '2' } });
+    await eventually('MODIFIED', async () => (events.length >= 2 ? true : undefined));
+    await admin.call('DELETE', '/api/v1/namespaces/kube-node-lease/configmaps/w1');
+    await reader;
+    expect(events).toEqual([
+      { type: 'ADDED', name: 'w1' },
+      { type: 'MODIFIED', name: 'w1' },
+      { type: 'DELETED', name: 'w1' },
+    ]);
+    res.body.destroy();
+    await agent.close();
+  });
+});
+
 describe('startup', () => {
   it.each([
     { what: 'an unknown flag', extra: ['--no-such-flag=1'], message: 'unknown flag: --no-such-flag' },
     { what: 'a missing file', extra: ['--client-ca-file=/nonexistent/ca.crt'], message: '--client-ca-file=/nonexistent/ca.crt: cannot read file: ENOENT' },
     { what: 'removed --insecure-port', extra: ['--insecure-port=0'], message: 'unknown flag: --insecure-port' },
+    { what: 'an unsupported encryption provider', extra: ['--encryption-provider-config=/dev/null'], message: 'expected kind EncryptionConfiguration' },
   ])('fails on $what', async ({ extra, message }) => {
     const program = await bundle('kube-apiserver');
     const proc = startProcess(process.execPath, [program, ...cluster.apiserverArgs(1, extra)]);

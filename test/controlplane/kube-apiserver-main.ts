@@ -21,6 +21,7 @@ import { FlagError, parseFlags, type FlagSpecs } from './flags.js';
 import { findResource, type ResourceInfo } from './resources.js';
 import { Rest } from './rest.js';
 import { publicKeysFromPem, TokenIssuer } from './sa-token.js';
+import { parseServiceRange } from './service-ip.js';
 import { ApiError } from './status.js';
 import { type KubeObject, Store } from './store.js';
 
@@ -165,10 +166,15 @@ async function main(argv: string[]): Promise<void> {
   for (const m of modes) {
     if (!['Node', 'RBAC', 'AlwaysAllow'].includes(m)) throw new FlagError(`kube-apiserver: --authorization-mode: unsupported mode ${m}; expected Node, RBAC or AlwaysAllow`);
   }
+  // Required since v1.20 (pkg/kubeapiserver/options/authentication.go).
   const issuers = flags.list('service-account-issuer');
   const signingKey = file('service-account-signing-key-file');
-  if (signingKey && issuers.length === 0) throw new FlagError('kube-apiserver: --service-account-issuer is required with --service-account-signing-key-file');
-  const saKeys = (files.get('service-account-key-file') ?? []).flatMap((b) => publicKeysFromPem(b.toString('utf8')));
+  if (!signingKey || issuers.length === 0) {
+    throw new FlagError('kube-apiserver: --service-account-signing-key-file and --service-account-issuer are required flags');
+  }
+  // Without --service-account-key-file the serving key verifies tokens, as upstream defaults it.
+  const saKeyFiles = files.get('service-account-key-file')?.length ? files.get('service-account-key-file')! : [key];
+  const saKeys = saKeyFiles.flatMap((b) => publicKeysFromPem(b.toString('utf8')));
   const encryptionPath = flags.string('encryption-provider-config');
   const transformers = encryptionPath ? loadEncryptionConfig(encryptionPath) : () => identity;
 
@@ -183,7 +189,14 @@ async function main(argv: string[]): Promise<void> {
     now,
   );
   const authz = new Authorizer(modes as AuthorizationMode[], storePolicySource(store));
-  const rest = new Rest({ store, authorizer: authz, now, tokens: signingKey ? new TokenIssuer(signingKey.toString('utf8'), issuers[0]!) : undefined, apiAudiences });
+  const rest = new Rest({
+    store,
+    authorizer: authz,
+    now,
+    tokens: new TokenIssuer(signingKey.toString('utf8'), issuers[0]!),
+    apiAudiences,
+    serviceRange: parseServiceRange(flags.string('service-cluster-ip-range')),
+  });
 
   const port = flags.int('secure-port')!;
   const advertise = flags.string('advertise-address');

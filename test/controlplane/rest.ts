@@ -25,7 +25,9 @@ import { apiVersionOf, findResource, REVIEW_RESOURCES, type ResourceInfo } from 
 import type { TokenIssuer } from './sa-token.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, badRequest, forbidden, invalid, methodNotAllowed, notFound, pathNotFound } from './status.js';
+import { allocateClusterIP, clusterIPProblem, type ServiceRange } from './service-ip.js';
 import { rfc3339, type KubeObject, type Store } from './store.js';
+import { validateObject } from './validation.js';
 
 export interface RestDeps {
   store: Store;
@@ -33,6 +35,7 @@ export interface RestDeps {
   now: () => Date;
   tokens?: TokenIssuer;
   apiAudiences: string[];
+  serviceRange?: ServiceRange;
 }
 
 export interface RestRequest {
@@ -48,6 +51,7 @@ export type RestResponse = { status: number; body: unknown } | { stream: (res: S
 
 const namespaces = findResource('', 'v1', 'namespaces')!;
 const serviceAccounts = findResource('', 'v1', 'serviceaccounts')!;
+const services = findResource('', 'v1', 'services')!;
 
 function requireObject(body: unknown): KubeObject {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
@@ -155,6 +159,8 @@ export class Rest {
     const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 300) * 1000;
     const since = Number(url.searchParams.get('resourceVersion') ?? 0);
     out.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // Clients wait for the response headers before they act; send them now, as upstream does.
+    out.flushHeaders();
     const seen = new Map<string, KubeObject>();
     const send = (type: string, object: KubeObject) => out.write(`${JSON.stringify({ type, object })}\n`);
     let closed = false;
@@ -217,6 +223,8 @@ export class Rest {
 
   /** Strategy + admission for the resources with bootstrap-relevant rules (see header). */
   private async admit(res: ResourceInfo, sub: string, user: UserInfo, obj: KubeObject, old: KubeObject | undefined): Promise<void> {
+    const problems = validateObject(res, obj);
+    if (problems.length) throw invalid(res, obj.metadata.name ?? obj.metadata.generateName ?? '', problems);
     const node = nodeName(user);
     if (node && res.group === '' && res.resource === 'nodes' && obj.metadata.name !== node) {
       throw forbidden(res, obj.metadata.name ?? '', `node "${node}" is not allowed to modify node "${obj.metadata.name}"`);
@@ -232,6 +240,25 @@ export class Rest {
       delete obj.stringData;
     }
     if (res.resource === 'certificatesigningrequests') await this.admitCsr(res, sub, user, obj, old);
+    if (res.group === '' && res.resource === 'services' && !old) await this.assignClusterIP(res, obj);
+  }
+
+  private async assignClusterIP(res: ResourceInfo, obj: KubeObject): Promise<void> {
+    const spec: Record<string, unknown> = { type: 'ClusterIP', ...((obj.spec as Record<string, unknown>) ?? {}) };
+    obj.spec = spec;
+    const range = this.deps.serviceRange;
+    if (spec.type === 'ExternalName' || spec.clusterIP === 'None' || !range) return;
+    const used = new Set(
+      (await this.deps.store.list(services)).items.map((s) => (s.spec as { clusterIP?: string } | undefined)?.clusterIP).filter((ip): ip is string => !!ip),
+    );
+    const requested = spec.clusterIP as string | undefined;
+    if (requested) {
+      const problem = clusterIPProblem(range, requested, used);
+      if (problem) throw invalid(res, obj.metadata.name ?? '', [`spec.clusterIPs: Invalid value: ["${requested}"]: ${problem}`]);
+    }
+    const ip = requested || allocateClusterIP(range, used);
+    spec.clusterIP = ip;
+    spec.clusterIPs = [ip];
   }
 
   private async admitCsr(res: ResourceInfo, sub: string, user: UserInfo, obj: KubeObject, old: KubeObject | undefined): Promise<void> {
@@ -294,7 +321,7 @@ export class Rest {
     };
     const subject = kind === 'selfsubjectaccessreviews' ? { name: req.user.name, groups: req.user.groups } : { name: spec.user ?? '', groups: spec.groups ?? [] };
     if (kind === 'subjectaccessreviews' && !subject.name && subject.groups.length === 0) {
-      throw invalid({ group: 'authorization.k8s.io', resource: kind }, '', ['spec.user: Invalid value: at least one of user or group must be specified']);
+      throw invalid({ group: 'authorization.k8s.io', kind: 'SubjectAccessReview' }, '', ['spec.user: Invalid value: at least one of user or group must be specified']);
     }
     const ra = spec.resourceAttributes;
     const nra = spec.nonResourceAttributes;
@@ -321,7 +348,7 @@ export class Rest {
     const spec = ((body as { spec?: { audiences?: string[]; expirationSeconds?: number } })?.spec ?? {}) as { audiences?: string[]; expirationSeconds?: number };
     const expirationSeconds = spec.expirationSeconds ?? 3600;
     if (expirationSeconds < 600) {
-      throw invalid({ group: 'authentication.k8s.io', resource: 'tokenrequests' }, name, ['spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes']);
+      throw invalid({ group: 'authentication.k8s.io', kind: 'TokenRequest' }, name, ['spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes']);
     }
     const audiences = spec.audiences?.length ? spec.audiences : this.deps.apiAudiences;
     const now = this.deps.now();

@@ -71,8 +71,13 @@ export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'U
 
 export const badRequest = (message: string): ApiError => new ApiError(400, 'BadRequest', message);
 
-export const invalid = (gr: GroupResource, name: string, problems: string[]): ApiError =>
-  new ApiError(422, 'Invalid', `${qualified(gr)} "${name}" is invalid: ${problems.join(', ')}`, details(gr, name));
+/** 422 Invalid, named by kind as upstream's NewInvalid(schema.GroupKind, name, errs) does. */
+export const invalid = (gk: { group: string; kind: string }, name: string, problems: string[]): ApiError =>
+  new ApiError(422, 'Invalid', `${gk.group ? `${gk.kind}.${gk.group}` : gk.kind} "${name}" is invalid: ${problems.length > 1 ? `[${problems.join(', ')}]` : problems[0]}`, {
+    ...(name ? { name } : {}),
+    ...(gk.group ? { group: gk.group } : {}),
+    kind: gk.kind,
+  });
 
 export const methodNotAllowed = (): ApiError => new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 
