@@ -16,6 +16,9 @@ const QEMU = 'qemu-system-x86_64';
 const haveQemu = spawnSync(QEMU, ['--version']).status === 0;
 const KNOWN_MAC = '52:54:00:12:34:56';
 const UNKNOWN_MAC = '52:54:00:99:99:99';
+/** Software emulation on a busy machine: generous bounds for one network boot. */
+const GUARD_MS = 180_000;
+const TEST_MS = 240_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'kgen-pxe-qemu-'));
 let server: SeedServer;
@@ -50,16 +53,19 @@ function pxeBoot(mac: string, until: string): Promise<string> {
     '-netdev', `user,id=n0,bootfile=http://10.0.2.2:${port}/pxe/boot.ipxe`,
     '-device', `virtio-net-pci,netdev=n0,mac=${mac}`,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let console = '';
+  let screen = '';
+  // A guard, not an assertion: a machine that never shows the marker is stopped and the test fails.
+  const guard = setTimeout(() => qemu.kill('SIGTERM'), GUARD_MS);
   return new Promise((ok, fail) => {
-    const flat = () => console.replace(/\x1b(\[[0-9;?]*[A-Za-z]|c)/g, '').replace(/\r/g, '');
+    const flat = () => screen.replace(/\x1b(\[[0-9;?]*[A-Za-z]|c)/g, '').replace(/\r/g, '');
     qemu.stdout.on('data', (chunk: Buffer) => {
-      console += chunk.toString('latin1');
+      screen += chunk.toString('latin1');
       // The 80-column console wraps long lines; look for the marker with line breaks removed.
       if (flat().replace(/\n/g, '').includes(until)) qemu.kill('SIGTERM');
     });
-    qemu.stderr.on('data', (chunk: Buffer) => (console += chunk.toString('latin1')));
+    qemu.stderr.on('data', (chunk: Buffer) => (screen += chunk.toString('latin1')));
     qemu.on('error', fail);
+    qemu.on('exit', () => clearTimeout(guard));
     qemu.on('exit', () => (flat().replace(/\n/g, '').includes(until) ? ok(flat()) : fail(new Error(`QEMU exited before "${until}":\n${flat()}`))));
   });
 }
@@ -76,7 +82,7 @@ describe.skipIf(!haveQemu)('iPXE boots through boot.ipxe (real iPXE in QEMU; ski
       '127.0.0.1 GET /pxe/images/vmlinuz 200',
       '127.0.0.1 GET /pxe/images/initrd.img 200',
     ]);
-  });
+  }, TEST_MS);
 
   it('an unknown MAC: the message names the MAC and iPXE exits to the next boot device', async () => {
     logs.length = 0;
@@ -84,5 +90,5 @@ describe.skipIf(!haveQemu)('iPXE boots through boot.ipxe (real iPXE in QEMU; ski
     expect(text).toContain(`kgen: no boot script for MAC ${UNKNOWN_MAC} (expected 52-54-00-99-99-99.ipxe next to boot.ipxe).`);
     expect(text).toContain('kgen: exiting to the next boot device.');
     expect(logs).toEqual(['127.0.0.1 GET /pxe/boot.ipxe 200', '127.0.0.1 GET /pxe/52-54-00-99-99-99.ipxe 404']);
-  });
+  }, TEST_MS);
 });
