@@ -1,6 +1,7 @@
 // Hand-written kubeadm node files for cluster tests that need a control plane without running kgen:
 // the PKI (openssl), kubeconfigs, KubeletConfiguration, kubeadm-flags.env and the etcd and
-// kube-apiserver static pod manifests, in the shapes, paths, subjects and flags kubeadm v1.33/v1.34
+// kube-apiserver, kube-controller-manager and kube-scheduler static pod manifests, in the shapes, paths,
+// subjects and flags kubeadm v1.33/v1.34
 // writes (cmd/kubeadm/app/phases/{certs,kubeconfig,etcd,controlplane,kubelet}). Independent of src/ on
 // purpose: tests built on it check the test kubelet and test control plane, not kgen.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -121,15 +122,76 @@ export function etcdManifest(name: string, address: string, extraArgs: string[] 
   };
 }
 
+const CA_VOLUMES: Array<[string, string]> = [
+  ['ca-certs', '/etc/ssl/certs'],
+  ['etc-ca-certificates', '/etc/ca-certificates'],
+  ['k8s-certs', '/etc/kubernetes/pki'],
+  ['usr-local-share-ca-certificates', '/usr/local/share/ca-certificates'],
+  ['usr-share-ca-certificates', '/usr/share/ca-certificates'],
+];
+
+/** A control-plane static pod: one container, read-only hostPath mounts (type per mount). */
+function controlPlanePod(component: string, command: string[], mounts: Array<[string, string, string?]>): Record<string, any> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { labels: { component, tier: 'control-plane' }, name: component, namespace: 'kube-system' },
+    spec: {
+      containers: [
+        {
+          command: [component, ...command],
+          image: `registry.k8s.io/${component}:v1.34.1`,
+          imagePullPolicy: 'IfNotPresent',
+          name: component,
+          volumeMounts: mounts.map(([name, path]) => ({ mountPath: path, name, readOnly: true })),
+        },
+      ],
+      hostNetwork: true,
+      priority: 2000001000,
+      priorityClassName: 'system-node-critical',
+      volumes: mounts.map(([name, path, type]) => ({ hostPath: { path, type: type ?? 'DirectoryOrCreate' }, name })),
+    },
+  };
+}
+
+/** kubeadm's kube-controller-manager static pod for v1.34. */
+export function controllerManagerManifest(): Record<string, any> {
+  const conf = '/etc/kubernetes/controller-manager.conf';
+  return controlPlanePod('kube-controller-manager', [
+    '--allocate-node-cidrs=true',
+    `--authentication-kubeconfig=${conf}`,
+    `--authorization-kubeconfig=${conf}`,
+    '--bind-address=127.0.0.1',
+    '--client-ca-file=/etc/kubernetes/pki/ca.crt',
+    '--cluster-cidr=10.244.0.0/16',
+    '--cluster-name=kubernetes',
+    '--cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt',
+    '--cluster-signing-key-file=/etc/kubernetes/pki/ca.key',
+    '--controllers=*,bootstrapsigner,tokencleaner',
+    `--kubeconfig=${conf}`,
+    '--leader-elect=true',
+    '--requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca.crt',
+    '--root-ca-file=/etc/kubernetes/pki/ca.crt',
+    '--service-account-private-key-file=/etc/kubernetes/pki/sa.key',
+    '--service-cluster-ip-range=10.96.0.0/12',
+    '--use-service-account-credentials=true',
+  ], [...CA_VOLUMES, ['flexvolume-dir', '/usr/libexec/kubernetes/kubelet-plugins/volume/exec'], ['kubeconfig', conf, 'FileOrCreate']]);
+}
+
+/** kubeadm's kube-scheduler static pod for v1.34. */
+export function schedulerManifest(): Record<string, any> {
+  const conf = '/etc/kubernetes/scheduler.conf';
+  return controlPlanePod('kube-scheduler', [
+    `--authentication-kubeconfig=${conf}`,
+    `--authorization-kubeconfig=${conf}`,
+    '--bind-address=127.0.0.1',
+    `--kubeconfig=${conf}`,
+    '--leader-elect=true',
+  ], [['kubeconfig', conf, 'FileOrCreate']]);
+}
+
 /** kubeadm's kube-apiserver static pod for v1.34. */
 export function apiServerManifest(address: string): Record<string, any> {
-  const caVolumes = [
-    ['ca-certs', '/etc/ssl/certs'],
-    ['etc-ca-certificates', '/etc/ca-certificates'],
-    ['k8s-certs', '/etc/kubernetes/pki'],
-    ['usr-local-share-ca-certificates', '/usr/local/share/ca-certificates'],
-    ['usr-share-ca-certificates', '/usr/share/ca-certificates'],
-  ] as const;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -175,18 +237,18 @@ export function apiServerManifest(address: string): Record<string, any> {
           image: 'registry.k8s.io/kube-apiserver:v1.34.1',
           imagePullPolicy: 'IfNotPresent',
           name: 'kube-apiserver',
-          volumeMounts: caVolumes.map(([name, path]) => ({ mountPath: path, name, readOnly: true })),
+          volumeMounts: CA_VOLUMES.map(([name, path]) => ({ mountPath: path, name, readOnly: true })),
         },
       ],
       hostNetwork: true,
       priority: 2000001000,
       priorityClassName: 'system-node-critical',
-      volumes: caVolumes.map(([name, path]) => ({ hostPath: { path, type: 'DirectoryOrCreate' }, name })),
+      volumes: CA_VOLUMES.map(([name, path]) => ({ hostPath: { path, type: 'DirectoryOrCreate' }, name })),
     },
   };
 }
 
-/** PKI, kubeconfigs, kubelet files and etcd + kube-apiserver manifests of an init control-plane node. */
+/** PKI, kubeconfigs, kubelet files and the four static pod manifests of an init control-plane node. */
 export function writeControlPlaneNode(root: string, o: ControlPlaneOptions): ControlPlaneFixture {
   const ca = makeCA('kubernetes');
   const etcdCA = makeCA('etcd-ca');
@@ -216,9 +278,15 @@ export function writeControlPlaneNode(root: string, o: ControlPlaneOptions): Con
   write(root, '/etc/kubernetes/super-admin.conf', kubeconfig(server, ca.cert, 'kubernetes-super-admin', superAdmin), 0o600);
   const kubelet = makeLeaf(ca, { subject: `/O=system:nodes/CN=system:node:${o.name}`, usages: ['clientAuth'] });
   write(root, '/etc/kubernetes/kubelet.conf', kubeconfig(server, ca.cert, `system:node:${o.name}`, kubelet), 0o600);
+  const cm = makeLeaf(ca, { subject: '/CN=system:kube-controller-manager', usages: ['clientAuth'] });
+  write(root, '/etc/kubernetes/controller-manager.conf', kubeconfig(server, ca.cert, 'system:kube-controller-manager', cm), 0o600);
+  const scheduler = makeLeaf(ca, { subject: '/CN=system:kube-scheduler', usages: ['clientAuth'] });
+  write(root, '/etc/kubernetes/scheduler.conf', kubeconfig(server, ca.cert, 'system:kube-scheduler', scheduler), 0o600);
   writeKubeletFiles(root, [`--node-ip=${o.address}`, '--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock']);
   write(root, '/etc/kubernetes/manifests/etcd.yaml', toYaml(etcdManifest(o.name, o.address)));
   write(root, '/etc/kubernetes/manifests/kube-apiserver.yaml', toYaml(apiServerManifest(o.address)));
+  write(root, '/etc/kubernetes/manifests/kube-controller-manager.yaml', toYaml(controllerManagerManifest()));
+  write(root, '/etc/kubernetes/manifests/kube-scheduler.yaml', toYaml(schedulerManifest()));
   return { ca, superAdmin };
 }
 

@@ -1,9 +1,10 @@
 // Kubelet TLS bootstrap against the test control plane. A control-plane node (hand-written kubeadm
-// files, kubeadm-fixture.ts) runs etcd and the test kube-apiserver as static pods under its test
-// kubelet; a load balancer fronts it; a worker node gets only what `kubeadm join` gives it
-// (bootstrap-kubelet.conf with a bootstrap token, ca.crt, config.yaml, kubeadm-flags.env). The test
-// plays the CSR approver and signer (an Approved condition; openssl signs; /status update), so
-// it needs no controller-manager, and checks every request and file against upstream's shapes.
+// files, kubeadm-fixture.ts) runs etcd, the test kube-apiserver, kube-controller-manager and
+// kube-scheduler as static pods under its test kubelet; a load balancer fronts it; a worker node gets
+// only what `kubeadm join` gives it (bootstrap-kubelet.conf with a bootstrap token, ca.crt,
+// config.yaml, kubeadm-flags.env). Its CSR stays pending until the test adds kubeadm's auto-approve
+// binding; then the controller-manager approves and signs it. Every request and file is checked
+// against upstream's shapes.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,10 +17,11 @@ import { kubeconfig, writeControlPlaneNode, writeKubeletFiles, writeNodeFile, ty
 import { startLoadBalancer } from './load-balancer.js';
 import { createFabric, destroyFabric, type Fabric } from './netns.js';
 import { createTestNode, type TestNode } from './node.js';
-import { buildClusterPrograms } from './build-programs.js';
+import { HARNESS_PROGRAMS, buildClusterPrograms } from './build-programs.js';
 import { sourceExists, waitFor } from './programs.js';
 
 const API_SERVER_SOURCE = 'test/controlplane/kube-apiserver-main.ts';
+const CONTROLLER_MANAGER_SOURCE = 'test/controlplane/kube-controller-manager-main.ts';
 const TOKEN_ID = 'abcdef';
 const TOKEN = `${TOKEN_ID}.0123456789abcdef`;
 const LB = '10.99.0.2';
@@ -47,41 +49,11 @@ async function kubeletCsrs(): Promise<any[]> {
   return list.items.filter((c: any) => c.spec.signerName === 'kubernetes.io/kube-apiserver-client-kubelet');
 }
 
-/** Writes a CSR subresource (approval, status) with JSON, as kubectl replace --raw sends it. */
-async function replaceSubresource(csr: any, subresource: string): Promise<void> {
-  const file = join(scratch, `${subresource}-${csr.metadata.name}.json`);
-  writeFileSync(file, JSON.stringify(csr));
-  await kubectl(['replace', '--raw', `/apis/certificates.k8s.io/v1/certificatesigningrequests/${csr.metadata.name}/${subresource}`, '-f', file]);
-}
+const haveControlPlane = sourceExists(API_SERVER_SOURCE) && sourceExists(CONTROLLER_MANAGER_SOURCE);
 
-/**
- * `kubectl certificate approve` (the same Approved condition), sent as JSON: kubectl itself speaks
- * protobuf for CSRs, which the test API server does not decode.
- */
-async function approve(name: string): Promise<void> {
-  const csr = await getJson(`/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}`);
-  csr.status = { ...csr.status, conditions: [...(csr.status?.conditions ?? []), {
-    type: 'Approved', status: 'True', reason: 'KubectlApprove', message: 'This CSR was approved by kubectl certificate approve.', lastUpdateTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-  }] };
-  await replaceSubresource(csr, 'approval');
-}
-
-/** What kube-controller-manager's csrsigning controller does for this signer, with openssl. */
-async function sign(csr: any): Promise<void> {
-  const dir = mkdtempSync(join(scratch, 'sign-'));
-  writeFileSync(join(dir, 'req.pem'), Buffer.from(csr.spec.request, 'base64'));
-  writeFileSync(join(dir, 'ca.crt'), pki.ca.cert);
-  writeFileSync(join(dir, 'ca.key'), pki.ca.key, { mode: 0o600 });
-  writeFileSync(join(dir, 'ext.cnf'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
-  execFileSync('openssl', ['x509', '-req', '-in', 'req.pem', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'ext.cnf', '-out', 'cert.pem'], { cwd: dir, stdio: 'ignore' });
-  const current = await getJson(`/apis/certificates.k8s.io/v1/certificatesigningrequests/${csr.metadata.name}`);
-  current.status.certificate = readFileSync(join(dir, 'cert.pem')).toString('base64');
-  await replaceSubresource(current, 'status');
-}
-
-describe.skipIf(!sourceExists(API_SERVER_SOURCE))(`kubelet TLS bootstrap (needs ${API_SERVER_SOURCE})`, () => {
+describe.skipIf(!haveControlPlane)(`kubelet TLS bootstrap (needs ${API_SERVER_SOURCE} and ${CONTROLLER_MANAGER_SOURCE})`, () => {
   beforeAll(async () => {
-    await buildClusterPrograms(['kubelet', 'forwarder', API_SERVER_SOURCE]);
+    await buildClusterPrograms([...HARNESS_PROGRAMS, API_SERVER_SOURCE, CONTROLLER_MANAGER_SOURCE]);
     fabric = await createFabric();
     cp = await createTestNode(fabric, { name: 'cp1', address: '10.99.0.11' });
     worker = await createTestNode(fabric, { name: 'w1', address: '10.99.0.21' });
@@ -148,10 +120,22 @@ describe.skipIf(!sourceExists(API_SERVER_SOURCE))(`kubelet TLS bootstrap (needs 
     const text = execFileSync('openssl', ['req', '-noout', '-verify', '-text'], { input: Buffer.from(csr.spec.request, 'base64'), stdio: ['pipe', 'pipe', 'pipe'] }).toString();
     expect(text).toMatch(/Subject: O\s?=\s?system:nodes, CN\s?=\s?system:node:w1/);
     expect(text).toContain('ASN1 OID: prime256v1');
+    // Nothing may approve it yet: the kubelet waits with its key cached and no kubelet.conf.
+    expect(csr.status?.conditions ?? []).toEqual([]);
     expect(existsSync(join(worker.root, 'var/lib/kubelet/pki/kubelet-client.key.tmp'))).toBe(true);
     expect(existsSync(join(worker.root, 'etc/kubernetes/kubelet.conf'))).toBe(false);
-    await approve(csr.metadata.name);
-    await sign(csr);
+    await kubectl(['apply', '--validate=false'], toYamlDocuments([{
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'kubeadm:node-autoapprove-bootstrap' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:bootstrappers:kubeadm:default-node-token' }],
+    }]));
+    const approved = await waitFor('the controller-manager to approve and sign the CSR', async () => {
+      const c = await getJson(`/apis/certificates.k8s.io/v1/certificatesigningrequests/${csr.metadata.name}`);
+      return c.status?.certificate ? c : undefined;
+    }, 60_000, 1_000);
+    expect(approved.status.conditions).toEqual([expect.objectContaining({ type: 'Approved', status: 'True', reason: 'AutoApproved' })]);
   });
 
   it('stores the issued pair as upstream does and writes kubelet.conf pointing at it', async () => {
@@ -191,6 +175,14 @@ describe.skipIf(!sourceExists(API_SERVER_SOURCE))(`kubelet TLS bootstrap (needs 
       const l = await getJson('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/w1');
       return l.spec.renewTime !== lease.spec.renewTime ? true : undefined;
     }, 30_000, 1_000);
+  });
+
+  it('runs the scheduler from its manifest, serving its secure health endpoint on the node loopback', async () => {
+    const r = await waitFor('kube-scheduler /livez', async () => {
+      const out = await cp.exec('curl', ['-sk', 'https://127.0.0.1:10259/livez']);
+      return out.stdout === 'ok' ? out : undefined;
+    }, 30_000, 1_000);
+    expect(r.stdout).toBe('ok');
   });
 
   it('reuses its certificate after a restart instead of bootstrapping again', async () => {
