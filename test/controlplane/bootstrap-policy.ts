@@ -145,6 +145,14 @@ export const CLUSTER_ROLES: KubeObject[] = [
     rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
     eventsRule,
   ]),
+  clusterRole('system:controller:generic-garbage-collector', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['*'], ['*']), eventsRule]),
+  clusterRole('system:controller:node-controller', [
+    rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], [''], ['nodes']),
+    rule(['patch', 'update'], [''], ['nodes/status']),
+    rule(['patch', 'update'], [''], ['pods/status']),
+    rule(['delete', 'get', 'list', 'watch'], [''], ['pods']),
+    eventsRule,
+  ]),
 ];
 
 export const CLUSTER_ROLE_BINDINGS: KubeObject[] = [
@@ -159,6 +167,8 @@ export const CLUSTER_ROLE_BINDINGS: KubeObject[] = [
   // Deliberately without subjects: nodes are authorized by the Node authorizer (policy.go).
   clusterBinding('system:node', []),
   clusterBinding('system:controller:certificate-controller', [sa('kube-system', 'certificate-controller')]),
+  clusterBinding('system:controller:generic-garbage-collector', [sa('kube-system', 'generic-garbage-collector')]),
+  clusterBinding('system:controller:node-controller', [sa('kube-system', 'node-controller')]),
 ];
 
 export const NAMESPACE_ROLES: KubeObject[] = [

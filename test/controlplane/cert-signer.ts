@@ -6,7 +6,7 @@
 // random 128-bit serial; notBefore = now - 5m (backdate); notAfter = now + ttl (- backdate when
 // ttl >= 8h), never past the CA's notAfter. The DER is assembled here and signed with node:crypto,
 // independently of kgen's src/pki.
-import { createPrivateKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { ParsedCsr } from './csr.js';
 import { bitString, bool, children, explicit, octets, oid, oidOf, readTlv, seq, time, tlv, unsignedInt, nullValue } from './der.js';
@@ -69,7 +69,7 @@ function ipBytes(ip: string): Buffer {
 }
 
 export interface SigningCA {
-  cert: X509Certificate;
+  notAfter: Date;
   key: KeyObject;
   subjectDer: Buffer;
   subjectKeyId?: Buffer;
@@ -88,7 +88,30 @@ export function loadSigningCA(certPem: string, keyPem: string): SigningCA {
     const parts = children(ext);
     if (oidOf(parts[0]!) === '2.5.29.14') subjectKeyId = readTlv(parts[parts.length - 1]!.body).body;
   }
-  return { cert, key, subjectDer, subjectKeyId };
+  return { notAfter: new Date(cert.validTo), key, subjectDer, subjectKeyId };
+}
+
+/**
+ * A self-signed serving certificate for 127.0.0.1/localhost, as the controller-manager makes for
+ * its secure port when given no --tls-cert-file (apiserver's MaybeDefaultWithSelfSignedCerts).
+ */
+export function selfSignedServing(cn: string, now: Date): { cert: string; key: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const subjectDer = seq(tlv(0x31, seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(cn)))));
+  const self: SigningCA = { notAfter: new Date(now.getTime() + 366 * 24 * 3600_000), key: privateKey, subjectDer };
+  const request: ParsedCsr = {
+    commonName: cn,
+    organizations: [],
+    subjectDer,
+    spkiDer: publicKey.export({ type: 'spki', format: 'der' }),
+    publicKey,
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+    emailAddresses: [],
+    uris: [],
+  };
+  const cert = signCertificate(self, request, ['digital signature', 'key encipherment', 'server auth'], 365 * 24 * 3600_000, now);
+  return { cert, key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
 }
 
 function signatureAlgorithm(key: KeyObject): { algId: Buffer; hash: string } {
@@ -112,8 +135,7 @@ export function signCertificate(ca: SigningCA, csr: ParsedCsr, usages: readonly 
   }
   const notBefore = new Date(now.getTime() - BACKDATE_MS);
   let notAfter = new Date(now.getTime() + (ttlMs < SHORT_MS ? ttlMs : ttlMs - BACKDATE_MS));
-  const caNotAfter = new Date(ca.cert.validTo);
-  if (notAfter >= caNotAfter) notAfter = caNotAfter;
+  if (notAfter >= ca.notAfter) notAfter = ca.notAfter;
   const serial = randomBytes(16);
   serial[0]! &= 0x7f;
   const { algId, hash } = signatureAlgorithm(ca.key);

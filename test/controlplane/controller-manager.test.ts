@@ -9,12 +9,13 @@ import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundle, eventually, kubeconfig, startCluster, startProcess, type Proc, type TestCluster } from './harness.js';
+import { bundle, eventually, freePort, kubeconfig, startCluster, startProcess, type Proc, type TestCluster } from './harness.js';
 import type { KubeClient } from './kube-client.js';
 
 let cluster: TestCluster;
 let admin: KubeClient;
 let kcm: Proc;
+let healthPort: number;
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -69,8 +70,10 @@ beforeAll(async () => {
   const kcmCert = cluster.pki.leaf('controller-manager', cluster.ca, '/CN=system:kube-controller-manager');
   const conf = kubeconfig(join(cluster.dir, 'controller-manager.conf'), cluster.url, cluster.ca.cert, kcmCert);
   const program = await bundle('kube-controller-manager');
+  healthPort = await freePort();
   kcm = startProcess(process.execPath, [
     program,
+    `--secure-port=${healthPort}`,
     `--authentication-kubeconfig=${conf}`,
     `--authorization-kubeconfig=${conf}`,
     '--bind-address=127.0.0.1',
@@ -219,6 +222,44 @@ describe('kubelet TLS bootstrap', () => {
     const kc = kubeconfig(join(cluster.dir, 'admin.conf'), cluster.url, cluster.ca.cert, cluster.admin);
     const out = execFileSync('kubectl', ['--kubeconfig', kc, 'get', 'csr', '-o', 'name']).toString();
     expect(out).toContain('certificatesigningrequest.certificates.k8s.io/csr-serving-w5');
+  });
+});
+
+describe('garbage collector and node IPAM', () => {
+  it('deletes a Secret owned by a bootstrap token Secret once the token is gone (kubeadm-certs pattern)', async () => {
+    await createToken('owner1', '2222222222222222', { expiration: new Date(Date.now() + 3600_000) });
+    const owner = await admin.call('GET', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-owner1');
+    const ownerRef = { apiVersion: 'v1', kind: 'Secret', name: owner.metadata.name, uid: owner.metadata.uid, blockOwnerDeletion: true, controller: true };
+    await admin.call('POST', '/api/v1/namespaces/kube-system/secrets', { metadata: { name: 'kubeadm-certs-test', ownerReferences: [ownerRef] }, data: { 'ca.crt': b64('x') } });
+    await admin.call('POST', '/api/v1/namespaces/kube-system/configmaps', {
+      metadata: { name: 'two-owners', ownerReferences: [ownerRef, { apiVersion: 'v1', kind: 'Namespace', name: 'kube-system', uid: (await admin.call('GET', '/api/v1/namespaces/kube-system')).metadata.uid }] },
+    });
+    await admin.call('DELETE', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-owner1');
+    await eventually(`kubeadm-certs-test deletion\n${kcm.output()}`, async () =>
+      (await admin.raw('GET', '/api/v1/namespaces/kube-system/secrets/kubeadm-certs-test')).status === 404 ? true : undefined,
+    );
+    const remaining = await eventually('dangling owner reference removal', async () => {
+      const cm = await admin.call('GET', '/api/v1/namespaces/kube-system/configmaps/two-owners');
+      return cm.metadata.ownerReferences.length === 1 ? cm : undefined;
+    });
+    expect(remaining.metadata.ownerReferences[0].kind).toBe('Namespace');
+  });
+
+  it('assigns each Node a distinct /24 from --cluster-cidr', async () => {
+    for (const name of ['ipam-a', 'ipam-b']) await admin.call('POST', '/api/v1/nodes', { metadata: { name } });
+    const cidrs = await eventually('podCIDRs', async () => {
+      const got = await Promise.all(['ipam-a', 'ipam-b'].map(async (n) => (await admin.call('GET', `/api/v1/nodes/${n}`)).spec?.podCIDR as string | undefined));
+      return got.every(Boolean) ? got : undefined;
+    });
+    expect(new Set(cidrs).size).toBe(2);
+    for (const c of cidrs) expect(c).toMatch(/^10\.244\.\d+\.0\/24$/);
+    const node = await admin.call('GET', '/api/v1/nodes/ipam-a');
+    expect(node.spec.podCIDRs).toEqual([node.spec.podCIDR]);
+  });
+
+  it('answers /healthz on its secure port', async () => {
+    const out = execFileSync('curl', ['-sk', `https://127.0.0.1:${healthPort}/healthz`]).toString();
+    expect(out).toBe('ok');
   });
 });
 

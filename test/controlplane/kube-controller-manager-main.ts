@@ -2,19 +2,25 @@
 // pod manifest with kubeadm's flags (cmd/kubeadm/app/phases/controlplane/manifests.go
 // getControllerManagerCommand). Talks to the API server only through --kubeconfig; with
 // --leader-elect only the holder of Lease kube-system/kube-controller-manager acts. Runs, by polling
-// every 300 ms: csrapproving, csrsigning (default on), bootstrapsigner and tokencleaner (off unless
-// named in --controllers, as upstream). Other upstream controller names are accepted and not run.
+// every 300 ms: csrapproving, csrsigning, garbagecollector (ownerReferences), nodeipam (with
+// --allocate-node-cidrs) — default on — and bootstrapsigner, tokencleaner (off unless named in
+// --controllers, as upstream). Other upstream controller names are accepted and not run.
+// /healthz, /livez and /readyz answer on --secure-port (default 10257; 0 disables) over TLS.
 //
 //   node build/test/kube-controller-manager.mjs --kubeconfig=/etc/kubernetes/controller-manager.conf \
 //     --controllers=*,bootstrapsigner,tokencleaner --cluster-signing-cert-file=... --cluster-signing-key-file=... \
 //     --use-service-account-credentials=true --leader-elect=true ...
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
 import { hostname } from 'node:os';
 import { syncBootstrapSigner } from './bootstrapsigner.js';
-import { loadSigningCA, type SigningCA } from './cert-signer.js';
+import { loadSigningCA, selfSignedServing, type SigningCA } from './cert-signer.js';
 import { ControllerClients } from './controller-client.js';
 import { syncApprover, syncSigner } from './csr-controllers.js';
+import { syncGarbageCollector } from './garbage-collector.js';
+import { parseCidr, syncNodeIpam } from './node-ipam.js';
+import { discoverResources, type MappedResource } from './rest-mapper.js';
 import { FlagError, parseFlags, type FlagSpecs } from './flags.js';
 import { KubeClient } from './kube-client.js';
 import { LeaderElector } from './leader-election.js';
@@ -143,11 +149,49 @@ async function main(argv: string[]): Promise<void> {
   }
   if (enabled('bootstrapsigner')) controllers.push({ name: 'bootstrapsigner', serviceAccount: 'bootstrap-signer', run: (c) => syncBootstrapSigner(c, new Date()) });
   if (enabled('tokencleaner')) controllers.push({ name: 'tokencleaner', serviceAccount: 'token-cleaner', run: (c) => syncTokenCleaner(c, new Date()) });
+  if (enabled('garbagecollector')) {
+    let resources: MappedResource[] | undefined;
+    let last = 0;
+    controllers.push({
+      name: 'garbagecollector',
+      serviceAccount: 'generic-garbage-collector',
+      run: async (c) => {
+        if (Date.now() - last < 2000) return;
+        last = Date.now();
+        resources ??= await discoverResources(c);
+        return syncGarbageCollector(c, resources);
+      },
+    });
+  }
+  if (enabled('nodeipam') && flags.bool('allocate-node-cidrs')) {
+    const clusterCidr = parseCidr(flags.require('cluster-cidr').split(',')[0]!);
+    if (!clusterCidr) throw new FlagError(`kube-controller-manager: --cluster-cidr=${flags.string('cluster-cidr')}: expected an IPv4 CIDR`);
+    const mask = flags.int('node-cidr-mask-size-ipv4') ?? flags.int('node-cidr-mask-size') ?? 24;
+    const serviceRange = parseCidr(flags.string('service-cluster-ip-range')?.split(',')[0] ?? '');
+    controllers.push({ name: 'nodeipam', serviceAccount: 'node-controller', run: (c) => syncNodeIpam(c, clusterCidr, mask, serviceRange) });
+  }
   log(`starting controllers: ${controllers.map((c) => c.name).join(', ') || '(none)'}`);
+
+  // /healthz, /livez, /readyz on the secure port (self-signed; always-allowed paths upstream).
+  const port = flags.int('secure-port')!;
+  const serving = selfSignedServing(`localhost@${Math.floor(Date.now() / 1000)}`, new Date());
+  const health = createServer({ cert: serving.cert, key: serving.key }, (req, res) => {
+    const ok = ['/healthz', '/livez', '/readyz'].includes(new URL(req.url ?? '/', 'https://x').pathname);
+    res.writeHead(ok ? 200 : 403, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(ok ? 'ok' : 'forbidden');
+  });
+  if (port !== 0) {
+    await new Promise<void>((resolve, reject) => {
+      health.once('error', reject);
+      health.listen(port, flags.string('bind-address'), () => resolve());
+    });
+    log(`Serving securely on ${flags.string('bind-address')}:${port}`);
+  }
 
   let stopped = false;
   const stop = () => {
     stopped = true;
+    health.close();
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

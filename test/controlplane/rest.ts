@@ -18,6 +18,7 @@ import type { UserInfo } from './authn.js';
 import type { Authorizer } from './authz.js';
 import { nodeName } from './authz.js';
 import { parseCsr } from './csr.js';
+import { jsonPatch, JsonPatchError } from './json-patch.js';
 import { mergePatch } from './merge-patch.js';
 import type { Attributes } from './rbac.js';
 import type { RequestInfo } from './request-info.js';
@@ -50,6 +51,12 @@ export interface RestRequest {
 export type RestResponse = { status: number; body: unknown } | { stream: (res: ServerResponse) => Promise<void> };
 
 const namespaces = findResource('', 'v1', 'namespaces')!;
+
+const PATCHERS: Record<string, (target: unknown, patch: unknown) => unknown> = {
+  'application/json-patch+json': jsonPatch,
+  'application/merge-patch+json': mergePatch,
+  'application/strategic-merge-patch+json': mergePatch,
+};
 const serviceAccounts = findResource('', 'v1', 'serviceaccounts')!;
 const services = findResource('', 'v1', 'services')!;
 
@@ -209,11 +216,23 @@ export class Rest {
   }
 
   private async patch(res: ResourceInfo, ns: string | undefined, req: RestRequest): Promise<KubeObject> {
-    if (!/^application\/(merge-patch|strategic-merge-patch)\+json/.test(req.contentType)) {
-      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`);
+    const type = req.contentType.split(';')[0]!.trim();
+    const apply = PATCHERS[type];
+    if (!apply) {
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCHERS).join(', ')}`,
+      );
     }
     return this.deps.store.guaranteedUpdate(res, ns, req.info.name, async (current) => {
-      const patched = mergePatch(current, req.body) as KubeObject;
+      let patched: KubeObject;
+      try {
+        patched = apply(current, req.body) as KubeObject;
+      } catch (err) {
+        if (err instanceof JsonPatchError) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${err.message}`);
+        throw err;
+      }
       patched.metadata = { ...patched.metadata, name: current.metadata.name, namespace: current.metadata.namespace };
       const next = applySubresource(res, req.info.subresource, patched, current);
       await this.admit(res, req.info.subresource, req.user, next, current);
