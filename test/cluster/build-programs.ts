@@ -1,8 +1,11 @@
 // How tests get the cluster's programs built without waiting for the whole project's build
 // (scripts/build.mjs may be failing on someone else's half-edited entry point): bundles exactly as
-// scripts/build.mjs does for test programs, test/**/<name>-main.ts -> build/test/<name>.mjs.
+// scripts/build.mjs does for test programs, test/**/<name>-main.ts -> build/test/<name>.mjs. Test files
+// run in parallel and rebuild the same programs, so each output replaces the old one atomically (a
+// program starting meanwhile reads either the old file or the new one, never half of one).
 import { build } from 'esbuild';
-import { basename } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { REPO_ROOT, programPath } from './programs.js';
 
 /** Every program the harness itself starts. */
@@ -14,10 +17,12 @@ export const HARNESS_PROGRAMS = ['kubelet', 'kube-scheduler', 'forwarder', 'syst
  */
 export async function buildClusterPrograms(names: readonly string[] = HARNESS_PROGRAMS): Promise<void> {
   await Promise.all(
-    names.map((name) =>
-      build({
+    names.map(async (name) => {
+      const outfile = programPath(basename(name).replace(/-main\.ts$/, ''));
+      const result = await build({
         entryPoints: [name.includes('/') ? `${REPO_ROOT}${name}` : `${REPO_ROOT}test/cluster/${name}-main.ts`],
-        outfile: programPath(basename(name).replace(/-main\.ts$/, '')),
+        outfile,
+        write: false,
         bundle: true,
         platform: 'node',
         target: 'node20',
@@ -25,8 +30,12 @@ export async function buildClusterPrograms(names: readonly string[] = HARNESS_PR
         legalComments: 'none',
         logLevel: 'warning',
         banner: { js: "import { createRequire as __kgenCreateRequire } from 'node:module'; const require = __kgenCreateRequire(import.meta.url);" },
-      }),
-    ),
+      });
+      mkdirSync(dirname(outfile), { recursive: true });
+      const tmp = `${outfile}.${process.pid}.tmp`;
+      writeFileSync(tmp, result.outputFiles[0]!.contents);
+      renameSync(tmp, outfile);
+    }),
   );
 }
 

@@ -30,7 +30,7 @@ async function kubeletPids(): Promise<number[]> {
 }
 
 beforeAll(async () => {
-  await buildClusterPrograms(['kubelet', 'systemctl', 'kubelet-service']);
+  await buildClusterPrograms();
   fabric = await createFabric();
   node = await createTestNode(fabric, { name: 'sm1', address: '10.99.0.31' });
   writeKubeletFiles(node.root, ['--node-ip=10.99.0.31']);

@@ -6,7 +6,8 @@
 // with the resulting flags plus --root, inside the node's network namespace (or, without `ns`, in the
 // caller's own: the systemctl stand-in already runs inside it), output appended to
 // <root>/var/log/kubelet.log (the journal's stand-in). Restart=always as in kubelet.service: an exited
-// kubelet comes back after `restartDelayMs` (upstream RestartSec=10s).
+// kubelet comes back after `restartDelayMs` (upstream RestartSec=10s), with whatever it left running
+// (its static pods) killed first.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,6 +61,13 @@ export class TestServiceManager implements ServiceManager {
     child.once('exit', () => {
       if (this.child !== child) return;
       this.child = undefined;
+      // A crashed kubelet leaves its static pods behind in its process group; with no container runtime
+      // to keep them, they go too (the next kubelet starts them again), as a unit stop's cgroup kill would.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // nothing left in the group
+      }
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
         void this.start().catch(() => {});

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toYaml } from '../../src/yaml.js';
-import { createFabric, destroyFabric, type Fabric } from './netns.js';
+import { createFabric, destroyFabric, run, type Fabric } from './netns.js';
 import { etcdManifest } from './kubeadm-fixture.js';
 import { createTestNode, type TestNode } from './node.js';
 import { buildClusterPrograms } from './build-programs.js';
@@ -39,10 +39,22 @@ function podLog(name: string): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }
 
+/** pids in the node's namespace whose command line contains `needle`. */
+async function processesIn(needle: string): Promise<number[]> {
+  const pids = (await run('ip', ['netns', 'pids', node.net.ns])).stdout.split(/\s+/).filter(Boolean).map(Number);
+  return pids.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+    } catch {
+      return false;
+    }
+  });
+}
+
 const starts = (log: string) => log.split('\n').filter((l) => l.startsWith('[kubelet]') && l.includes(' starting ')).length;
 
 beforeAll(async () => {
-  await buildClusterPrograms(['kubelet']);
+  await buildClusterPrograms();
   fabric = await createFabric();
   node = await createTestNode(fabric, { name: 'n1', address: IP });
   etcdCA = makeCA('etcd-ca');
@@ -100,7 +112,6 @@ describe('test kubelet static pods', () => {
 
   it('is not reachable from the host namespace (etcd listens only inside the node)', async () => {
     const pki = join(node.root, 'etc/kubernetes/pki/etcd');
-    const { run } = await import('./netns.js');
     const r = await run('etcdctl', ['--endpoints=https://127.0.0.1:2379', `--cacert=${pki}/ca.crt`, `--cert=${pki}/healthcheck-client.crt`,
       `--key=${pki}/healthcheck-client.key`, '--dial-timeout=1s', '--command-timeout=2s', 'endpoint', 'health'], { timeoutMs: 10_000 });
     expect(r.code).not.toBe(0);
@@ -139,4 +150,18 @@ describe('test kubelet static pods', () => {
     expect(log.match(/kubelet: node name n1$/gm)).toHaveLength(1);
     expect(log).toMatch(/node status update failed: .*(ECONNREFUSED|EHOSTUNREACH)/);
   });
+
+  it('takes the pods down with a crashed kubelet and lets the restarted kubelet run them again', async () => {
+    write('etc/kubernetes/manifests/etcd.yaml', etcdYaml());
+    await waitFor('etcd to be healthy', async () => ((await etcdHealth(`https://${IP}:2379`)).code === 0 ? true : undefined), 60_000);
+    const [kubelet] = await processesIn('/kubelet.mjs');
+    const [etcd] = await processesIn('/usr/bin/etcd');
+    process.kill(kubelet!, 'SIGKILL');
+    await waitFor('a new etcd under the restarted kubelet', async () => {
+      const now = await processesIn('/usr/bin/etcd');
+      return now.length === 1 && now[0] !== etcd ? true : undefined;
+    }, 60_000);
+    await waitFor('etcd to be healthy again', async () => ((await etcdHealth(`https://${IP}:2379`)).code === 0 ? true : undefined), 60_000);
+    expect(await processesIn('/kubelet.mjs')).not.toContain(kubelet);
+  }, 150_000);
 });
