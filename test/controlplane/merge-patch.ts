@@ -1,7 +1,5 @@
-// JSON merge patch (RFC 7386), which kube-apiserver applies for application/merge-patch+json.
-// For application/strategic-merge-patch+json the test API server applies the same algorithm: it
-// differs from strategic merge only for lists with patch-merge keys (containers, env, ...), which
-// the bootstrap flows here do not patch.
+// JSON merge patch (RFC 7386), which kube-apiserver applies for application/merge-patch+json:
+// objects merge recursively, null deletes a key, everything else (lists included) replaces.
 
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;

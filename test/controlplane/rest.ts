@@ -12,6 +12,7 @@
 // - nodes: a node may only create or modify its own Node (NodeRestriction admission);
 // - serviceaccounts/token: TokenRequest; authorization.k8s.io subjectaccessreviews and
 //   selfsubjectaccessreviews are evaluated, not stored.
+// PATCH takes JSON patch, JSON merge patch and strategic merge patch (see strategic-merge.ts).
 // Lists support labelSelector and fieldSelector; watch is served by polling storage.
 import type { ServerResponse } from 'node:http';
 import type { UserInfo } from './authn.js';
@@ -20,6 +21,7 @@ import { nodeName } from './authz.js';
 import { parseCsr } from './csr.js';
 import { jsonPatch, JsonPatchError } from './json-patch.js';
 import { mergePatch } from './merge-patch.js';
+import { strategicMerge } from './strategic-merge.js';
 import type { Attributes } from './rbac.js';
 import type { RequestInfo } from './request-info.js';
 import { apiVersionOf, findResource, REVIEW_RESOURCES, type ResourceInfo } from './resources.js';
@@ -55,7 +57,7 @@ const namespaces = findResource('', 'v1', 'namespaces')!;
 const PATCHERS: Record<string, (target: unknown, patch: unknown) => unknown> = {
   'application/json-patch+json': jsonPatch,
   'application/merge-patch+json': mergePatch,
-  'application/strategic-merge-patch+json': mergePatch,
+  'application/strategic-merge-patch+json': strategicMerge,
 };
 const serviceAccounts = findResource('', 'v1', 'serviceaccounts')!;
 const services = findResource('', 'v1', 'services')!;
