@@ -6,9 +6,10 @@
 //   2. with --kubeconfig: TLS bootstrap when needed (tls-bootstrap.ts), then an API client on kubelet.conf;
 //      without it: standalone mode (static pods only); then authentication.x509.clientCAFile must exist;
 //   3. serve healthz on healthzBindAddress:healthzPort (kubeadm's kubelet-check polls it);
-//   4. run static pods from staticPodPath; register the Node and keep its status and Lease fresh.
-// Mirror pods are not created. Stopping the kubelet (SIGTERM) stops its static pods too, unlike the real
-// kubelet whose containers outlive it: there is no container runtime to keep them.
+//   4. run static pods from staticPodPath; register the Node and keep its status and Lease fresh, and
+//      its static pods' mirror pods (mirror-pods.ts) in step with them.
+// Stopping the kubelet (SIGTERM) stops its static pods too, unlike the real kubelet whose containers
+// outlive it: there is no container runtime to keep them.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { apiClient } from './api-client.js';
 import { checkClientCA, loadKubeletConfig, type KubeletConfig } from './kubelet-config.js';
 import type { KubeletFlags } from './kubelet-flags.js';
 import { loadKubeconfig } from './kubeconfig.js';
+import { MirrorPods } from './mirror-pods.js';
 import { runNodeStatus } from './node-status.js';
 import type { ProgramTable } from './pod-command.js';
 import { StaticPodRunner } from './static-pods.js';
@@ -73,8 +75,10 @@ export async function runKubelet(flags: KubeletFlags, deps: KubeletDeps, signal:
   const healthz = await serveHealthz(config);
   const pods = config.staticPodPath ? new StaticPodRunner({ root, manifestDir: config.staticPodPath, programs: deps.programs, log }) : undefined;
   pods?.start();
-  const status = flags.kubeconfig
-    ? runNodeStatus(apiClient(loadKubeconfig(root, flags.kubeconfig)), {
+  const client = flags.kubeconfig ? apiClient(loadKubeconfig(root, flags.kubeconfig)) : undefined;
+  const mirrors = client && pods ? new MirrorPods(client, nodeName, flags.nodeIP) : undefined;
+  const status = client
+    ? runNodeStatus(client, {
         nodeName,
         hostname,
         nodeIP: flags.nodeIP,
@@ -84,6 +88,7 @@ export async function runKubelet(flags: KubeletFlags, deps: KubeletDeps, signal:
         intervalMs: deps.heartbeatMs ?? 10_000,
         signal,
         log,
+        afterHeartbeat: mirrors && pods ? (node) => mirrors.sync(pods.states(), node.metadata.uid) : undefined,
       })
     : Promise.resolve();
 

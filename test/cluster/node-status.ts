@@ -24,6 +24,8 @@ export interface NodeStatusOptions {
   intervalMs: number;
   signal: AbortSignal;
   log: (line: string) => void;
+  /** Runs after each successful status update with the Node as the server has it (mirror pods). */
+  afterHeartbeat?: (node: any) => Promise<void>;
 }
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
@@ -121,6 +123,7 @@ export async function runNodeStatus(client: ApiClient, o: NodeStatusOptions): Pr
       node ??= await register(client, o);
       node = await updateStatus(client, o, node.status);
       await renewLease(client, o, node.metadata.uid);
+      await o.afterHeartbeat?.(node);
     } catch (err) {
       o.log(`node status update failed: ${(err as Error).message}`);
     }

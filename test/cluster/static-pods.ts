@@ -22,9 +22,23 @@ export interface StaticPodOptions {
   graceMs?: number;
 }
 
+/** What the kubelet reports about one static pod (mirror pods are built from it). */
+export interface StaticPodState {
+  /** The manifest as parsed. */
+  manifest: any;
+  /** sha256 of the manifest file. */
+  hash: string;
+  running: boolean;
+  restarts: number;
+  /** When the current process started. */
+  startedAt?: Date;
+}
+
 interface RunningPod {
   file: string;
   hash: string;
+  manifest?: any;
+  startedAt?: Date;
   spec?: PodProcess;
   child?: ChildProcess;
   restarts: number;
@@ -56,9 +70,17 @@ export class StaticPodRunner {
     await Promise.all([...this.pods.keys()].map((file) => this.remove(file)));
   }
 
-  /** Names of the pods whose process is currently running. */
-  running(): string[] {
-    return [...this.pods.values()].filter((p) => p.child && p.child.exitCode === null).map((p) => p.spec!.name);
+  /** Every accepted static pod, in manifest file order. */
+  states(): StaticPodState[] {
+    return [...this.pods.values()]
+      .filter((p) => p.spec)
+      .map((p) => ({
+        manifest: p.manifest,
+        hash: p.hash,
+        running: p.child !== undefined && p.child.pid !== undefined && p.child.exitCode === null && p.child.signalCode === null,
+        restarts: p.restarts,
+        startedAt: p.startedAt,
+      }));
   }
 
   private logPath(name: string): string {
@@ -105,7 +127,8 @@ export class StaticPodRunner {
     const pod: RunningPod = { file, hash, restarts: 0, stopping: false };
     this.pods.set(file, pod);
     try {
-      pod.spec = podProcess(this.options.root, parse(text), this.options.programs);
+      pod.manifest = parse(text);
+      pod.spec = podProcess(this.options.root, pod.manifest, this.options.programs);
     } catch (err) {
       this.options.log(`static pod manifest ${file} rejected: ${(err as Error).message}`);
       const name = (/^\s*name:\s*(\S+)/m.exec(text)?.[1] ?? file).replace(/[^A-Za-z0-9._-]/g, '_');
@@ -126,6 +149,7 @@ export class StaticPodRunner {
     const child = spawn(spec.command, spec.args, { cwd: this.options.root, env: { ...process.env, ...spec.env }, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     pod.child = child;
+    pod.startedAt = new Date();
     child.once('error', (err) => this.event(pod, `failed to start: ${err.message}`));
     child.once('exit', (code, signal) => {
       if (pod.stopping) return;

@@ -177,6 +177,23 @@ describe.skipIf(!haveControlPlane)(`kubelet TLS bootstrap (needs ${API_SERVER_SO
     }, 30_000, 1_000);
   });
 
+  it('publishes the control plane\'s static pods as mirror pods kubeadm can read', async () => {
+    const pods = await waitFor('four Running mirror pods on cp1', async () => {
+      const list = await getJson('/api/v1/namespaces/kube-system/pods');
+      const running = list.items.filter((p: any) => p.spec.nodeName === 'cp1' && p.status?.phase === 'Running');
+      return running.length === 4 ? running : undefined;
+    }, 60_000, 1_000);
+    expect(pods.map((p: any) => p.metadata.name).sort()).toEqual(['etcd-cp1', 'kube-apiserver-cp1', 'kube-controller-manager-cp1', 'kube-scheduler-cp1']);
+    const etcd = pods.find((p: any) => p.metadata.name === 'etcd-cp1');
+    expect(etcd.metadata.annotations).toMatchObject({
+      'kubeadm.kubernetes.io/etcd.advertise-client-urls': 'https://10.99.0.11:2379',
+      'kubernetes.io/config.source': 'file',
+      'kubernetes.io/config.mirror': etcd.metadata.annotations['kubernetes.io/config.hash'],
+    });
+    expect(etcd.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Node', name: 'cp1', controller: true })]);
+    expect(etcd.status.podIP).toBe('10.99.0.11');
+  });
+
   it('runs the scheduler from its manifest, serving its secure health endpoint on the node loopback', async () => {
     const r = await waitFor('kube-scheduler /livez', async () => {
       const out = await cp.exec('curl', ['-sk', 'https://127.0.0.1:10259/livez']);
