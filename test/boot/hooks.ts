@@ -13,10 +13,12 @@ export const RESULT_END = 'KGEN-TEST-CLOUDINIT-END';
 export const LOG_BEGIN = 'KGEN-TEST-BOOTLOG-BEGIN';
 export const LOG_END = 'KGEN-TEST-BOOTLOG-END';
 
+// The report is written to a file and copied to /dev/ttyS0 with a fresh open at the end: serial-getty's
+// vhangup() on ttyS0 invalidates descriptors opened before it, so a long-lived `exec >/dev/ttyS0`
+// silently loses everything written after the login prompt appears.
 const REPORT_SCRIPT = `#!/bin/sh
 # kgen boot test hook: report first-boot results on the serial console, then power off.
-exec >/dev/ttyS0 2>&1
-echo "KGEN-TEST: reporter waiting for kgen-boot"
+echo "KGEN-TEST: reporter waiting for kgen-boot" >/dev/ttyS0
 i=0
 while [ "$i" -lt "\${KGEN_TEST_WAIT:-600}" ]; do
   if [ -f /var/lib/kgen/status.json ] && grep -Eq '"state": "(failed|succeeded)"' /var/lib/kgen/status.json; then break; fi
@@ -24,20 +26,23 @@ while [ "$i" -lt "\${KGEN_TEST_WAIT:-600}" ]; do
   i=$((i + 2))
 done
 cloud-init status --wait >/dev/null 2>&1 || true
-echo "${REPORT_BEGIN}"
-if [ -f /etc/kgen/node.yaml ]; then echo "KGEN-TEST: node.yaml present"; else echo "KGEN-TEST: node.yaml missing"; fi
-echo "KGEN-TEST: kgen-boot.service $(systemctl is-active kgen-boot.service) / $(systemctl show -p NRestarts --value kgen-boot.service) restarts"
-echo "KGEN-TEST: cloud-init $(cloud-init status --long 2>&1 | tr '\\n' ' ')"
-echo "${RESULT_BEGIN}"
-cat /run/cloud-init/result.json 2>&1
-echo "${RESULT_END}"
-echo "${STATUS_BEGIN}"
-cat /var/lib/kgen/status.json 2>&1
-echo "${STATUS_END}"
-echo "${LOG_BEGIN}"
-tail -n 60 /var/log/kgen-boot.log 2>&1
-echo "${LOG_END}"
-echo "${REPORT_END}"
+{
+  echo "${REPORT_BEGIN}"
+  if [ -f /etc/kgen/node.yaml ]; then echo "KGEN-TEST: node.yaml present"; else echo "KGEN-TEST: node.yaml missing"; fi
+  echo "KGEN-TEST: kgen-boot.service $(systemctl is-active kgen-boot.service) / $(systemctl show -p NRestarts --value kgen-boot.service) restarts"
+  echo "KGEN-TEST: cloud-init $(cloud-init status --long 2>&1 | tr '\\n' ' ')"
+  echo "${RESULT_BEGIN}"
+  cat /run/cloud-init/result.json 2>&1
+  echo "${RESULT_END}"
+  echo "${STATUS_BEGIN}"
+  cat /var/lib/kgen/status.json 2>&1
+  echo "${STATUS_END}"
+  echo "${LOG_BEGIN}"
+  tail -n 60 /var/log/kgen-boot.log 2>&1
+  echo "${LOG_END}"
+  echo "${REPORT_END}"
+} >/run/kgen-test-report.txt 2>&1
+cat /run/kgen-test-report.txt >/dev/ttyS0
 sync
 systemctl poweroff --no-block
 `;

@@ -3,7 +3,7 @@
 // A build goes to <hash>.partial/ and is renamed into place when complete, so an interrupted build is
 // never taken for a finished one.
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage, recipeHash, type RecipeOptions } from '../../images/debian/recipe.js';
@@ -37,6 +37,13 @@ export function imageBuildUnavailable(): string | undefined {
   return undefined;
 }
 
+/** Removes cached images of other recipe hashes (each is ~1 GiB); the runs/ directory stays. */
+async function pruneOtherImages(keep: string): Promise<void> {
+  for (const name of await readdir(imageCacheRoot())) {
+    if (/^[0-9a-f]{16}(\.partial)?$/.test(name) && name !== keep) await rm(join(imageCacheRoot(), name), { recursive: true, force: true });
+  }
+}
+
 /** The cached image for these options, building it first when missing. */
 export async function ensureImage(opts: Omit<RecipeOptions, 'out'>): Promise<CachedImage> {
   const hash = await recipeHash(opts);
@@ -49,6 +56,10 @@ export async function ensureImage(opts: Omit<RecipeOptions, 'out'>): Promise<Cac
   const result = await buildImage({ ...opts, out: partial });
   const buildSeconds = Math.round((performance.now() - started) / 1000);
   await rm(dir, { recursive: true, force: true });
+  // The tests boot disk.raw (and PXE's vmlinuz/initrd.img); drop the other outputs to save ~2 GiB.
+  await rm(join(partial, 'rootfs.ext4'), { force: true });
+  await rm(join(partial, 'disk.qcow2'), { force: true });
   await rename(partial, dir);
+  await pruneOtherImages(hash);
   return { ...files(dir), buildSeconds, timings: result.timings };
 }

@@ -12,18 +12,17 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSeedServer } from '../../src/cli/serve.js';
 import { TEST_HOOKS, REPORT_END } from './hooks.js';
 import { ensureImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
-import { NODE_MAC, NODE_NAME, REPO, kgenUnavailable, renderInventory, runDir } from './fixture.js';
+import { NODE_MAC, NODE_NAME, kgenUnavailable, renderInventory, runDir } from './fixture.js';
 import { Vm, createOverlay, qemuUnavailable } from './qemu.js';
 import { parseReport } from './report.js';
 
 const IPXE_ROM = '/usr/lib/ipxe/qemu/efi-virtio.rom';
-const SERVE_MODULE = join(REPO, 'src/cli/serve.ts');
 
 function pxeUnavailable(): string | undefined {
   if (!existsSync(IPXE_ROM)) return `QEMU's iPXE ROMs are missing (${IPXE_ROM}; apt-get install ipxe-qemu)`;
-  if (!existsSync(SERVE_MODULE)) return 'kgen serve (src/cli/serve.ts) is not in this tree yet';
   return undefined;
 }
 
@@ -77,7 +76,6 @@ if (skipReason) {
     });
 
     it('boots kernel+initrd by iPXE, fetches the seed from kgen serve, and kgen-boot reports the missing kubelet', async () => {
-      const { startSeedServer } = (await import(SERVE_MODULE)) as typeof import('../../src/cli/serve.js');
       const dir = await runDir('pxe');
       const images = await serveImage(image);
       closers.push(() => new Promise<void>((ok) => images.server.close(() => ok())));
