@@ -55,6 +55,35 @@ describe('authentication', () => {
     expect(res.body.message).toBe('secrets is forbidden: User "alice" cannot list resource "secrets" in API group "" in the namespace "default"');
   });
 
+  it('kubectl auth whoami shows the certificate identity (SelfSubjectReview)', async () => {
+    const alice = cluster.pki.leaf('alice2', cluster.ca, '/O=dev/O=ops/CN=alice');
+    const kc = kubeconfig(join(cluster.dir, 'alice.conf'), cluster.url, cluster.ca.cert, alice);
+    const out = JSON.parse(execFileSync('kubectl', ['--kubeconfig', kc, 'auth', 'whoami', '-o', 'json']).toString());
+    expect(out.status.userInfo).toEqual({ username: 'alice', groups: ['dev', 'ops', 'system:authenticated'] });
+  });
+
+  it('rejects a certificate without the clientAuth usage with 401', async () => {
+    const serverOnly = cluster.pki.leaf('server-only', cluster.ca, '/O=system:masters/CN=sneaky', { server: true, client: false });
+    expect((await cluster.client(serverOnly).raw('GET', '/api/v1/namespaces')).status).toBe(401);
+  });
+
+  it('issues service-account tokens (TokenRequest) that authenticate until the ServiceAccount is deleted', async () => {
+    await admin.call('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'robot' } });
+    const tr = await admin.call('POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} });
+    const token = tr.status.token as string;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+    expect(claims).toMatchObject({ iss: 'https://kubernetes.default.svc.cluster.local', sub: 'system:serviceaccount:default:robot', aud: ['https://kubernetes.default.svc.cluster.local'] });
+    const robot = cluster.client({ token });
+    const who = await robot.call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    expect(who.status.userInfo).toMatchObject({ username: 'system:serviceaccount:default:robot', groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'] });
+    const review = await admin.call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } });
+    expect(review.status.authenticated).toBe(true);
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.${Buffer.alloc(256, 1).toString('base64url')}`;
+    expect((await cluster.client({ token: forged }).raw('GET', '/version')).status).toBe(401);
+    await admin.call('DELETE', '/api/v1/namespaces/default/serviceaccounts/robot');
+    expect((await robot.raw('GET', '/version')).status).toBe(401);
+  });
+
   it('rejects a client certificate from another CA with 401', async () => {
     const other = cluster.pki.ca('other-ca', 'other');
     const mallory = cluster.pki.leaf('mallory', other, '/O=system:masters/CN=mallory');

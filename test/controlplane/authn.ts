@@ -64,12 +64,18 @@ export class Authenticator {
     if (header !== undefined) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!m) throw unauthorized();
-      const user = (await this.bootstrapToken(m[1]!)) ?? (await this.serviceAccountToken(m[1]!));
+      const user = await this.authenticateToken(m[1]!);
       if (!user) throw unauthorized();
-      return withAuthenticated(user);
+      return user;
     }
     if (!this.config.anonymous) throw unauthorized();
     return { name: 'system:anonymous', groups: ['system:unauthenticated'] };
+  }
+
+  /** A bearer token's user, or undefined when no token authenticator accepts it (TokenReview). */
+  async authenticateToken(token: string): Promise<UserInfo | undefined> {
+    const user = (await this.bootstrapToken(token)) ?? (await this.serviceAccountToken(token));
+    return user && withAuthenticated(user);
   }
 
   private async bootstrapToken(token: string): Promise<UserInfo | undefined> {

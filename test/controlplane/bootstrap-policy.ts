@@ -80,7 +80,10 @@ export const CLUSTER_ROLES: KubeObject[] = [
   clusterRole('system:discovery', [
     urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/', '/openapi', '/openapi/*', '/api', '/api/*', '/apis', '/apis/*']),
   ]),
-  clusterRole('system:basic-user', [rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'])]),
+  clusterRole('system:basic-user', [
+    rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
+    rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+  ]),
   clusterRole('system:public-info-viewer', [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])]),
   clusterRole('system:node', NODE_RULES),
   clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),

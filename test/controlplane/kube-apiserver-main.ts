@@ -196,6 +196,7 @@ async function main(argv: string[]): Promise<void> {
     tokens: new TokenIssuer(signingKey.toString('utf8'), issuers[0]!),
     apiAudiences,
     serviceRange: parseServiceRange(flags.string('service-cluster-ip-range')),
+    authenticateToken: (token) => authn.authenticateToken(token),
   });
 
   const port = flags.int('secure-port')!;

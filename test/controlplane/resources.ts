@@ -67,10 +67,12 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, { subresources: ['status'], shortNames: ['pdb'] }),
 ];
 
-/** Create-only resources that are evaluated, never stored (authorization.k8s.io/v1). */
+/** Create-only resources that are evaluated, never stored (authorization.k8s.io/v1, authentication.k8s.io/v1). */
 export const REVIEW_RESOURCES: readonly Pick<ResourceInfo, 'group' | 'version' | 'resource' | 'kind' | 'namespaced'>[] = [
   { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false },
   { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', namespaced: false },
+  { group: 'authentication.k8s.io', version: 'v1', resource: 'tokenreviews', kind: 'TokenReview', namespaced: false },
+  { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', kind: 'SelfSubjectReview', namespaced: false },
 ];
 
 export function findResource(group: string, version: string, resource: string): ResourceInfo | undefined {

@@ -11,7 +11,8 @@
 // - status subresources: the main resource cannot change .status, /status changes only .status;
 // - nodes: a node may only create or modify its own Node (NodeRestriction admission);
 // - serviceaccounts/token: TokenRequest; authorization.k8s.io subjectaccessreviews and
-//   selfsubjectaccessreviews are evaluated, not stored.
+//   selfsubjectaccessreviews, authentication.k8s.io tokenreviews and selfsubjectreviews are
+//   evaluated, not stored.
 // PATCH takes JSON patch, JSON merge patch and strategic merge patch (see strategic-merge.ts).
 // Lists support labelSelector and fieldSelector; watch is served by polling storage.
 import type { ServerResponse } from 'node:http';
@@ -39,6 +40,7 @@ export interface RestDeps {
   tokens?: TokenIssuer;
   apiAudiences: string[];
   serviceRange?: ServiceRange;
+  authenticateToken: (token: string) => Promise<UserInfo | undefined>;
 }
 
 export interface RestRequest {
@@ -113,6 +115,8 @@ export class Rest {
     const review = REVIEW_RESOURCES.find((r) => r.group === info.apiGroup && r.version === info.apiVersion && r.resource === info.resource);
     if (review) {
       if (info.verb !== 'create' || info.name) throw methodNotAllowed();
+      if (review.resource === 'tokenreviews') return { status: 201, body: await this.tokenReview(req) };
+      if (review.resource === 'selfsubjectreviews') return { status: 201, body: this.selfSubjectReview(req.user) };
       return { status: 201, body: await this.accessReview(review.resource, req) };
     }
     const res = findResource(info.apiGroup, info.apiVersion, info.resource);
@@ -330,6 +334,25 @@ export class Rest {
       const rest = ((obj.status as { conditions?: Array<{ type: string }> })?.conditions ?? []).filter((c) => c.type !== 'Approved' && c.type !== 'Denied');
       obj.status = { ...(obj.status as object), conditions: [...kept, ...rest] };
     }
+  }
+
+  private async tokenReview(req: RestRequest): Promise<KubeObject> {
+    const review = requireObject(req.body);
+    const token = (review.spec as { token?: string } | undefined)?.token ?? '';
+    const user = token ? await this.deps.authenticateToken(token) : undefined;
+    const status = user
+      ? { authenticated: true, user: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } }
+      : { authenticated: false, error: 'invalid bearer token' };
+    return { ...review, apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: { creationTimestamp: null } as never, status };
+  }
+
+  private selfSubjectReview(user: UserInfo): KubeObject {
+    return {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'SelfSubjectReview',
+      metadata: { creationTimestamp: rfc3339(this.deps.now()) },
+      status: { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } },
+    };
   }
 
   private async accessReview(kind: string, req: RestRequest): Promise<KubeObject> {
