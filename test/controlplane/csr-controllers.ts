@@ -11,7 +11,7 @@ import { signCertificate, type SigningCA } from './cert-signer.js';
 import { apiServerClientProblem, kubeletClientProblem, kubeletServingProblem, parseCsr, type ParsedCsr } from './csr.js';
 import type { KubeClient } from './kube-client.js';
 
-export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
 
 interface Csr {
   metadata: { name: string; resourceVersion?: string };

@@ -16,9 +16,8 @@ export type FlagSpecs = Record<string, FlagSpec>;
 
 export class FlagError extends Error {}
 
+/** Typed access to parsed values (defaults applied). */
 export interface ParsedFlags {
-  /** Raw values, defaults applied. */
-  values: Map<string, string>;
   string(name: string): string | undefined;
   require(name: string): string;
   bool(name: string): boolean;
@@ -60,7 +59,6 @@ export function parseFlags(program: string, argv: readonly string[], specs: Flag
     if (!values.has(name) && spec.default !== undefined) values.set(name, spec.default);
   }
   return {
-    values,
     string: (name) => values.get(name),
     require(name) {
       const v = values.get(name);

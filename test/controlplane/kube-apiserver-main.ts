@@ -15,7 +15,7 @@ import { createApiServer } from './apiserver.js';
 import { Authenticator } from './authn.js';
 import { type AuthorizationMode, Authorizer, storePolicySource } from './authz.js';
 import { CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, NAMESPACE_ROLE_BINDINGS, NAMESPACE_ROLES, SYSTEM_NAMESPACES } from './bootstrap-policy.js';
-import { identity, loadEncryptionConfig } from './encryption.js';
+import { EncryptionConfigError, identity, loadEncryptionConfig } from './encryption.js';
 import { EtcdClient } from './etcd.js';
 import { FlagError, parseFlags, type FlagSpecs } from './flags.js';
 import { findResource, type ResourceInfo } from './resources.js';
@@ -230,6 +230,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`${err instanceof FlagError ? err.message : `kube-apiserver: ${(err as Error).stack ?? err}`}\n`);
+  process.stderr.write(`${err instanceof FlagError || err instanceof EncryptionConfigError ? err.message : `kube-apiserver: ${(err as Error).stack ?? err}`}\n`);
   process.exit(1);
 });

@@ -39,7 +39,7 @@ interface NamedEntry<T> {
 }
 
 /** Reads a kubeconfig file: the current context's cluster and user. Relative file paths resolve against the file's directory. */
-export function configFromKubeconfig(path: string): ClientConfig {
+function configFromKubeconfig(path: string): ClientConfig {
   const doc = parse(readFileSync(path, 'utf8')) as {
     'current-context'?: string;
     contexts?: NamedEntry<{ cluster: string; user: string }>[];

@@ -25,7 +25,7 @@ const overlaps = (a: Cidr, b: Cidr): boolean => {
   return a.base < b.base + sb && b.base < a.base + sa;
 };
 
-export function nextFreeSubnet(cluster: Cidr, maskBits: number, used: Cidr[]): string | undefined {
+function nextFreeSubnet(cluster: Cidr, maskBits: number, used: Cidr[]): string | undefined {
   const size = 2 ** (32 - maskBits);
   for (let base = cluster.base; base < cluster.base + 2 ** (32 - cluster.bits); base += size) {
     const candidate = { base, bits: maskBits };

@@ -61,7 +61,7 @@ export function ruleAllows(a: Attributes, rule: PolicyRule): boolean {
   return !rule.resourceNames || rule.resourceNames.length === 0 || rule.resourceNames.includes(a.name);
 }
 
-export function subjectMatches(s: Subject, user: Attributes['user'], bindingNamespace: string): boolean {
+function subjectMatches(s: Subject, user: Attributes['user'], bindingNamespace: string): boolean {
   switch (s.kind) {
     case 'User':
       return s.name === user.name;

@@ -36,7 +36,7 @@ export class ApiError extends Error {
 }
 
 /** "resource.group", or "resource" for the core group (schema.GroupResource.String()). */
-export function qualified(gr: GroupResource): string {
+function qualified(gr: GroupResource): string {
   return gr.group ? `${gr.resource}.${gr.group}` : gr.resource;
 }
 
