@@ -36,6 +36,7 @@ describe('checkNodeConfig', () => {
     ['wrong kind', 'worker', (d) => (d.kind = 'Pod'), 'kind: found "Pod", expected "NodeBootConfig"'],
     ['missing node name', 'worker', (d) => delete d.node.name, 'node.name: found nothing, expected the node name'],
     ['unsupported version', 'worker', (d) => (d.cluster.kubernetesVersion = 'v1.20.0'), 'cluster.kubernetesVersion: found a string, expected a supported version (v1.30 to v1.35), e.g. v1.33.2'],
+    ['unknown kube-proxy mode', 'worker', (d) => (d.cluster.addons.kubeProxy.mode = 'userspace'), 'cluster.addons.kubeProxy.mode: found a string, expected "iptables", "ipvs" or "nftables"'],
     ['malformed CA pin', 'worker', (d) => (d.discovery.caCertHashes = ['md5:00']), 'discovery.caCertHashes: found a list, expected a list of "sha256:<64 hex>" CA pins'],
     ['init without secrets', 'init', (d) => delete d.secrets, 'secrets: found nothing, expected the cluster secrets (required on the init node)'],
     ['init without certificate key', 'init', (d) => delete d.certificateKey, 'certificateKey: missing; expected 64 lowercase hex characters (required on control-plane nodes)'],

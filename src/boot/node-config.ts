@@ -129,7 +129,9 @@ export function checkNodeConfig(doc: unknown, file: string): NodeBootConfig {
   c.expect(doc, 'cluster.imageRepository', isStr, 'an image repository, e.g. registry.k8s.io');
   c.expect(doc, 'cluster.certificates.keyAlgorithm', isStr, 'a key algorithm');
   c.expect(doc, 'cluster.ignorePreflightErrors', isStrArray, 'a list of preflight check names');
-  c.expect(doc, 'cluster.addons', isObj, 'the addons mapping');
+  c.expect(doc, 'cluster.addons.coreDNS.enabled', (v) => typeof v === 'boolean', 'true or false');
+  c.expect(doc, 'cluster.addons.kubeProxy.enabled', (v) => typeof v === 'boolean', 'true or false');
+  c.expect(doc, 'cluster.addons.kubeProxy.mode', (v) => v === 'iptables' || v === 'ipvs' || v === 'nftables', '"iptables", "ipvs" or "nftables"');
 
   c.expect(doc, 'discovery.apiServerEndpoint', isStr, 'host:port of the control-plane endpoint');
   c.secret(doc, 'discovery.token', (v) => typeof v === 'string' && TOKEN_RE.test(v), 'a bootstrap token "<6 chars>.<16 chars>" of [a-z0-9]');

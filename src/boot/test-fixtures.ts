@@ -19,7 +19,8 @@ export function configFor(role: 'init' | 'control-plane-join' | 'worker'): NodeB
       address: '10.0.0.11',
       kubelet: { criSocket: 'unix:///run/containerd/containerd.sock', extraArgs: {} },
       labels: {},
-      taints: [],
+      // As src/inventory/derive.ts defaults them: control-plane nodes carry kubeadm's control-plane taint.
+      taints: role === 'worker' ? [] : [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
       generation: 1,
     },
     cluster: {
