@@ -88,6 +88,22 @@ describe('Runner', () => {
     expect(data.ran).toEqual(['kubeconfig']);
   });
 
+  it('does not check the dependencies of a selected phase that does not apply', async () => {
+    const phases: Phase<Data>[] = [step('etcd-ca', { runIf: () => false }), step('etcd', { runIf: () => false, dependsOn: ['etcd-ca'] })];
+    const record = await new Runner(phases).run({ ran: [] }, options(), 'etcd');
+    expect(record.phases).toEqual([expect.objectContaining({ phase: 'etcd', outcome: 'skipped' })]);
+  });
+
+  it('counts a skipped dependency as satisfied', async () => {
+    const store = memoryStatusStore();
+    const phases: Phase<Data>[] = [step('etcd-ca', { runIf: () => false }), step('apiserver', { dependsOn: ['etcd-ca'] })];
+    const runner = new Runner(phases);
+    await runner.run({ ran: [] }, options(store), 'etcd-ca');
+    const data: Data = { ran: [] };
+    await runner.run(data, options(store), 'apiserver');
+    expect(data.ran).toEqual(['apiserver']);
+  });
+
   it('skips a phase whose runIf (or an ancestor runIf) is false and records it', async () => {
     const data: Data = { ran: [], skipAddons: true };
     const record = await new Runner(tree()).run(data, options());

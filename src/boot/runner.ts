@@ -151,6 +151,9 @@ export class Runner<D> {
         ? { ...previous, state: 'running', phases: [...previous.phases] }
         : { generation: options.generation, role: options.role, state: 'running', phases: [] };
     const isDone = (name: string) => record.phases.some((r) => r.phase === name && r.outcome === 'done');
+    // A dependency that was skipped (its runIf was false) is satisfied: it does not apply to this node.
+    const isSettled = (name: string) => record.phases.some((r) => r.phase === name && (r.outcome === 'done' || r.outcome === 'skipped'));
+    const applies = (f: Flat<D>) => f.chain.every((p) => !p.runIf || p.runIf(data));
     const setRecord = (r: PhaseRecord) => {
       const i = record.phases.findIndex((x) => x.phase === r.phase);
       if (i >= 0) record.phases[i] = r;
@@ -160,9 +163,9 @@ export class Runner<D> {
 
     if (selection !== undefined) {
       const selectedNames = new Set(selected.map((f) => f.fullName));
-      for (const f of selected) {
+      for (const f of selected.filter(applies)) {
         for (const dep of f.phase.dependsOn ?? []) {
-          if (!selectedNames.has(dep) && !isDone(dep)) {
+          if (!selectedNames.has(dep) && !isSettled(dep)) {
             throw new PhaseError(f.fullName, new Error(`it depends on phase "${dep}", which has not completed; run \`kgen-boot phase ${dep}\` first`));
           }
         }
@@ -176,7 +179,7 @@ export class Runner<D> {
         options.events?.skipped(f.fullName, 'completed by an earlier run');
         continue;
       }
-      if (f.chain.some((p) => p.runIf && !p.runIf(data))) {
+      if (!applies(f)) {
         setRecord({ phase: f.fullName, outcome: 'skipped', start, end: start });
         await options.store.save(record);
         continue;

@@ -96,6 +96,44 @@ describe('init phases on a node root', () => {
   });
 });
 
+describe('cluster variants', () => {
+  it('encryption at rest: writes the EncryptionConfiguration (0600) the apiserver flag points at', async () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const node = testNode({ ...config, cluster: { ...config.cluster, encryptionAtRest: true }, secrets: { ...config.secrets!, encryptionKey: key } });
+    const c = captureIO();
+    expect(await main(['phase', 'certs', '--root', node.root], captureIO().io, node.deps)).toBe(0);
+    expect(await main(['phase', 'control-plane/apiserver', '--root', node.root], c.io, node.deps), c.err()).toBe(0);
+    const file = 'etc/kubernetes/pki/encryption-config.yaml';
+    expect(mode(node.root, file)).toBe(0o600);
+    expect(parse(readFileSync(join(node.root, file), 'utf8')).kind).toBe('EncryptionConfiguration');
+    const pod = parse(readFileSync(join(node.root, 'etc/kubernetes/manifests/kube-apiserver.yaml'), 'utf8'));
+    expect(pod.spec.containers[0].command).toContain('--encryption-provider-config=/etc/kubernetes/pki/encryption-config.yaml');
+    expect(c.out()).not.toContain(key);
+  });
+
+  it('external etcd: writes the client material, skips the etcd CA, its leaves and the etcd manifest', async () => {
+    const ext = { ca: config.secrets!.etcdCA!.cert, cert: config.secrets!.etcdCA!.cert, key: config.secrets!.etcdCA!.key };
+    const { etcdCA: _drop, ...secrets } = config.secrets!;
+    const node = testNode({
+      ...config,
+      cluster: { ...config.cluster, etcd: { external: { endpoints: ['https://10.0.0.50:2379'] } } },
+      secrets: { ...secrets, externalEtcd: ext },
+    });
+    for (const phase of ['certs', 'etcd']) {
+      const c = captureIO();
+      expect(await main(['phase', phase, '--root', node.root], c.io, node.deps), c.err()).toBe(0);
+    }
+    const pki = join(node.root, 'etc/kubernetes/pki');
+    expect(readdirSync(pki)).toEqual(expect.arrayContaining(['external-etcd-ca.crt', 'external-etcd.crt', 'external-etcd.key']));
+    expect(readdirSync(pki)).not.toContain('etcd');
+    expect(readdirSync(pki)).not.toContain('apiserver-etcd-client.crt');
+    expect(mode(node.root, 'etc/kubernetes/pki/external-etcd.key')).toBe(0o600);
+    expect(existsSync(join(node.root, 'etc/kubernetes/manifests/etcd.yaml'))).toBe(false);
+    const status = JSON.parse(readFileSync(join(node.root, 'var/lib/kgen/status.json'), 'utf8'));
+    expect(status.phases.find((p: { phase: string }) => p.phase === 'certs/etcd-server').outcome).toBe('skipped');
+  });
+});
+
 describe('preflight', () => {
   it('fails clearly when the node has no kubelet, and names the check to ignore', async () => {
     const node = testNode(config, { withKubelet: false });
