@@ -237,6 +237,39 @@ describe('authorization', () => {
     expect(status.status).toBe(200);
     expect(status.body.status.conditions[0].type).toBe('Ready');
   });
+
+  it.each([
+    {
+      what: 'register with a node-role label',
+      labels: { 'kubernetes.io/hostname': 'n6', 'node-role.kubernetes.io/control-plane': '' },
+      status: 403,
+      message: 'nodes "n6" is forbidden: node "n6" is not allowed to set the following labels: node-role.kubernetes.io/control-plane',
+    },
+    {
+      what: 'register with well-known and node.kubernetes.io labels',
+      labels: { 'kubernetes.io/hostname': 'n6', 'kubernetes.io/os': 'linux', 'node.kubernetes.io/exclude-from-external-load-balancers': '', 'example.com/tier': 'x' },
+      status: 201,
+      message: '',
+    },
+  ])('NodeRestriction: a node may $what -> $status', async ({ labels, status, message }) => {
+    const node = cluster.client(cluster.pki.leaf(`node-n6-${status}`, cluster.ca, '/O=system:nodes/CN=system:node:n6'));
+    const res = await node.raw('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n6', labels } });
+    expect(res.status).toBe(status);
+    if (message) expect(res.body.message).toBe(message);
+  });
+
+  it('NodeRestriction: a node may not change its taints or another node\'s Lease', async () => {
+    const node = cluster.client(cluster.pki.leaf('node-n7', cluster.ca, '/O=system:nodes/CN=system:node:n7'));
+    await node.call('POST', '/api/v1/nodes', { metadata: { name: 'n7' }, spec: { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] } });
+    const untaint = await node.raw('PATCH', '/api/v1/nodes/n7', { spec: { taints: null } }, 'application/merge-patch+json');
+    expect(untaint.status).toBe(403);
+    expect(untaint.body.message).toContain('node "n7" is not allowed to modify taints');
+    const lease = (name: string) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name } });
+    expect((await node.raw('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease('n7'))).status).toBe(201);
+    const other = await node.raw('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease('n8'));
+    expect(other.status).toBe(403);
+    expect(other.body.message).toContain('can only access node lease with the same name as the requesting node');
+  });
 });
 
 describe('storage', () => {

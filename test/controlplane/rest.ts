@@ -9,7 +9,7 @@
 //   only conditions and needs `approve` on signers/<signerName> (CertificateApproval admission);
 //   /status may change the certificate only with `sign` on signers/<signerName> (CertificateSigning);
 // - status subresources: the main resource cannot change .status, /status changes only .status;
-// - nodes: a node may only create or modify its own Node (NodeRestriction admission);
+// - nodes, node leases: NodeRestriction admission (node-restriction.ts);
 // - serviceaccounts/token: TokenRequest; authorization.k8s.io subjectaccessreviews and
 //   selfsubjectaccessreviews, authentication.k8s.io tokenreviews and selfsubjectreviews are
 //   evaluated, not stored.
@@ -22,6 +22,7 @@ import { nodeName } from './authz.js';
 import { parseCsr } from './csr.js';
 import { jsonPatch, JsonPatchError } from './json-patch.js';
 import { mergePatch } from './merge-patch.js';
+import { leaseWriteProblem, nodeWriteProblem } from './node-restriction.js';
 import { strategicMerge } from './strategic-merge.js';
 import type { Attributes } from './rbac.js';
 import type { RequestInfo } from './request-info.js';
@@ -251,8 +252,14 @@ export class Rest {
     const problems = validateObject(res, obj);
     if (problems.length) throw invalid(res, obj.metadata.name ?? obj.metadata.generateName ?? '', problems);
     const node = nodeName(user);
-    if (node && res.group === '' && res.resource === 'nodes' && obj.metadata.name !== node) {
-      throw forbidden(res, obj.metadata.name ?? '', `node "${node}" is not allowed to modify node "${obj.metadata.name}"`);
+    if (node) {
+      const problem =
+        res.group === '' && res.resource === 'nodes'
+          ? nodeWriteProblem(node, obj, old)
+          : res.group === 'coordination.k8s.io' && res.resource === 'leases' && obj.metadata.namespace === 'kube-node-lease'
+            ? leaseWriteProblem(node, obj)
+            : undefined;
+      if (problem) throw forbidden(res, obj.metadata.name ?? '', problem);
     }
     if (res.group === '' && res.resource === 'namespaces' && !old) {
       obj.spec = { finalizers: ['kubernetes'], ...((obj.spec as object) ?? {}) };
