@@ -188,12 +188,12 @@ export class ApiClient {
     return found;
   }
 
-  /** REST path of a collection (name undefined) or of one object. */
+  /** REST path of a collection (name undefined) or of one object; ":" stays literal in names, as kubectl sends it. */
   async path(apiVersion: string, kind: string, namespace?: string, name?: string): Promise<string> {
     const r = await this.resource(apiVersion, kind);
     const prefix = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
-    const ns = r.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? 'default')}` : '';
-    return `${prefix}${ns}/${r.plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+    const ns = r.namespaced ? `/namespaces/${segment(namespace ?? 'default')}` : '';
+    return `${prefix}${ns}/${r.plural}${name === undefined ? '' : `/${segment(name)}`}`;
   }
 
   async get<T extends ObjectRef>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T> {
@@ -261,6 +261,11 @@ export class ApiClient {
       }
     }
   }
+}
+
+/** A path segment: percent-encoded except ":" (an RFC 3986 pchar, common in RBAC object names). */
+function segment(value: string): string {
+  return encodeURIComponent(value).replace(/%3A/gi, ':');
 }
 
 function statusError(method: string, url: string, res: TransportResponse): ApiError {

@@ -4,12 +4,14 @@
 // dry run, a test, or the real HTTPS transport plug in without phases knowing.
 // As upstream initData.Client() does, the first admin client makes sure the kubeadm:cluster-admins
 // ClusterRoleBinding exists, creating it with super-admin.conf (system:masters) when admin.conf cannot
-// (upstream: cmd/kubeadm/app/phases/kubeconfig/kubeconfig.go EnsureAdminClusterRoleBinding).
+// (upstream: cmd/kubeadm/app/phases/kubeconfig/kubeconfig.go EnsureAdminClusterRoleBinding), after
+// waiting for the apiserver's /livez.
 import { ADMIN_KUBECONFIG, CLUSTER_ADMINS_BINDING, SUPER_ADMIN_KUBECONFIG, clusterAdminsBinding, type KubeClusterSpec } from '../../kube/index.js';
 import { ApiClient, ApiError, tlsFromKubeconfig, type TlsOptions, type Transport } from '../api-client.js';
 import type { NodeBootConfig } from '../config.js';
 import type { Host } from '../host.js';
 import type { Logger } from '../log.js';
+import { pollUntil } from '../wait.js';
 
 export interface Timeouts {
   /** How long wait-control-plane waits for the kubelet and each component (kubeadm: 4m). */
@@ -80,6 +82,14 @@ export function createBootData(options: BootDataOptions): BootData {
 
   const ensureClusterAdmins = async (): Promise<ApiClient> => {
     const adminClient = await client(ADMIN_KUBECONFIG);
+    // After a reboot the phases that follow wait-control-plane resume while the apiserver may still be
+    // starting: wait for it here rather than fail on the first request.
+    const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+    await pollUntil(`kube-apiserver at ${adminClient.server}/livez`, { clock: host.clock, timeoutMs: timeouts.controlPlaneMs, intervalMs: timeouts.pollMs }, async () => {
+      const res = await adminClient.probe('/livez');
+      if (res.status === 200) return true;
+      throw new Error(`/livez answered HTTP ${res.status}`);
+    });
     try {
       // admin.conf may already hold the binding (a re-run); reading it needs no extra rights once it exists.
       if (await adminClient.getIfExists('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', CLUSTER_ADMINS_BINDING)) return adminClient;
