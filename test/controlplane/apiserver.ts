@@ -9,6 +9,7 @@ import type { Authenticator } from './authn.js';
 import type { Authorizer } from './authz.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import type { EtcdClient } from './etcd.js';
+import { decodeKubernetesProtobuf, ProtobufError } from './protobuf.js';
 import { forbiddenMessage, type Attributes } from './rbac.js';
 import { requestInfo } from './request-info.js';
 import type { Rest } from './rest.js';
@@ -47,11 +48,12 @@ function parseBody(raw: Buffer, contentType: string, resource: string): unknown 
   if (/protobuf/.test(contentType)) {
     // A SelfSubjectReview request carries nothing the server reads (kubectl auth whoami sends protobuf).
     if (resource === 'selfsubjectreviews') return undefined;
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
-      'the test API server does not decode application/vnd.kubernetes.protobuf request bodies; send application/json',
-    );
+    try {
+      return decodeKubernetesProtobuf(raw);
+    } catch (err) {
+      if (!(err instanceof ProtobufError)) throw err;
+      throw new ApiError(415, 'UnsupportedMediaType', `${err.message}; send application/json instead of application/vnd.kubernetes.protobuf`);
+    }
   }
   try {
     return /yaml/.test(contentType) ? parseYaml(raw.toString('utf8')) : JSON.parse(raw.toString('utf8'));
