@@ -27,7 +27,7 @@ describe('kgen-boot --version and --help', () => {
     );
   });
 
-  it.each([[[]], [['--help']], [['help']]])('prints usage for %j', async (argv) => {
+  it.each([[[]], [['--help']], [['help']], [['run', '--help']], [['phase', 'certs', '-h']]])('prints usage for %j', async (argv) => {
     const c = captureIO();
     expect(await main(argv, c.io)).toBe(0);
     for (const cmd of ['run', 'phase NAME', 'phases', 'status', 'check-config', '--version']) expect(c.out()).toContain(`kgen-boot ${cmd}`);

@@ -58,6 +58,10 @@ export async function main(argv: string[], io: CliIO, deps: BootDeps = {}): Prom
         return EXIT_OK;
       default: {
         if (!COMMANDS.has(command)) throw new UsageError(`unknown command "${command}"`);
+        if (rest.includes('--help') || rest.includes('-h')) {
+          io.stdout(USAGE);
+          return EXIT_OK;
+        }
         const { runCommand } = await import('./commands.js');
         return await runCommand(command, rest, io, deps);
       }

@@ -102,14 +102,16 @@ const COMPLETION: Record<NodeRole, string> = {
 async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?: string): Promise<number> {
   const flags = parseFlags(args, { ...COMMON_FLAGS, 'dry-run': { type: 'boolean', default: false } });
   const base = hostFor(deps, flags.root);
-  const log: Logger = createLogger({ stdout: io.stdout, stderr: io.stderr, file: (t) => base.appendFile(LOG_FILE, t), clock: base.clock });
+  const dryRun = flags['dry-run'];
+  // A dry run leaves the node untouched, its log file included.
+  const file = dryRun ? undefined : (t: string) => base.appendFile(LOG_FILE, t);
+  const log: Logger = createLogger({ stdout: io.stdout, stderr: io.stderr, file, clock: base.clock });
   try {
     const config = await readNodeConfig(base, flags.config);
     log.addSecrets(secretValues(config));
     const role = nodeRole(config);
     const runner = new Runner(phasesFor(role));
     runner.select(selection);
-    const dryRun = flags['dry-run'];
     const host = dryRun ? createDryRunHost(base, (l) => log.info(l)) : base;
     const store: StatusStore = dryRun ? memoryStatusStore(await fileStatusStore(base).load()) : fileStatusStore(base);
     const recorder = dryRun ? dryRunTransport((l) => log.info(l)) : undefined;

@@ -191,5 +191,6 @@ describe('kgen-boot run --dry-run', () => {
     expect(node.services.actions).toEqual([]);
     expect(existsSync(join(node.root, 'etc/kubernetes'))).toBe(false);
     expect(existsSync(join(node.root, 'var/lib/kgen/status.json'))).toBe(false);
+    expect(existsSync(join(node.root, 'var/log/kgen-boot.log'))).toBe(false);
   });
 });
