@@ -19,10 +19,13 @@ export interface ApiClient {
   request<T = Record<string, any>>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
 }
 
-export function apiClient(creds: ClientCredentials, timeoutMs = 10_000): ApiClient {
+/** A client on fixed credentials, or on a function returning the current ones (rotating certificates). */
+export function apiClient(credentials: ClientCredentials | (() => ClientCredentials), timeoutMs = 10_000): ApiClient {
+  const current = typeof credentials === 'function' ? credentials : () => credentials;
   return {
-    server: creds.server,
+    server: current().server,
     request<T>(method: string, path: string, body?: unknown, contentType = 'application/json') {
+      const creds = current();
       const url = new URL(path, creds.server);
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       return new Promise<T>((resolve, reject) => {

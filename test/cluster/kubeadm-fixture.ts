@@ -49,8 +49,11 @@ export function kubeconfig(server: string, ca: string, user: string, auth: { cer
   });
 }
 
-/** /var/lib/kubelet/config.yaml and kubeadm-flags.env as kubeadm's kubelet-start phase writes them. */
-export function writeKubeletFiles(root: string, flags: string[]): void {
+/**
+ * /var/lib/kubelet/config.yaml and kubeadm-flags.env as kubeadm's kubelet-start phase writes them
+ * (kubeadm always sets rotateCertificates: true; false exercises the kubelet's other bootstrap mode).
+ */
+export function writeKubeletFiles(root: string, flags: string[], options: { rotateCertificates?: boolean } = {}): void {
   write(root, '/var/lib/kubelet/config.yaml', toYaml({
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
@@ -59,7 +62,7 @@ export function writeKubeletFiles(root: string, flags: string[]): void {
     cgroupDriver: 'systemd',
     clusterDNS: ['10.96.0.10'],
     clusterDomain: 'cluster.local',
-    rotateCertificates: true,
+    rotateCertificates: options.rotateCertificates ?? true,
     staticPodPath: '/etc/kubernetes/manifests',
   }));
   write(root, '/var/lib/kubelet/kubeadm-flags.env', `KUBELET_KUBEADM_ARGS=${JSON.stringify(flags.join(' '))}\n`);

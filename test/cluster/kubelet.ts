@@ -3,8 +3,9 @@
 //   1. load --config (KubeletConfiguration) and work out the node name: --hostname-override, else the
 //      node's hostname, which here is <root>/etc/hostname (every node shares the machine's UTS namespace),
 //      lowercased as upstream's nodeutil.GetHostname does;
-//   2. with --kubeconfig: TLS bootstrap when needed (tls-bootstrap.ts), then an API client on kubelet.conf;
-//      without it: standalone mode (static pods only); then authentication.x509.clientCAFile must exist;
+//   2. with --kubeconfig: TLS bootstrap (tls-bootstrap.ts): blocking when rotateCertificates is false,
+//      else through the certificate manager in the background (client-cert-manager.ts); without it:
+//      standalone mode (static pods only); then authentication.x509.clientCAFile must exist;
 //   3. serve healthz on healthzBindAddress:healthzPort (kubeadm's kubelet-check polls it);
 //   4. run static pods from staticPodPath; register the Node and keep its status and Lease fresh, and
 //      its static pods' mirror pods (mirror-pods.ts) in step with them.
@@ -16,12 +17,13 @@ import { join } from 'node:path';
 import { apiClient } from './api-client.js';
 import { checkClientCA, loadKubeletConfig, type KubeletConfig } from './kubelet-config.js';
 import type { KubeletFlags } from './kubelet-flags.js';
-import { loadKubeconfig } from './kubeconfig.js';
+import { loadKubeconfig, type ClientCredentials } from './kubeconfig.js';
 import { MirrorPods } from './mirror-pods.js';
 import { runNodeStatus } from './node-status.js';
 import type { ProgramTable } from './pod-command.js';
 import { StaticPodRunner } from './static-pods.js';
-import { loadClientCert } from './tls-bootstrap.js';
+import { loadClientCert, loadClientConfig } from './tls-bootstrap.js';
+import { ClientCertManager } from './client-cert-manager.js';
 
 export interface KubeletDeps {
   programs: ProgramTable;
@@ -65,8 +67,21 @@ export async function runKubelet(flags: KubeletFlags, deps: KubeletDeps, signal:
   const nodeName = hostname;
   log(`node name ${nodeName}`);
 
+  let credentials: (() => ClientCredentials) | undefined;
+  let certificateReady = Promise.resolve();
+  let rotation = Promise.resolve();
   if (flags.kubeconfig) {
-    await loadClientCert({ root, kubeconfig: flags.kubeconfig, bootstrapKubeconfig: flags.bootstrapKubeconfig, nodeName, signal, log });
+    const bootstrap = { root, kubeconfig: flags.kubeconfig, bootstrapKubeconfig: flags.bootstrapKubeconfig, nodeName, signal, log };
+    if (config.rotateCertificates) {
+      const manager = new ClientCertManager({ ...loadClientConfig(bootstrap), root, nodeName, signal, log });
+      rotation = manager.start();
+      certificateReady = manager.waitForCertificate();
+      credentials = () => manager.credentials();
+    } else {
+      await loadClientCert(bootstrap);
+      const creds = loadKubeconfig(root, flags.kubeconfig);
+      credentials = () => creds;
+    }
   } else {
     log('no --kubeconfig: standalone mode, static pods only');
   }
@@ -75,10 +90,10 @@ export async function runKubelet(flags: KubeletFlags, deps: KubeletDeps, signal:
   const healthz = await serveHealthz(config);
   const pods = config.staticPodPath ? new StaticPodRunner({ root, manifestDir: config.staticPodPath, programs: deps.programs, log }) : undefined;
   pods?.start();
-  const client = flags.kubeconfig ? apiClient(loadKubeconfig(root, flags.kubeconfig)) : undefined;
+  const client = credentials ? apiClient(credentials) : undefined;
   const mirrors = client && pods ? new MirrorPods(client, nodeName, flags.nodeIP) : undefined;
   const status = client
-    ? runNodeStatus(client, {
+    ? certificateReady.then(() => runNodeStatus(client, {
         nodeName,
         hostname,
         nodeIP: flags.nodeIP,
@@ -89,10 +104,10 @@ export async function runKubelet(flags: KubeletFlags, deps: KubeletDeps, signal:
         signal,
         log,
         afterHeartbeat: mirrors && pods ? (node) => mirrors.sync(pods.states(), node.metadata.uid) : undefined,
-      })
+      }), () => undefined)
     : Promise.resolve();
 
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
   log('shutting down');
-  await Promise.all([pods?.stop(), status, new Promise((r) => healthz.close(r))]);
+  await Promise.all([pods?.stop(), status, rotation, new Promise((r) => healthz.close(r))]);
 }
