@@ -1,7 +1,7 @@
 // The one door for kgen-boot's side effects (model: zx src/core.ts options; Talos' injected clock):
 // a Host rooted at a directory. Phases name node paths as the node sees them ("/etc/kubernetes/pki/ca.crt")
 // and the Host maps them under its root, so tests run many "nodes" on one machine. Files are written
-// atomically (temp file + rename) and anything holding a PEM private key is forced to mode 0600.
+// atomically (temp file, fsync, rename) and anything holding a PEM private key is forced to mode 0600.
 // Dry-run is a Host too (createDryRunHost): it records writes, removes, commands and service actions and
 // prints them instead of performing them; phases never branch on dry-run.
 import { execFile } from 'node:child_process';
@@ -209,8 +209,15 @@ export function createHost(options: HostOptions = {}): Host {
       await fsp.mkdir(dirname(real), { recursive: true });
       const tmp = `${real}.kgen-tmp-${randomBytes(6).toString('hex')}`;
       try {
-        await fsp.writeFile(tmp, data, { mode, flag: 'wx' });
-        await fsp.chmod(tmp, mode);
+        // fsync before rename: after a power cut the file is either the old one or the whole new one.
+        const handle = await fsp.open(tmp, 'wx', mode);
+        try {
+          await handle.writeFile(data);
+          await handle.chmod(mode);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
         await fsp.rename(tmp, real);
       } catch (err) {
         await fsp.rm(tmp, { force: true });
