@@ -4,7 +4,8 @@
 // cmd/kubeadm/app/constants/constants.go). A phase loops over kubeadmCertList() and logs
 // `[certs] Generating "<baseName>" certificate and key` for each. SANs come normalised as kubeadm prints them
 // (DNS names sorted and de-duplicated, IPs de-duplicated in order).
-import { indexedIP, formatIP, parseCIDR, parseIP } from '../inventory/net.js';
+import { parseIP } from '../inventory/net.js';
+import { apiServerServiceIP } from '../kube/net.js';
 import type { ClusterSpec } from '../inventory/types.js';
 import type { CertificateSpec } from './certificate.js';
 import { normalizeAltNames } from './extensions.js';
@@ -55,13 +56,8 @@ export interface CertListInput {
 }
 
 /** constants.GetAPIServerVirtualIP: the first address of the (first) service subnet. */
-export function apiServerVirtualIP(serviceSubnet: string): string {
-  const first = serviceSubnet.split(',')[0]!.trim();
-  const cidr = parseCIDR(first);
-  const ip = cidr && indexedIP(cidr, 1);
-  if (!ip) throw new Error(`service subnet "${serviceSubnet}" has no first address; expected a CIDR such as 10.96.0.0/12`);
-  return formatIP(ip);
-}
+/** The in-cluster apiserver Service IP, one of the apiserver certificate's SANs. */
+export const apiServerVirtualIP = apiServerServiceIP;
 
 function splitSANs(values: readonly string[]): { dnsNames: string[]; ips: string[] } {
   const out = { dnsNames: [] as string[], ips: [] as string[] };
