@@ -62,7 +62,7 @@ describe('kubeadmCertList', () => {
 
   it.each([
     { name: 'a host name as advertise address', input: { ...BASE, advertiseAddress: 'cp-1.example.test' }, error: /advertise address "cp-1.example.test" is not an IP address/ },
-    { name: 'a service subnet that is not a CIDR', input: withCluster({ networking: { serviceSubnet: '10.96.0.0', dnsDomain: 'cluster.local' } }), error: /service subnet "10.96.0.0" has no first address/ },
+    { name: 'a service subnet that is not a CIDR', input: withCluster({ networking: { serviceSubnet: '10.96.0.0', dnsDomain: 'cluster.local' } }), error: /"10.96.0.0" is not a CIDR; expected an address and prefix length/ },
   ])('rejects $name', ({ input, error }) => {
     expect(() => kubeadmCertList(input)).toThrow(error);
   });
