@@ -1,0 +1,51 @@
+// The boot bundle as nodes get it: one esbuild file (options as scripts/build.mjs) that needs nothing but
+// Node's standard library, stays under the 200 KB gzip budget, and runs as a user runs it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from './cli.js';
+import { captureIO } from './test-node.js';
+
+const out = join(mkdtempSync(join(tmpdir(), 'kgen-bundle-')), 'kgen-boot.mjs');
+let text = '';
+
+beforeAll(async () => {
+  await build({
+    entryPoints: [new URL('./main.ts', import.meta.url).pathname],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __kgenCreateRequire } from 'node:module'; const require = __kgenCreateRequire(import.meta.url);" },
+  });
+  text = readFileSync(out, 'utf8');
+}, 60_000);
+
+describe('kgen-boot bundle', () => {
+  it('stays under 200 KB gzipped', () => {
+    expect(gzipSync(text).length).toBeLessThan(200 * 1024);
+  });
+
+  it("imports and requires only Node's standard library", () => {
+    const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+    const specifiers = [...text.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*"([^"]+)"|\brequire\("([^"]+)"\)|\bimport\("([^"]+)"\)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? m[4]!);
+    expect(specifiers.length).toBeGreaterThan(0);
+    expect(specifiers.filter((s) => !builtins.has(s))).toEqual([]);
+  });
+
+  it('runs --version and prints the same phase tree as main()', async () => {
+    expect(execFileSync(process.execPath, [out, '--version'], { encoding: 'utf8' })).toMatch(/^kgen-boot \d+\.\d+\.\d+\n {2}kubernetes: v1\.30 to v1\.35\n {2}bundle sha256: [0-9a-f]{64}\n/);
+    const c = captureIO();
+    await main(['phases', '--role', 'init'], c.io);
+    expect(execFileSync(process.execPath, [out, 'phases', '--role', 'init'], { encoding: 'utf8' })).toBe(c.out());
+  });
+});
