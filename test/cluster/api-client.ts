@@ -15,7 +15,6 @@ export class ApiError extends Error {
 }
 
 export interface ApiClient {
-  readonly server: string;
   request<T = Record<string, any>>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
 }
 
@@ -23,7 +22,6 @@ export interface ApiClient {
 export function apiClient(credentials: ClientCredentials | (() => ClientCredentials), timeoutMs = 10_000): ApiClient {
   const current = typeof credentials === 'function' ? credentials : () => credentials;
   return {
-    server: current().server,
     request<T>(method: string, path: string, body?: unknown, contentType = 'application/json') {
       const creds = current();
       const url = new URL(path, creds.server);

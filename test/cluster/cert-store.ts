@@ -22,7 +22,7 @@ const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?
 const KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----\n?/;
 
 /** Parses "certificate(s) + key" PEM; throws when either is missing or they do not match. */
-export function parsePair(certPem: string, keyPem: string): Pair {
+function parsePair(certPem: string, keyPem: string): Pair {
   const cert = new X509Certificate(certPem);
   const key = createPrivateKey(keyPem);
   if (!cert.checkPrivateKey(key)) throw new Error('the certificate does not match the private key');

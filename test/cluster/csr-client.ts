@@ -12,7 +12,7 @@ import forge from 'node-forge';
 import { ApiError, type ApiClient } from './api-client.js';
 import { makeCertificateRequest, type Subject } from './csr.js';
 
-export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
 export const KUBELET_CLIENT_USAGES = ['digital signature', 'client auth'];
 const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 

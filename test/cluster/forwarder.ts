@@ -3,7 +3,7 @@
 // incoming connection goes to the next backend in turn; a backend that refuses or does not answer
 // within the connect timeout is skipped for that connection, so a stopped control-plane node costs
 // nothing but a retry. TLS passes through untouched: clients verify the API servers' own certificates.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 export interface Endpoint {
   host: string;
@@ -19,7 +19,6 @@ export interface ForwarderOptions {
 }
 
 export interface Forwarder {
-  readonly server: Server;
   close(): Promise<void>;
 }
 
@@ -99,7 +98,6 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     });
   });
   return {
-    server,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of open) s.destroy();

@@ -82,13 +82,6 @@ export function exec(ns: string, cmd: string, args: string[], options: { timeout
   return run('ip', ['netns', 'exec', ns, cmd, ...args], options);
 }
 
-/** Like exec, but a non-zero exit throws with the program's stderr. */
-export async function execOk(ns: string, cmd: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
-  const r = await exec(ns, cmd, args, options);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} in netns ${ns} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
-  return r.stdout;
-}
-
 /**
  * Starts a long-running `cmd args` inside namespace `ns`, in its own process group (so stopProcess reaches
  * its children too). The process is registered for cleanup at exit.

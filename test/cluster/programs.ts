@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** build/kgen-boot.mjs */
 export const KGEN_BOOT_PROGRAM = `${REPO_ROOT}build/kgen-boot.mjs`;
-export const BUILD_TEST_DIR = `${REPO_ROOT}build/test`;
+const BUILD_TEST_DIR = `${REPO_ROOT}build/test`;
 
 /** build/test/<name>.mjs */
 export function programPath(name: string): string {

@@ -29,8 +29,6 @@ const DROPIN_PATHS = ['/etc/systemd/system/kubelet.service.d/10-kubeadm.conf', '
 export class TestServiceManager implements ServiceManager {
   private child?: ChildProcess;
   private restartTimer?: NodeJS.Timeout;
-  /** How many times the kubelet process has been started (by restart() or Restart=always). */
-  starts = 0;
 
   constructor(private readonly options: TestServiceManagerOptions) {}
 
@@ -56,7 +54,6 @@ export class TestServiceManager implements ServiceManager {
       ? spawnIn(this.options.ns, process.execPath, argv, { stdio: ['ignore', log, log] })
       : spawn(process.execPath, argv, { stdio: ['ignore', log, log], detached: true });
     closeSync(log);
-    this.starts++;
     this.child = child;
     child.once('exit', () => {
       if (this.child !== child) return;

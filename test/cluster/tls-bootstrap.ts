@@ -33,7 +33,7 @@ export interface BootstrapOptions {
 }
 
 /** True when `path` exists and holds at least one client certificate, none of them expired. */
-export function clientConfigStillValid(root: string, path: string, log: (line: string) => void): boolean {
+function clientConfigStillValid(root: string, path: string, log: (line: string) => void): boolean {
   if (!existsSync(join(root, path))) return false;
   try {
     const creds = loadKubeconfig(root, path);
