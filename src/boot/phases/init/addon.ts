@@ -3,7 +3,7 @@
 // (upstream: cmd/kubeadm/app/cmd/phases/init/addons.go, phases/addons/dns/dns.go, phases/addons/proxy/proxy.go).
 // CNI objects whose kind is not served yet (a CRD created moments before) are retried until served.
 import { parseAllDocuments } from 'yaml';
-import { coreDNSAddon, kubeProxyAddon, type KubeProxyMode } from '../../../kube/index.js';
+import { coreDNSAddon, kubeProxyAddon, kubeProxyMode } from '../../../kube/index.js';
 import { ApiError, type ObjectRef } from '../../api-client.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
@@ -68,7 +68,7 @@ export function addonPhase(): Phase<BootData> {
         runIf: (d) => d.config.cluster.addons.kubeProxy.enabled,
         async run(data) {
           const api = await data.admin();
-          const mode = data.config.cluster.addons.kubeProxy.mode as KubeProxyMode;
+          const mode = kubeProxyMode(data.config.cluster.addons.kubeProxy.mode);
           for (const obj of kubeProxyAddon(data.cluster, mode, data.config.node.address)) await api.createOrUpdate(obj);
           data.log.phase(TAG, 'Applied essential addon: kube-proxy');
         },
