@@ -110,7 +110,7 @@ export function createApiServer(config: ServerConfig, deps: ServerDeps): Server 
       send(res, 200, await nonResource(info.path));
       return;
     }
-    const result = await deps.rest.serve({ method, url, info, user, contentType, body: parseBody(raw, contentType, info.resource) });
+    const result = await deps.rest.serve({ method, url, accept: req.headers.accept, info, user, contentType, body: parseBody(raw, contentType, info.resource) });
     if ('stream' in result) await result.stream(res);
     else send(res, result.status, result.body);
   }

@@ -1,7 +1,7 @@
 // kubectl (v1.32, a real client) driving the test API server the way an operator does: imperative
 // `create` commands and `certificate approve` (protobuf request bodies), `auth can-i` and
 // `auth whoami`, reads in JSON. Each result is checked through the JSON API.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,29 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.cleanup();
+});
+
+describe('kubectl get (server-side Table) and wait (watch)', () => {
+  it('prints nodes with upstream columns and waits for Ready', async () => {
+    await admin.call('POST', '/api/v1/nodes', {
+      metadata: { name: 'cp1', labels: { 'node-role.kubernetes.io/control-plane': '' } },
+      status: { nodeInfo: { kubeletVersion: 'v1.32.4' } },
+    });
+    const lines = kubectl('get', 'nodes').trim().split('\n').map((l) => l.trim().split(/\s+/));
+    expect(lines[0]).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
+    expect(lines[1]).toEqual(['cp1', 'Unknown', 'control-plane', expect.stringMatching(/^\d+s$/), 'v1.32.4']);
+    const waiting = new Promise<string>((resolve, reject) => {
+      execFile('kubectl', ['--kubeconfig', kc, 'wait', '--for=condition=Ready', 'node/cp1', '--timeout=60s'], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    await admin.call('PATCH', '/api/v1/nodes/cp1/status', { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } }, 'application/strategic-merge-patch+json');
+    expect((await waiting).trim()).toBe('node/cp1 condition met');
+    expect(kubectl('get', 'node', 'cp1', '--no-headers').trim().split(/\s+/)[1]).toBe('Ready');
+  });
+
+  it('prints the default Name/Created At table for kinds without a printer', () => {
+    const header = kubectl('get', 'clusterroles', 'cluster-admin').split('\n')[0]!.trim().split(/\s{2,}/);
+    expect(header).toEqual(['NAME', 'CREATED AT']);
+  });
 });
 
 describe('kubectl create (protobuf bodies)', () => {

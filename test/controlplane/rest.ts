@@ -14,7 +14,8 @@
 //   selfsubjectaccessreviews, authentication.k8s.io tokenreviews and selfsubjectreviews are
 //   evaluated, not stored.
 // PATCH takes JSON patch, JSON merge patch and strategic merge patch (see strategic-merge.ts).
-// Lists support labelSelector and fieldSelector; watch is served by polling storage.
+// Lists support labelSelector and fieldSelector; watch is served by polling storage; get and list
+// answer with a Table when the client asks for one (table.ts).
 import type { ServerResponse } from 'node:http';
 import type { UserInfo } from './authn.js';
 import type { Authorizer } from './authz.js';
@@ -32,6 +33,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, badRequest, forbidden, invalid, methodNotAllowed, notFound, pathNotFound } from './status.js';
 import { allocateClusterIP, clusterIPProblem, type ServiceRange } from './service-ip.js';
 import { rfc3339, type KubeObject, type Store } from './store.js';
+import { toTable, wantsTable } from './table.js';
 import { validateObject } from './validation.js';
 
 export interface RestDeps {
@@ -47,6 +49,7 @@ export interface RestDeps {
 export interface RestRequest {
   method: string;
   url: URL;
+  accept?: string;
   info: RequestInfo;
   user: UserInfo;
   contentType: string;
@@ -125,10 +128,14 @@ export class Rest {
     if (res.namespaced && !info.namespace && !['list', 'watch'].includes(info.verb)) throw pathNotFound();
     const ns = res.namespaced ? info.namespace || undefined : undefined;
     switch (info.verb) {
-      case 'get':
-        return { status: 200, body: await this.deps.store.get(res, ns, info.name) };
-      case 'list':
-        return { status: 200, body: await this.list(res, ns, req.url) };
+      case 'get': {
+        const obj = await this.deps.store.get(res, ns, info.name);
+        return { status: 200, body: wantsTable(req.accept) ? toTable(res, [obj], obj.metadata.resourceVersion!, this.deps.now()) : obj };
+      }
+      case 'list': {
+        const list = await this.list(res, ns, req.url);
+        return { status: 200, body: wantsTable(req.accept) ? toTable(res, list.items, list.metadata.resourceVersion, this.deps.now()) : list };
+      }
       case 'watch':
         return { stream: (out) => this.watch(res, ns, req.url, out) };
       case 'create':
