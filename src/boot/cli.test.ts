@@ -139,12 +139,3 @@ describe('kgen-boot status', () => {
     expect(JSON.parse(j.out())).toEqual(record(state));
   });
 });
-
-describe('kgen-boot run for roles without a workflow', () => {
-  it('fails clearly for a worker in this build', async () => {
-    const node = testNode(configFor('worker'));
-    const c = captureIO();
-    expect(await main(['run', '--root', node.root], c.io, node.deps)).toBe(2);
-    expect(c.err()).toContain('no phases for role "worker"');
-  });
-});
