@@ -87,12 +87,11 @@ export class StaticPodRunner {
     return join(this.options.root, 'var/log/pods', `${name}.log`);
   }
 
-  private event(pod: RunningPod, line: string): void {
-    const name = pod.spec?.name ?? pod.file;
+  /** Logs a lifecycle line for pod `name` to the kubelet's log and the pod's. */
+  private event(name: string, line: string): void {
     this.options.log(`pod ${name}: ${line}`);
-    const path = this.logPath(name);
     mkdirSync(join(this.options.root, 'var/log/pods'), { recursive: true });
-    const fd = openSync(path, 'a');
+    const fd = openSync(this.logPath(name), 'a');
     writeSync(fd, `[kubelet] ${new Date().toISOString()} ${line}\n`);
     closeSync(fd);
   }
@@ -130,13 +129,9 @@ export class StaticPodRunner {
       pod.manifest = parse(text);
       pod.spec = podProcess(this.options.root, pod.manifest, this.options.programs);
     } catch (err) {
-      this.options.log(`static pod manifest ${file} rejected: ${(err as Error).message}`);
-      const name = (/^\s*name:\s*(\S+)/m.exec(text)?.[1] ?? file).replace(/[^A-Za-z0-9._-]/g, '_');
-      pod.spec = undefined;
-      mkdirSync(join(this.options.root, 'var/log/pods'), { recursive: true });
-      const fd = openSync(this.logPath(name), 'a');
-      writeSync(fd, `[kubelet] ${new Date().toISOString()} manifest ${file} rejected: ${(err as Error).message}\n`);
-      closeSync(fd);
+      const declared = pod.manifest?.metadata?.name;
+      const name = (typeof declared === 'string' && declared ? declared : file).replace(/[^A-Za-z0-9._-]/g, '_');
+      this.event(name, `manifest ${file} rejected: ${(err as Error).message}`);
       return;
     }
     this.launch(pod);
@@ -144,18 +139,18 @@ export class StaticPodRunner {
 
   private launch(pod: RunningPod): void {
     const spec = pod.spec!;
-    this.event(pod, `starting ${spec.command} ${spec.args.join(' ')}`);
+    this.event(spec.name, `starting ${spec.command} ${spec.args.join(' ')}`);
     const fd = openSync(this.logPath(spec.name), 'a');
     const child = spawn(spec.command, spec.args, { cwd: this.options.root, env: { ...process.env, ...spec.env }, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     pod.child = child;
     pod.startedAt = new Date();
-    child.once('error', (err) => this.event(pod, `failed to start: ${err.message}`));
+    child.once('error', (err) => this.event(spec.name, `failed to start: ${err.message}`));
     child.once('exit', (code, signal) => {
       if (pod.stopping) return;
       const backoff = Math.min(10_000, 1_000 * 2 ** pod.restarts);
       pod.restarts++;
-      this.event(pod, `exited (${signal ?? `code ${code}`}); restarting in ${backoff / 1000}s`);
+      this.event(spec.name, `exited (${signal ?? `code ${code}`}); restarting in ${backoff / 1000}s`);
       pod.restartTimer = setTimeout(() => !pod.stopping && this.launch(pod), backoff);
     });
   }
@@ -168,12 +163,12 @@ export class StaticPodRunner {
     clearTimeout(pod.restartTimer);
     const child = pod.child;
     if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    this.event(pod, 'stopping');
+    this.event(pod.spec!.name, 'stopping');
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const kill = setTimeout(() => child.kill('SIGKILL'), this.options.graceMs ?? 10_000);
     await exited;
     clearTimeout(kill);
-    this.event(pod, 'stopped');
+    this.event(pod.spec!.name, 'stopped');
   }
 }
