@@ -30,6 +30,7 @@ const CP = '10.99.0.11';
 let fabric: Fabric;
 let cp: TestNode;
 let config: NodeBootConfig;
+let failedRun: { code: number; stdout: string; stderr: string };
 let firstRun: { code: number; stdout: string; stderr: string };
 /** The tail of every static pod's log and the kubelet's, to explain a failed run. */
 let podLogs = '';
@@ -64,8 +65,6 @@ const getJson = async (path: string) => JSON.parse(await kubectl(['get', '--raw'
 /** What a node image provides before first boot: a kubelet package, a runtime socket, kernel settings. */
 function prepareImage(root: string): void {
   for (const dir of ['usr/bin', 'run/containerd', 'proc/sys/net/ipv4', 'etc/kgen']) mkdirSync(join(root, dir), { recursive: true });
-  writeFileSync(join(root, 'usr/bin/kubelet'), '#!/bin/sh\n');
-  chmodSync(join(root, 'usr/bin/kubelet'), 0o755);
   writeFileSync(join(root, 'run/containerd/containerd.sock'), '');
   writeFileSync(join(root, 'proc/sys/net/ipv4/ip_forward'), '1\n');
   writeFileSync(join(root, 'proc/swaps'), 'Filename\tType\tSize\tUsed\tPriority\n');
@@ -86,6 +85,11 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER))(
     config.discovery.caCertHashes = [caCertHash(config.secrets!.ca.cert)];
     prepareImage(cp.root);
     writeFileSync(join(cp.root, 'etc/kgen/node.yaml'), toYaml(config), { mode: 0o600 });
+    // First boot on an image without a kubelet: preflight fails; then the package appears and a second
+    // run picks up from the failed phase.
+    failedRun = await boot(['run']);
+    writeFileSync(join(cp.root, 'usr/bin/kubelet'), '#!/bin/sh\n');
+    chmodSync(join(cp.root, 'usr/bin/kubelet'), 0o755);
     firstRun = await boot(['run']);
     if (firstRun.code !== 0) {
       const dir = join(cp.root, 'var/log/pods');
@@ -104,7 +108,13 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER))(
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('completes every init phase and says so', () => {
+  it('fails preflight on an image without a kubelet, recording the failure', () => {
+    expect(failedRun.code).toBe(3);
+    expect(failedRun.stderr).toContain('[ERROR FileExisting-kubelet]: kubelet not found in system path');
+    expect(failedRun.stdout).not.toContain('[certs]');
+  });
+
+  it('completes every init phase once the kubelet is installed and says so', () => {
     expect(firstRun.code, `${firstRun.stderr}\n${podLogs}`).toBe(0);
     const out = firstRun.stdout;
     const order = [
