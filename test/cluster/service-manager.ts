@@ -1,28 +1,27 @@
-// The test implementation of kgen-boot's ServiceManager (src/boot/host.ts): plays systemd for one node.
+// systemd's part for one test node's kubelet unit, behind kgen-boot's ServiceManager interface
+// (src/boot/host.ts). It runs inside the unit's supervisor process (kubelet-service-main.ts), which the
+// node's `systemctl` stand-in starts inside the node's network namespace, so the kubelet runs there too.
 // It knows one unit, kubelet, defined by kubeadm's drop-in: the node's own
 // /etc/systemd/system/kubelet.service.d/10-kubeadm.conf or /usr/lib/systemd/system/kubelet.service.d/
 // 10-kubeadm.conf when kgen wrote one, else the copy kubeadm's package installs (systemd-unit.ts).
 // Each start re-reads the unit's EnvironmentFiles (as systemd does) and runs build/test/kubelet.mjs
-// with the resulting flags plus --root, inside the node's network namespace (or, without `ns`, in the
-// caller's own: the systemctl stand-in already runs inside it), output appended to
+// with the resulting flags plus --root in its own process group, output appended to
 // <root>/var/log/kubelet.log (the journal's stand-in). Restart=always as in kubelet.service: an exited
-// kubelet comes back after `restartDelayMs` (upstream RestartSec=10s), with whatever it left running
-// (its static pods) killed first.
+// kubelet comes back after 2s (upstream RestartSec=10s), with whatever it left running (its static
+// pods) killed first.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceManager } from '../../src/boot/host.js';
-import { spawnIn, stopProcess } from './netns.js';
+import { stopProcess } from './netns.js';
 import { programPath } from './programs.js';
 import { KUBEADM_DROPIN, resolveExecStart } from './systemd-unit.js';
 
 export interface TestServiceManagerOptions {
   root: string;
-  /** Network namespace the node's services run in; default the current one. */
-  ns?: string;
-  kubeletProgram?: string;
-  restartDelayMs?: number;
 }
+
+const RESTART_DELAY_MS = 2_000;
 
 const DROPIN_PATHS = ['/etc/systemd/system/kubelet.service.d/10-kubeadm.conf', '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf'];
 
@@ -48,11 +47,7 @@ export class TestServiceManager implements ServiceManager {
     if (program !== '/usr/bin/kubelet') throw new Error(`kubelet unit runs ${program}; the test service manager only runs /usr/bin/kubelet`);
     mkdirSync(join(this.options.root, 'var/log'), { recursive: true });
     const log = openSync(join(this.options.root, 'var/log/kubelet.log'), 'a');
-    const kubelet = this.options.kubeletProgram ?? programPath('kubelet');
-    const argv = [kubelet, '--root', this.options.root, ...args];
-    const child = this.options.ns
-      ? spawnIn(this.options.ns, process.execPath, argv, { stdio: ['ignore', log, log] })
-      : spawn(process.execPath, argv, { stdio: ['ignore', log, log], detached: true });
+    const child = spawn(process.execPath, [programPath('kubelet'), '--root', this.options.root, ...args], { stdio: ['ignore', log, log], detached: true });
     closeSync(log);
     this.child = child;
     child.once('exit', () => {
@@ -68,7 +63,7 @@ export class TestServiceManager implements ServiceManager {
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
         void this.start().catch(() => {});
-      }, this.options.restartDelayMs ?? 2_000);
+      }, RESTART_DELAY_MS);
     });
   }
 
