@@ -2,7 +2,7 @@
 // user does, and a scratch directory per run under the image cache (outside the repository).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { imageCacheRoot } from './image-cache.js';
@@ -44,10 +44,17 @@ export function inventoryYaml(seedBaseURL: string, imageBaseURL?: string): strin
   ].join('\n');
 }
 
-/** A fresh run directory: ~/.cache/kgen/images/runs/<prefix>-XXXX. */
+/** Run directories kept per kind (seed, pxe) for looking at serial logs afterwards; older ones go. */
+const KEEP_RUNS = 3;
+
+/** A fresh run directory: ~/.cache/kgen/images/runs/<prefix>-XXXX (each holds a ~100 MiB+ overlay). */
 export async function runDir(prefix: string): Promise<string> {
   const root = join(imageCacheRoot(), 'runs');
   await mkdir(root, { recursive: true });
+  const old = await Promise.all(
+    (await readdir(root)).filter((n) => n.startsWith(`${prefix}-`)).map(async (n) => ({ n, t: (await stat(join(root, n))).mtimeMs })),
+  );
+  for (const { n } of old.sort((a, b) => b.t - a.t).slice(KEEP_RUNS - 1)) await rm(join(root, n), { recursive: true, force: true });
   return mkdtemp(join(root, `${prefix}-`));
 }
 
