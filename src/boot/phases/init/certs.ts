@@ -19,7 +19,7 @@ const CA_FILES: Record<KubeadmCAName, { cert: string; key: string; secret: (d: B
 };
 
 /** kubeadm's certs children: [name, signing CA, short description], in kubeadm's order. */
-const LEAVES: Array<[string, KubeadmCAName, string]> = [
+export const LEAVES: Array<[string, KubeadmCAName, string]> = [
   ['apiserver', 'ca', 'certificate for serving the Kubernetes API'],
   ['apiserver-kubelet-client', 'ca', 'certificate for the API server to connect to kubelet'],
   ['front-proxy-client', 'front-proxy-ca', 'certificate for the front proxy client'],
@@ -29,8 +29,8 @@ const LEAVES: Array<[string, KubeadmCAName, string]> = [
   ['apiserver-etcd-client', 'etcd-ca', 'certificate the apiserver uses to access etcd'],
 ];
 
-const isLocalEtcd = (d: BootData) => 'local' in d.config.cluster.etcd;
-const ETCD_ONLY = new Set(['etcd-ca', 'etcd-server', 'etcd-peer', 'etcd-healthcheck-client', 'apiserver-etcd-client']);
+export const isLocalEtcd = (d: BootData) => 'local' in d.config.cluster.etcd;
+export const ETCD_ONLY = new Set(['etcd-ca', 'etcd-server', 'etcd-peer', 'etcd-healthcheck-client', 'apiserver-etcd-client']);
 
 function caPair(data: BootData, name: KubeadmCAName): CertKeyPair {
   const pair = CA_FILES[name].secret(data);
@@ -68,9 +68,16 @@ async function writeCA(data: BootData, name: KubeadmCAName): Promise<void> {
 }
 
 async function writeLeaf(data: BootData, name: string): Promise<void> {
+  await writeLeafFrom(data, name, caPair(data, specFor(data, name).ca));
+}
+
+/**
+ * Issues (or keeps) one leaf certificate signed by `ca`: the init node passes the CA from node.yaml, a
+ * joining control-plane node the CA it downloaded from kubeadm-certs (join's control-plane-prepare/certs).
+ */
+export async function writeLeafFrom(data: BootData, name: string, ca: CertKeyPair): Promise<void> {
   const { host, log, config } = data;
   const spec = specFor(data, name);
-  const ca = caPair(data, spec.ca);
   const certFile = pkiPath(`${spec.baseName}.crt`);
   const keyFile = pkiPath(`${spec.baseName}.key`);
   const [cert, key] = [await host.readTextIfExists(certFile), await host.readTextIfExists(keyFile)];

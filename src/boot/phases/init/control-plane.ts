@@ -38,7 +38,12 @@ async function writeEncryptionConfig(data: BootData): Promise<void> {
   await writeIfChanged(data.host, ENCRYPTION_CONFIG_FILE, toYaml(encryptionConfiguration(key)), { mode: 0o600 });
 }
 
-export function controlPlanePhase(): Phase<BootData> {
+/**
+ * `within` is the parent's full name when the phase is nested (join: "control-plane-prepare"), so the
+ * dependencies name the certs and kubeconfig phases of the same workflow.
+ */
+export function controlPlanePhase(within = ''): Phase<BootData> {
+  const dep = (name: string) => (within ? `${within}/${name}` : name);
   return {
     name: 'control-plane',
     short: 'Generate all static Pod manifest files necessary to establish the control plane',
@@ -47,7 +52,7 @@ export function controlPlanePhase(): Phase<BootData> {
       {
         name: 'apiserver',
         short: 'Generates the kube-apiserver static Pod manifest',
-        dependsOn: ['certs/apiserver'],
+        dependsOn: [dep('certs/apiserver')],
         async run(d) {
           if (d.cluster.encryptionAtRest) await writeEncryptionConfig(d);
           await writeManifest(d, 'kube-apiserver', apiServerPod(d.cluster, d.config.node, { hostCAPaths: await hostCAPaths(d) }));
@@ -56,13 +61,13 @@ export function controlPlanePhase(): Phase<BootData> {
       {
         name: 'controller-manager',
         short: 'Generates the kube-controller-manager static Pod manifest',
-        dependsOn: ['kubeconfig/controller-manager'],
+        dependsOn: [dep('kubeconfig/controller-manager')],
         run: async (d) => writeManifest(d, 'kube-controller-manager', controllerManagerPod(d.cluster, { hostCAPaths: await hostCAPaths(d) })),
       },
       {
         name: 'scheduler',
         short: 'Generates the kube-scheduler static Pod manifest',
-        dependsOn: ['kubeconfig/scheduler'],
+        dependsOn: [dep('kubeconfig/scheduler')],
         run: async (d) => writeManifest(d, 'kube-scheduler', schedulerPod(d.cluster)),
       },
     ],

@@ -5,13 +5,14 @@
 // createKubeConfigFileIfNotExists / validateKubeConfig).
 import { KUBERNETES_DIR } from '../../../kube/index.js';
 import { certSignedBy, createKubeconfig, kubeadmKubeconfigSpecs, parseCertificate, type KubeconfigFile, type KubeconfigSpec } from '../../../pki/index.js';
+import type { CertKeyPair } from '../../../secrets/types.js';
 import { tlsFromKubeconfig } from '../../api-client.js';
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';
 
 const TAG = 'kubeconfig';
 
-const CHILDREN: Array<[string, KubeconfigFile, string]> = [
+export const KUBECONFIG_CHILDREN: Array<[string, KubeconfigFile, string]> = [
   ['admin', 'admin.conf', 'Generate a kubeconfig file for the admin to use and for kubeadm itself'],
   ['super-admin', 'super-admin.conf', 'Generate a kubeconfig file for the super-admin'],
   ['kubelet', 'kubelet.conf', 'Generate a kubeconfig file for the kubelet to use *only* for cluster bootstrapping purposes'],
@@ -46,9 +47,14 @@ async function reuseProblem(data: BootData, path: string, text: string, spec: Ku
 }
 
 async function writeKubeconfig(data: BootData, file: KubeconfigFile): Promise<void> {
-  const { host, log, config } = data;
-  const ca = config.secrets?.ca;
+  const ca = data.config.secrets?.ca;
   if (!ca) throw new Error('node.yaml has no cluster CA (secrets.ca); re-render with kgen');
+  await writeKubeconfigFrom(data, file, ca);
+}
+
+/** Writes (or keeps) one kubeconfig signed by `ca` (init: from node.yaml; control-plane join: downloaded). */
+export async function writeKubeconfigFrom(data: BootData, file: KubeconfigFile, ca: CertKeyPair): Promise<void> {
+  const { host, log, config } = data;
   const spec = specFor(data, file);
   const path = `${KUBERNETES_DIR}/${file}`;
   const existing = await host.readTextIfExists(path);
@@ -74,6 +80,6 @@ export function kubeconfigPhase(): Phase<BootData> {
     name: 'kubeconfig',
     short: 'Generate all kubeconfig files necessary to establish the control plane and the admin kubeconfig file',
     run: async (d) => d.log.phase(TAG, `Using kubeconfig folder "${KUBERNETES_DIR}"`),
-    phases: CHILDREN.map(([name, file, short]) => ({ name, short, dependsOn: ['certs/ca'], run: (d: BootData) => writeKubeconfig(d, file) })),
+    phases: KUBECONFIG_CHILDREN.map(([name, file, short]) => ({ name, short, dependsOn: ['certs/ca'], run: (d: BootData) => writeKubeconfig(d, file) })),
   };
 }

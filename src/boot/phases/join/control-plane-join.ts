@@ -1,0 +1,99 @@
+// join phase "control-plane-join" (control-plane nodes only): etcd announces this node as a learner to the
+// stacked etcd cluster, writes its static pod with every member and initial-cluster-state=existing, promotes
+// it once in sync and waits for the cluster; mark-control-plane labels and taints the Node with admin.conf
+// (upstream: cmd/kubeadm/app/cmd/phases/join/controlplanejoin.go runEtcdPhase, runMarkControlPlanePhase;
+// phases/etcd/local.go CreateStackedEtcdStaticPodManifestFile). The member flow is src/boot/etcd-join.ts.
+import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS, KUBE_SYSTEM, MANIFESTS_DIR, PKI, etcdClientURL, etcdPeerURL, etcdPod, pkiPath } from '../../../kube/index.js';
+import { toYaml } from '../../../yaml.js';
+import { ApiError } from '../../api-client.js';
+import { EtcdClient } from '../../etcd-client.js';
+import { ETCD_POD_SELECTOR, etcdEndpointsFromPods, initialCluster } from '../../etcd-join.js';
+import type { Phase } from '../../runner.js';
+import { pollUntil } from '../../wait.js';
+import type { BootData } from '../data.js';
+import { writeIfChanged } from '../files.js';
+import { markControlPlanePhase } from '../init/mark-control-plane.js';
+import { isControlPlane, isLocalEtcd } from './context.js';
+
+const TAG = 'etcd';
+
+interface PodList {
+  items: Array<{ apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> } }>;
+}
+
+async function joinEtcd(data: BootData): Promise<void> {
+  const { host, log, config, cluster, timeouts } = data;
+  const local = cluster.etcd.local!;
+  const api = await data.admin();
+  const poll = (timeoutMs: number) => ({ clock: host.clock, timeoutMs, intervalMs: timeouts.pollMs });
+  const isPermanent = (err: unknown) => err instanceof ApiError && (err.status === 401 || err.status === 403);
+
+  // getEtcdEndpoints: the client URLs the etcd static pods announce.
+  const endpoints = await pollUntil('the etcd static pods to announce their client URLs', { ...poll(timeouts.apiObjectMs), isPermanent }, async () => {
+    const pods = await api.list<PodList['items'][number]>('v1', 'Pod', KUBE_SYSTEM, { labelSelector: ETCD_POD_SELECTOR });
+    const urls = etcdEndpointsFromPods(pods.items, ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS).filter((u) => u !== etcdClientURL(config.node.address));
+    return urls.length > 0 ? urls : undefined;
+  });
+  const tls = {
+    ca: await host.readText(pkiPath(PKI.etcdCACert)),
+    cert: await host.readText(pkiPath(PKI.etcdHealthcheckClientCert)),
+    key: await host.readText(pkiPath(PKI.etcdHealthcheckClientKey)),
+  };
+  const etcd = new EtcdClient(endpoints, tls, {
+    clock: { now: () => host.clock.now(), sleep: (ms) => host.clock.sleep(ms) },
+    random: () => host.random.float(),
+    log: (line) => log.info(line),
+  });
+  try {
+    await host.mkdir(local.dataDir, 0o700);
+    const peerURL = etcdPeerURL(config.node.address);
+    const self = { name: config.node.name, peerURL };
+    // AddMemberAsLearner retries: etcd allows one learner at a time, so concurrent joiners take turns.
+    const members = await pollUntil(`etcd to accept ${peerURL} as a new member`, poll(timeouts.controlPlaneMs), async () => {
+      const existing = await etcd.memberList();
+      if (existing.some((m) => m.peerURLs.includes(peerURL))) {
+        log.phase(TAG, `${peerURL} is already a member of the etcd cluster; not adding it again`);
+        return existing;
+      }
+      log.phase(TAG, `Adding etcd member: ${peerURL}`);
+      return (await etcd.addLearner(peerURL)).members;
+    });
+    log.phase(TAG, 'Announced new etcd member joining to the existing etcd cluster');
+    log.phase(TAG, `Creating static Pod manifest for "etcd"`);
+    await writeIfChanged(host, `${MANIFESTS_DIR}/etcd.yaml`, toYaml(etcdPod(cluster, config.node, initialCluster(members, self))), { mode: 0o600 });
+
+    log.phase(TAG, `Waiting for the new etcd member to join the cluster. This can take up to ${Math.round(timeouts.controlPlaneMs / 1000)}s`);
+    await pollUntil(`the etcd learner ${peerURL} to catch up and be promoted`, poll(timeouts.controlPlaneMs), async () => {
+      const member = (await etcd.memberList()).find((m) => m.peerURLs.includes(peerURL));
+      if (!member) throw new Error(`${peerURL} is no longer an etcd member (removed by someone else?)`);
+      if (!member.isLearner) return true;
+      await etcd.promote(member.id);
+      return undefined;
+    });
+    log.phase(TAG, `Promoted the etcd learner ${peerURL} to a voting member`);
+    await pollUntil('the etcd cluster to be available', poll(timeouts.controlPlaneMs), async () => ((await etcd.health()) ? true : undefined));
+    await pollUntil(`the local etcd member at ${etcdClientURL(config.node.address)} to be healthy`, poll(timeouts.controlPlaneMs), async () =>
+      (await etcd.health(etcdClientURL(config.node.address))) ? true : undefined,
+    );
+  } finally {
+    await etcd.close();
+  }
+}
+
+export function controlPlaneJoinPhase(): Phase<BootData> {
+  return {
+    name: 'control-plane-join',
+    short: 'Join a machine as a control plane instance',
+    runIf: isControlPlane,
+    phases: [
+      {
+        name: 'etcd',
+        short: 'Add a new local etcd member',
+        runIf: isLocalEtcd,
+        dependsOn: ['kubelet-start', 'control-plane-prepare/certs/etcd-healthcheck-client'],
+        run: joinEtcd,
+      },
+      { ...markControlPlanePhase(), dependsOn: ['kubelet-start', 'control-plane-prepare/kubeconfig/admin'] },
+    ],
+  };
+}

@@ -1,0 +1,95 @@
+// join phase "control-plane-prepare" (control-plane nodes only): download-certs fetches the shared CAs and
+// the service-account key from kube-system/kubeadm-certs with the bootstrap token and the certificate key;
+// certs issues this node's own certificates (its name and address in the SANs) from those CAs; kubeconfig
+// writes admin.conf, controller-manager.conf and scheduler.conf; control-plane writes the static pods
+// (upstream: cmd/kubeadm/app/cmd/phases/join/controlplaneprepare.go; phases/copycerts/copycerts.go DownloadCerts).
+// certs, kubeconfig and control-plane reuse init's code with the CA read from disk instead of node.yaml.
+import { KUBEADM_CERTS_SECRET, KUBE_SYSTEM, KUBERNETES_DIR, CERTIFICATES_DIR, certsToTransfer, pkiPath, type Secret } from '../../../kube/index.js';
+import { JOIN_CONTROL_PLANE_KUBECONFIGS } from '../../../pki/index.js';
+import { ApiError } from '../../api-client.js';
+import { KUBEADM_CERTS_MISSING_HINT, openKubeadmCerts } from '../../kubeadm-certs.js';
+import type { Phase } from '../../runner.js';
+import type { BootData } from '../data.js';
+import { writeIfChanged } from '../files.js';
+import { ETCD_ONLY, LEAVES, writeLeafFrom } from '../init/certs.js';
+import { controlPlanePhase } from '../init/control-plane.js';
+import { KUBECONFIG_CHILDREN, writeKubeconfigFrom } from '../init/kubeconfig.js';
+import { CA_FILES, bootstrapClient, caFromDisk, isControlPlane, isLocalEtcd, tokenID } from './context.js';
+
+const PARENT = 'control-plane-prepare';
+
+async function downloadCerts(data: BootData): Promise<void> {
+  const { host, log, config } = data;
+  const key = config.certificateKey;
+  if (!key) throw new Error('node.yaml has no certificateKey; a joining control-plane node needs it to decrypt kubeadm-certs (re-render with kgen)');
+  log.phase('download-certs', `Downloading the certificates in Secret "${KUBEADM_CERTS_SECRET}" in the "${KUBE_SYSTEM}" Namespace`);
+  const api = await bootstrapClient(data);
+  let secret: Secret | undefined;
+  try {
+    secret = await api.getIfExists<Secret>('v1', 'Secret', KUBEADM_CERTS_SECRET, KUBE_SYSTEM);
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      throw new Error(
+        `bootstrap token "${tokenID(data)}" may not read Secret ${KUBE_SYSTEM}/${KUBEADM_CERTS_SECRET} (HTTP ${err.status}): the token expired or lacks ` +
+          `the default-node-token group, or the Secret is gone (${KUBEADM_CERTS_MISSING_HINT})`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  // Everything is decrypted before the first write: a wrong key leaves the disk as it was.
+  const files = openKubeadmCerts(secret, key, certsToTransfer(data.cluster.etcd.external !== undefined));
+  log.phase('download-certs', `Saving the certificates to the folder: "${CERTIFICATES_DIR}"`);
+  for (const f of files) await writeIfChanged(host, pkiPath(f.file), f.data.toString('utf8'), { mode: f.mode });
+}
+
+function certsPhase(): Phase<BootData> {
+  const children: Phase<BootData>[] = LEAVES.map(([name, signer, short]) => ({
+    name,
+    short: `Generate the ${short}`,
+    dependsOn: [`${PARENT}/download-certs`],
+    ...(ETCD_ONLY.has(name) ? { runIf: isLocalEtcd } : {}),
+    run: async (d: BootData) => {
+      const [cert, key] = CA_FILES[signer];
+      await writeLeafFrom(d, name, await caFromDisk(d, cert, key));
+    },
+  }));
+  return {
+    name: 'certs',
+    short: "Generate the certificates for the new control plane components from the cluster's CAs",
+    phases: children,
+    run: async (d) => d.log.phase('certs', `Using certificateDir folder "${CERTIFICATES_DIR}"`),
+  };
+}
+
+function kubeconfigPhase(): Phase<BootData> {
+  return {
+    name: 'kubeconfig',
+    short: 'Generate the kubeconfig for the new control plane components',
+    run: async (d) => d.log.phase('kubeconfig', `Using kubeconfig folder "${KUBERNETES_DIR}"`),
+    phases: KUBECONFIG_CHILDREN.filter(([, file]) => JOIN_CONTROL_PLANE_KUBECONFIGS.includes(file)).map(([name, file, short]) => ({
+      name,
+      short,
+      dependsOn: [`${PARENT}/download-certs`],
+      run: async (d: BootData) => writeKubeconfigFrom(d, file, await caFromDisk(d, ...CA_FILES.ca)),
+    })),
+  };
+}
+
+export function controlPlanePreparePhase(): Phase<BootData> {
+  return {
+    name: PARENT,
+    short: 'Prepare the machine for serving a control plane',
+    runIf: isControlPlane,
+    phases: [
+      {
+        name: 'download-certs',
+        short: `Download certificates shared among control-plane nodes from the ${KUBEADM_CERTS_SECRET} Secret`,
+        run: downloadCerts,
+      },
+      certsPhase(),
+      kubeconfigPhase(),
+      controlPlanePhase(PARENT),
+    ],
+  };
+}

@@ -1,0 +1,18 @@
+// The join workflow for control-plane joiners and workers: kubeadm join's phases in kubeadm's order (upstream:
+// cmd/kubeadm/app/cmd/join.go newCmdJoin AppendPhase calls), control-plane parts skipped on workers by runIf.
+// kgen adds "discovery" as a phase of its own (kubeadm runs it lazily inside preflight/kubelet-start) so its
+// outcome is recorded and reported. The etcd member is added after the kubelet's TLS bootstrap, as kubeadm
+// does without the ControlPlaneKubeletLocalMode feature gate: bootstrap-kubelet.conf names the discovered
+// endpoint, so the bootstrap does not wait for this node's own API server.
+import type { Phase } from '../../runner.js';
+import type { BootData } from '../data.js';
+import { controlPlaneJoinPhase } from './control-plane-join.js';
+import { controlPlanePreparePhase } from './control-plane-prepare.js';
+import { discoveryPhase } from './discovery.js';
+import { joinKubeletStartPhase } from './kubelet-start.js';
+import { joinPreflightPhase } from './preflight.js';
+import { joinWaitControlPlanePhase } from './wait-control-plane.js';
+
+export function joinPhases(): Phase<BootData>[] {
+  return [joinPreflightPhase(), discoveryPhase(), controlPlanePreparePhase(), joinKubeletStartPhase(), controlPlaneJoinPhase(), joinWaitControlPlanePhase()];
+}

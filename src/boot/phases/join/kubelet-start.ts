@@ -1,0 +1,97 @@
+// join phase "kubelet-start": with the bootstrap token, refuse to join under the name of a Node that is
+// already Ready, write the kubelet's configuration (downloaded from kube-system/kubelet-config),
+// kubeadm-flags.env, bootstrap-kubelet.conf and the cluster CA, (re)start the kubelet, wait for its TLS
+// bootstrap to produce kubelet.conf, then remove bootstrap-kubelet.conf
+// (upstream: cmd/kubeadm/app/cmd/phases/join/kubelet.go runKubeletStartJoinPhase, waitForTLSBootstrappedClient).
+// The Node check runs before anything is written, so a refused join leaves nothing behind. A node whose own
+// kubelet.conf already exists (an earlier attempt that got this far) is the Node, not a namesake.
+import {
+  KUBELET_BOOTSTRAP_KUBECONFIG,
+  KUBELET_CONFIG_CONFIGMAP,
+  KUBELET_CONFIG_FILE,
+  KUBELET_ENV_FILE,
+  KUBELET_KUBECONFIG,
+  KUBE_SYSTEM,
+  PKI,
+  kubeadmFlagsEnv,
+  pkiPath,
+  type ConfigMap,
+} from '../../../kube/index.js';
+import { certSignedBy, parseCertificate } from '../../../pki/index.js';
+import { tlsFromKubeconfig } from '../../api-client.js';
+import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../kubelet-join.js';
+import type { Phase } from '../../runner.js';
+import { pollUntil } from '../../wait.js';
+import type { BootData } from '../data.js';
+import { writeIfChanged } from '../files.js';
+import { registeredNodeName } from '../init/mark-control-plane.js';
+import { bootstrapClient, discovered } from './context.js';
+
+const TAG = 'kubelet-start';
+
+/** Whether this node's kubelet.conf holds a client certificate for the Node, signed by the cluster CA. */
+async function ownsNode(data: BootData, name: string, caCertPem: string): Promise<boolean> {
+  const text = await data.host.readTextIfExists(KUBELET_KUBECONFIG);
+  if (text === undefined) return false;
+  try {
+    const tls = await tlsFromKubeconfig(text, KUBELET_KUBECONFIG, (p) => data.host.readText(p));
+    if (tls.credentials.kind !== 'certificate' || !certSignedBy(tls.credentials.cert, caCertPem)) return false;
+    return parseCertificate(tls.credentials.cert).subject.commonName === `system:node:${name}`;
+  } catch {
+    return false;
+  }
+}
+
+async function run(data: BootData): Promise<void> {
+  const { host, log, config, cluster, timeouts } = data;
+  const info = await discovered(data);
+  const api = await bootstrapClient(data);
+  const name = registeredNodeName(data);
+
+  log.phase(TAG, `Checking for an existing Node in the cluster with name "${name}" and status "Ready"`);
+  if (!(await ownsNode(data, name, info.caCertPem))) {
+    const node = await api.getIfExists<{ apiVersion: string; kind: string; metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>('v1', 'Node', name);
+    if (isNodeReady(node)) throw new Error(nodeExistsMessage(name));
+  }
+
+  log.phase(TAG, `Downloading configuration for the kubelet from the "${KUBELET_CONFIG_CONFIGMAP}" ConfigMap in the ${KUBE_SYSTEM} namespace`);
+  const cm = await api.getIfExists<ConfigMap>('v1', 'ConfigMap', KUBELET_CONFIG_CONFIGMAP, KUBE_SYSTEM);
+  const kubeletConfig = joinKubeletConfiguration(cm, config.node);
+
+  log.phase(TAG, `Writing kubelet configuration to file "${KUBELET_CONFIG_FILE}"`);
+  await host.writeFile(KUBELET_CONFIG_FILE, kubeletConfig);
+  log.phase(TAG, `Writing kubelet environment file with flags to file "${KUBELET_ENV_FILE}"`);
+  await host.writeFile(KUBELET_ENV_FILE, kubeadmFlagsEnv(cluster, config.node));
+  await writeIfChanged(host, pkiPath(PKI.caCert), info.caCertPem);
+  await host.writeFile(
+    KUBELET_BOOTSTRAP_KUBECONFIG,
+    bootstrapKubeletConf({ clusterName: info.clusterName, server: info.server, caCertPem: info.caCertPem, token: config.discovery.token }),
+    { mode: 0o600 },
+  );
+
+  log.phase(TAG, 'Starting the kubelet');
+  await host.services.restart('kubelet');
+  log.phase('kubelet-check', `Waiting for the kubelet to perform the TLS Bootstrap. This can take up to ${Math.round(timeouts.controlPlaneMs / 1000)}s`);
+  // As waitForTLSBootstrappedClient: kubelet.conf exists and every file it refers to can be read.
+  await pollUntil(`the kubelet to write ${KUBELET_KUBECONFIG} (TLS bootstrap); check the kubelet's log (journalctl -u kubelet)`, {
+    clock: host.clock,
+    timeoutMs: timeouts.controlPlaneMs,
+    intervalMs: timeouts.pollMs,
+  }, async () => {
+    const text = await host.readTextIfExists(KUBELET_KUBECONFIG);
+    if (text === undefined) return undefined;
+    const tls = await tlsFromKubeconfig(text, KUBELET_KUBECONFIG, (p) => host.readText(p));
+    return tls.credentials.kind === 'certificate' ? true : undefined;
+  });
+  await host.remove(KUBELET_BOOTSTRAP_KUBECONFIG);
+  log.phase(TAG, 'The kubelet performed the TLS Bootstrap');
+}
+
+export function joinKubeletStartPhase(): Phase<BootData> {
+  return {
+    name: 'kubelet-start',
+    short: 'Write kubelet settings, certificates and (re)start the kubelet',
+    long: 'Write a file with KubeletConfiguration and an environment file with node specific kubelet settings, and then (re)start kubelet.',
+    run,
+  };
+}

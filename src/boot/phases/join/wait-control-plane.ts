@@ -1,0 +1,33 @@
+// join phase "wait-control-plane" (control-plane nodes only): the kubelet's healthz, then this node's own
+// kube-apiserver /livez, controller-manager and scheduler (upstream: cmd/kubeadm/app/cmd/phases/join/
+// waitcontrolplane.go, util/apiclient/wait.go). The polling is init's (phases/init/wait-control-plane.ts).
+import type { Phase } from '../../runner.js';
+import type { BootData } from '../data.js';
+import { controlPlaneEndpoints, kubeletHealthEndpoint, waitHealthy } from '../init/wait-control-plane.js';
+import { isControlPlane } from './context.js';
+
+const TAG = 'control-plane-check';
+
+export function joinWaitControlPlanePhase(): Phase<BootData> {
+  return {
+    name: 'wait-control-plane',
+    short: 'Wait for the control plane to start',
+    runIf: isControlPlane,
+    dependsOn: ['kubelet-start'],
+    async run(data) {
+      const { log } = data;
+      const kubelet = kubeletHealthEndpoint(data);
+      log.phase('kubelet-check', `The kubelet is healthy after ${await waitHealthy(data, kubelet)}s`);
+      const results = await Promise.allSettled(
+        controlPlaneEndpoints(data).map(async (e) => log.phase(TAG, `${e.name} is healthy after ${await waitHealthy(data, e)}s`)),
+      );
+      const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+      if (failures.length > 0) {
+        throw new Error(
+          `the control plane on this node did not become healthy:\n\t${failures.join('\n\t')}\n` +
+            'Check the kubelet (journalctl -u kubelet) and the static pods (crictl ps -a | grep kube) on this node',
+        );
+      }
+    },
+  };
+}
