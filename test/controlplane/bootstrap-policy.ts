@@ -148,6 +148,8 @@ export const CLUSTER_ROLES: KubeObject[] = [
     rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
     eventsRule,
   ]),
+  clusterRole('system:controller:root-ca-cert-publisher', [rule(['create', 'update'], [''], ['configmaps']), eventsRule]),
+  clusterRole('system:controller:service-account-controller', [rule(['create'], [''], ['serviceaccounts']), eventsRule]),
   clusterRole('system:controller:generic-garbage-collector', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['*'], ['*']), eventsRule]),
   clusterRole('system:controller:node-controller', [
     rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], [''], ['nodes']),
@@ -171,6 +173,8 @@ export const CLUSTER_ROLE_BINDINGS: KubeObject[] = [
   clusterBinding('system:node', []),
   clusterBinding('system:controller:certificate-controller', [sa('kube-system', 'certificate-controller')]),
   clusterBinding('system:controller:generic-garbage-collector', [sa('kube-system', 'generic-garbage-collector')]),
+  clusterBinding('system:controller:root-ca-cert-publisher', [sa('kube-system', 'root-ca-cert-publisher')]),
+  clusterBinding('system:controller:service-account-controller', [sa('kube-system', 'service-account-controller')]),
   clusterBinding('system:controller:node-controller', [sa('kube-system', 'node-controller')]),
 ];
 

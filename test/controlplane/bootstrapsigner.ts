@@ -5,7 +5,7 @@
 // keys of tokens that are gone. The ConfigMap is written only when a signature changed.
 import { hasExpired, readTokenSecret, TOKEN_NAMESPACE, TOKEN_SECRET_PREFIX } from './bootstrap-token.js';
 import { computeDetachedSignature } from './jws.js';
-import { KubeApiError, type KubeClient } from './kube-client.js';
+import type { ControllerContext } from './controller-client.js';
 import type { KubeObject } from './store.js';
 
 const SIG_PREFIX = 'jws-kubeconfig-';
@@ -43,16 +43,11 @@ export function resign(data: Record<string, string>, tokens: Map<string, string>
   return changed || old.size > 0 ? next : undefined;
 }
 
-export async function syncBootstrapSigner(client: KubeClient, now: Date): Promise<void> {
-  let cm: KubeObject;
-  try {
-    cm = await client.call('GET', '/api/v1/namespaces/kube-public/configmaps/cluster-info');
-  } catch (err) {
-    if (err instanceof KubeApiError && err.status === 404) return;
-    throw err;
-  }
-  const secrets = (await client.call('GET', `/api/v1/namespaces/${TOKEN_NAMESPACE}/secrets`)).items as KubeObject[];
+export async function syncBootstrapSigner({ informer, client }: ControllerContext, now: Date): Promise<void> {
+  const cm = ((await informer.call('GET', '/api/v1/namespaces/kube-public/configmaps?fieldSelector=metadata.name%3Dcluster-info')).items as KubeObject[])[0];
+  if (!cm) return;
+  const secrets = (await informer.call('GET', `/api/v1/namespaces/${TOKEN_NAMESPACE}/secrets`)).items as KubeObject[];
   const tokens = signingTokens(secrets.filter((s) => s.metadata.name?.startsWith(TOKEN_SECRET_PREFIX)), now);
   const data = resign((cm.data ?? {}) as Record<string, string>, tokens);
-  if (data) await client.call('PUT', '/api/v1/namespaces/kube-public/configmaps/cluster-info', { ...cm, data });
+  if (data) await client.call('PUT', '/api/v1/namespaces/kube-public/configmaps/cluster-info', { apiVersion: 'v1', kind: 'ConfigMap', ...cm, data });
 }

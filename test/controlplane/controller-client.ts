@@ -2,8 +2,17 @@
 // (staging/src/k8s.io/controller-manager/pkg/clientbuilder): with
 // --use-service-account-credentials each controller runs as ServiceAccount kube-system/<name>
 // (created if missing) with a token from the TokenRequest API, refreshed before it expires;
-// otherwise every controller uses the --kubeconfig identity.
+// otherwise every controller uses the --kubeconfig identity. Controllers read through the shared
+// informers, which list with the --kubeconfig identity (system:kube-controller-manager may list
+// everything), and write with their own identity: ControllerContext carries both.
 import { KubeApiError, type KubeClient } from './kube-client.js';
+
+export interface ControllerContext {
+  /** Reads (LIST, as the shared informers do) with the controller-manager's own credentials. */
+  informer: KubeClient;
+  /** Writes with the controller's identity. */
+  client: KubeClient;
+}
 
 const NAMESPACE = 'kube-system';
 const TOKEN_SECONDS = 3600;

@@ -225,7 +225,7 @@ describe('kubelet TLS bootstrap', () => {
   });
 });
 
-describe('garbage collector and node IPAM', () => {
+describe('garbage collector, node IPAM and namespace publishers', () => {
   it('deletes a Secret owned by a bootstrap token Secret once the token is gone (kubeadm-certs pattern)', async () => {
     await createToken('owner1', '2222222222222222', { expiration: new Date(Date.now() + 3600_000) });
     const owner = await admin.call('GET', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-owner1');
@@ -255,6 +255,17 @@ describe('garbage collector and node IPAM', () => {
     for (const c of cidrs) expect(c).toMatch(/^10\.244\.\d+\.0\/24$/);
     const node = await admin.call('GET', '/api/v1/nodes/ipam-a');
     expect(node.spec.podCIDRs).toEqual([node.spec.podCIDR]);
+  });
+
+  it('publishes kube-root-ca.crt and a default ServiceAccount in every namespace', async () => {
+    await admin.call('POST', '/api/v1/namespaces', { metadata: { name: 'late' } });
+    const cm = await eventually('kube-root-ca.crt in a new namespace', async () => {
+      const res = await admin.raw('GET', '/api/v1/namespaces/late/configmaps/kube-root-ca.crt');
+      return res.status === 200 ? res.body : undefined;
+    });
+    expect(cm.data['ca.crt']).toBe(readFileSync(cluster.ca.cert, 'utf8'));
+    await eventually('default ServiceAccount', async () => ((await admin.raw('GET', '/api/v1/namespaces/late/serviceaccounts/default')).status === 200 ? true : undefined));
+    expect((await admin.raw('GET', '/api/v1/namespaces/kube-public/configmaps/kube-root-ca.crt')).status).toBe(200);
   });
 
   it('answers /healthz on its secure port', async () => {

@@ -9,7 +9,7 @@
 //   spec.expirationSeconds (capped by --cluster-signing-duration).
 import { signCertificate, type SigningCA } from './cert-signer.js';
 import { apiServerClientProblem, kubeletClientProblem, kubeletServingProblem, parseCsr, type ParsedCsr } from './csr.js';
-import type { KubeClient } from './kube-client.js';
+import type { ControllerContext } from './controller-client.js';
 
 const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
 
@@ -20,6 +20,9 @@ interface Csr {
 }
 
 const CSR_PATH = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+
+/** List items come without apiVersion/kind; writes carry them. */
+const typed = (csr: Csr) => ({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', ...csr });
 
 const hasCondition = (csr: Csr, type: string) => (csr.status?.conditions ?? []).some((c) => c.type === type && (c.status ?? 'True') === 'True');
 
@@ -49,9 +52,9 @@ function isNodeClientCert(csr: Csr, x: ParsedCsr): boolean {
 }
 
 /** One pass of csrapproving; returns the names it approved. */
-export async function syncApprover(client: KubeClient): Promise<string[]> {
+export async function syncApprover({ informer, client }: ControllerContext): Promise<string[]> {
   const approved: string[] = [];
-  for (const csr of (await client.call('GET', CSR_PATH)).items as Csr[]) {
+  for (const csr of (await informer.call('GET', CSR_PATH)).items as Csr[]) {
     if (csr.status?.certificate || hasCondition(csr, 'Approved') || hasCondition(csr, 'Denied')) continue;
     const x = decodeRequest(csr);
     if (!x) continue;
@@ -70,7 +73,7 @@ export async function syncApprover(client: KubeClient): Promise<string[]> {
       });
       if (!sar.status?.allowed) continue;
       const conditions = [...(csr.status?.conditions ?? []), { type: 'Approved', status: 'True', reason: 'AutoApproved', message: r.message }];
-      await client.call('PUT', `${CSR_PATH}/${csr.metadata.name}/approval`, { ...csr, status: { ...csr.status, conditions } });
+      await client.call('PUT', `${CSR_PATH}/${csr.metadata.name}/approval`, { ...typed(csr), status: { ...csr.status, conditions } });
       approved.push(csr.metadata.name);
       break;
     }
@@ -85,9 +88,9 @@ const SIGNER_RULES: Record<string, (x: ParsedCsr, usages: string[]) => string | 
 };
 
 /** One pass of csrsigning; returns the names it signed. */
-export async function syncSigner(client: KubeClient, ca: SigningCA, maxTtlMs: number, now: () => Date): Promise<string[]> {
+export async function syncSigner({ informer, client }: ControllerContext, ca: SigningCA, maxTtlMs: number, now: () => Date): Promise<string[]> {
   const signed: string[] = [];
-  for (const csr of (await client.call('GET', CSR_PATH)).items as Csr[]) {
+  for (const csr of (await informer.call('GET', CSR_PATH)).items as Csr[]) {
     if (!hasCondition(csr, 'Approved') || hasCondition(csr, 'Failed') || csr.status?.certificate) continue;
     const rules = SIGNER_RULES[csr.spec.signerName];
     if (!rules) continue;
@@ -96,12 +99,12 @@ export async function syncSigner(client: KubeClient, ca: SigningCA, maxTtlMs: nu
     const problem = x ? rules(x, usages) : 'unable to parse csr';
     if (problem || !x) {
       const conditions = [...(csr.status?.conditions ?? []), { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message: problem }];
-      await client.call('PUT', `${CSR_PATH}/${csr.metadata.name}/status`, { ...csr, status: { ...csr.status, conditions } });
+      await client.call('PUT', `${CSR_PATH}/${csr.metadata.name}/status`, { ...typed(csr), status: { ...csr.status, conditions } });
       continue;
     }
     const requested = csr.spec.expirationSeconds ? csr.spec.expirationSeconds * 1000 : Infinity;
     const pem = signCertificate(ca, x, usages, Math.min(requested, maxTtlMs), now());
-    await client.call('PUT', `${CSR_PATH}/${csr.metadata.name}/status`, { ...csr, status: { ...csr.status, certificate: Buffer.from(pem).toString('base64') } });
+    await client.call('PUT', `${CSR_PATH}/${csr.metadata.name}/status`, { ...typed(csr), status: { ...csr.status, certificate: Buffer.from(pem).toString('base64') } });
     signed.push(csr.metadata.name);
   }
   return signed;

@@ -3,7 +3,8 @@
 // getControllerManagerCommand). Talks to the API server only through --kubeconfig; with
 // --leader-elect only the holder of Lease kube-system/kube-controller-manager acts. Runs, by polling
 // every 300 ms: csrapproving, csrsigning, garbagecollector (ownerReferences), nodeipam (with
-// --allocate-node-cidrs) — default on — and bootstrapsigner, tokencleaner (off unless named in
+// --allocate-node-cidrs), root-ca-cert-publisher, serviceaccount — default on — and
+// bootstrapsigner, tokencleaner (off unless named in
 // --controllers, as upstream). Other upstream controller names are accepted and not run.
 // /healthz, /livez and /readyz answer on --secure-port (default 10257; 0 disables) over TLS.
 //
@@ -16,9 +17,10 @@ import { createServer } from 'node:https';
 import { hostname } from 'node:os';
 import { syncBootstrapSigner } from './bootstrapsigner.js';
 import { loadSigningCA, selfSignedServing, type SigningCA } from './cert-signer.js';
-import { ControllerClients } from './controller-client.js';
+import { ControllerClients, type ControllerContext } from './controller-client.js';
 import { syncApprover, syncSigner } from './csr-controllers.js';
 import { syncGarbageCollector } from './garbage-collector.js';
+import { syncRootCAPublisher, syncServiceAccounts } from './namespace-publishers.js';
 import { parseCidr, syncNodeIpam } from './node-ipam.js';
 import { discoverResources, type MappedResource } from './rest-mapper.js';
 import { FlagError, parseFlags, type FlagSpecs } from './flags.js';
@@ -142,24 +144,31 @@ async function main(argv: string[]): Promise<void> {
   const elector = new LeaderElector(root, 'kube-controller-manager', `${hostname()}_${randomUUID()}`, () => new Date());
   const log = (line: string) => process.stderr.write(`kube-controller-manager: ${line}\n`);
 
-  const controllers: Array<{ name: string; serviceAccount: string; run: (c: KubeClient) => Promise<unknown> }> = [];
+  const controllers: Array<{ name: string; serviceAccount: string; run: (c: ControllerContext) => Promise<unknown> }> = [];
   if (enabled('csrapproving')) controllers.push({ name: 'csrapproving', serviceAccount: 'certificate-controller', run: (c) => syncApprover(c) });
   if (enabled('csrsigning') && ca) {
     controllers.push({ name: 'csrsigning', serviceAccount: 'certificate-controller', run: (c) => syncSigner(c, ca, signingTtl, () => new Date()) });
   }
   if (enabled('bootstrapsigner')) controllers.push({ name: 'bootstrapsigner', serviceAccount: 'bootstrap-signer', run: (c) => syncBootstrapSigner(c, new Date()) });
   if (enabled('tokencleaner')) controllers.push({ name: 'tokencleaner', serviceAccount: 'token-cleaner', run: (c) => syncTokenCleaner(c, new Date()) });
+  const rootCA = flags.string('root-ca-file');
+  if (enabled('root-ca-cert-publisher') && rootCA) {
+    const pem = readFileSync(rootCA, 'utf8');
+    controllers.push({ name: 'root-ca-cert-publisher', serviceAccount: 'root-ca-cert-publisher', run: (c) => syncRootCAPublisher(c, pem) });
+  }
+  if (enabled('serviceaccount')) controllers.push({ name: 'serviceaccount', serviceAccount: 'service-account-controller', run: (c) => syncServiceAccounts(c) });
   if (enabled('garbagecollector')) {
     let resources: MappedResource[] | undefined;
     let last = 0;
     controllers.push({
       name: 'garbagecollector',
       serviceAccount: 'generic-garbage-collector',
-      run: async (c) => {
+      // The garbage collector reads through its own identity's metadata informers (it may get/list all).
+      run: async ({ client }) => {
         if (Date.now() - last < 2000) return;
         last = Date.now();
-        resources ??= await discoverResources(c);
-        return syncGarbageCollector(c, resources);
+        resources ??= await discoverResources(client);
+        return syncGarbageCollector(client, resources);
       },
     });
   }
@@ -214,7 +223,7 @@ async function main(argv: string[]): Promise<void> {
     if (leading) {
       for (const c of controllers) {
         try {
-          await c.run(await clients.for(c.serviceAccount));
+          await c.run({ informer: root, client: await clients.for(c.serviceAccount) });
           lastError.delete(c.name);
         } catch (err) {
           const msg = (err as Error).message;

@@ -2,7 +2,7 @@
 // (pkg/controller/nodeipam/ipam/range_allocator.go): every Node without spec.podCIDR gets the
 // first free /<node-cidr-mask-size> of --cluster-cidr (default /24), skipping subnets that overlap
 // --service-cluster-ip-range, written as spec.podCIDR and spec.podCIDRs. IPv4 only.
-import type { KubeClient } from './kube-client.js';
+import type { ControllerContext } from './controller-client.js';
 
 const toInt = (ip: string): number => ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
 const toIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
@@ -34,8 +34,8 @@ function nextFreeSubnet(cluster: Cidr, maskBits: number, used: Cidr[]): string |
   return undefined;
 }
 
-export async function syncNodeIpam(client: KubeClient, cluster: Cidr, maskBits: number, serviceRange: Cidr | undefined): Promise<string[]> {
-  const nodes = (await client.call('GET', '/api/v1/nodes')).items as Array<{ metadata: { name: string }; spec?: { podCIDR?: string } }>;
+export async function syncNodeIpam({ informer, client }: ControllerContext, cluster: Cidr, maskBits: number, serviceRange: Cidr | undefined): Promise<string[]> {
+  const nodes = (await informer.call('GET', '/api/v1/nodes')).items as Array<{ metadata: { name: string }; spec?: { podCIDR?: string } }>;
   const used = nodes.map((n) => (n.spec?.podCIDR ? parseCidr(n.spec.podCIDR) : undefined)).filter((c): c is Cidr => !!c);
   if (serviceRange) used.push(serviceRange);
   const assigned: string[] = [];

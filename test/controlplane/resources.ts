@@ -64,6 +64,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('apps', 'v1', 'replicasets', 'ReplicaSet', true, { subresources: ['status'], shortNames: ['rs'] }),
   r('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   r('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
+  // events.k8s.io/v1 Events share core Events' storage upstream.
+  r('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
   r('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, { subresources: ['status'], shortNames: ['pdb'] }),
 ];
 

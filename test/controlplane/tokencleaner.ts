@@ -2,11 +2,12 @@
 // Secrets in kube-system whose expiration has passed (or does not parse), with a UID precondition
 // so a re-created Secret of the same name survives.
 import { hasExpired, readTokenSecret, TOKEN_NAMESPACE } from './bootstrap-token.js';
-import { KubeApiError, type KubeClient } from './kube-client.js';
+import type { ControllerContext } from './controller-client.js';
+import { KubeApiError } from './kube-client.js';
 import type { KubeObject } from './store.js';
 
-export async function syncTokenCleaner(client: KubeClient, now: Date): Promise<string[]> {
-  const secrets = (await client.call('GET', `/api/v1/namespaces/${TOKEN_NAMESPACE}/secrets?fieldSelector=type%3Dbootstrap.kubernetes.io%2Ftoken`)).items as KubeObject[];
+export async function syncTokenCleaner({ informer, client }: ControllerContext, now: Date): Promise<string[]> {
+  const secrets = (await informer.call('GET', `/api/v1/namespaces/${TOKEN_NAMESPACE}/secrets?fieldSelector=type%3Dbootstrap.kubernetes.io%2Ftoken`)).items as KubeObject[];
   const deleted: string[] = [];
   for (const s of secrets) {
     const t = readTokenSecret(s);
