@@ -4,7 +4,9 @@
 // are checked against etcdctl's hex output so none was rounded through a float.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import { EtcdClient, EtcdError, memberIdHex, type EtcdTls } from './etcd-client.
 const dir = mkdtempSync(join(tmpdir(), 'kgen-etcd-client-'));
 const procs: ChildProcess[] = [];
 let tls: EtcdTls;
+let serverPair: { cert: string; key: string };
 const files = { ca: join(dir, 'ca.crt'), server: join(dir, 'server.crt'), serverKey: join(dir, 'server.key'), client: join(dir, 'client.crt'), clientKey: join(dir, 'client.key') };
 
 async function freePort(): Promise<number> {
@@ -87,6 +90,7 @@ beforeAll(async () => {
   writeFileSync(files.client, healthcheck.cert);
   writeFileSync(files.clientKey, healthcheck.key, { mode: 0o600 });
   tls = { ca: ca.cert, cert: healthcheck.cert, key: healthcheck.key };
+  serverPair = server;
 
   [a, b] = [await node('a'), await node('b')];
   startEtcd(a, `a=${a.peerURL}`, 'new');
@@ -215,5 +219,36 @@ describe('EtcdClient against etcd 3.4', () => {
     await client.remove(learnerId);
     expect(logs).toContain(`[etcd] Member ${memberIdHex(learnerId)} was already removed`);
     expect(etcdctlMembers(a.clientURL)).toHaveLength(1);
+  });
+});
+
+describe('EtcdClient against a stub gateway', () => {
+  it('presents its client certificate and keeps uint64 IDs exact even when written as bare JSON numbers', async () => {
+    let clientCN = '';
+    let request = '';
+    const stub = createHttpsServer({ cert: serverPair.cert, key: serverPair.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      clientCN = String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? '');
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        request = `${req.method} ${req.url} ${body}`;
+        // 18446744073709551557 (2^64 - 59) and 9007199254740993 (2^53 + 1) do not survive a float.
+        res.end('{"header":{"cluster_id":12345678901234567891,"member_id":9007199254740993},"members":[{"ID":18446744073709551557,"name":"x","peerURLs":["https://10.0.0.1:2380"]},{"ID":9007199254740993,"isLearner":true}]}');
+      });
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    const c = new EtcdClient([`https://127.0.0.1:${(stub.address() as AddressInfo).port}`], tls);
+    try {
+      expect(await c.memberList()).toEqual([
+        { id: '18446744073709551557', name: 'x', peerURLs: ['https://10.0.0.1:2380'], clientURLs: [], isLearner: false },
+        { id: '9007199254740993', name: '', peerURLs: [], clientURLs: [], isLearner: true },
+      ]);
+      expect(request).toBe('POST /v3/cluster/member/list {}');
+      expect(clientCN).toBe('kube-etcd-healthcheck-client');
+      expect(memberIdHex('18446744073709551557')).toBe('ffffffffffffffc5');
+    } finally {
+      await c.close();
+      await new Promise((resolve) => stub.close(resolve));
+    }
   });
 });
