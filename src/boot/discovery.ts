@@ -93,7 +93,7 @@ export async function discover(d: Discovery, deps: DiscoveryDeps): Promise<Disco
   const deadline = deps.clock.now().getTime() + d.timeoutSeconds * 1000;
   const ctx: PollContext = { endpoint, tokenId, deadline, timeoutSeconds: d.timeoutSeconds, deps };
 
-  deps.log(`[discovery] Requesting cluster-info from "https://${endpoint}" without TLS verification`);
+  deps.log(`[discovery] Created cluster-info discovery client, requesting info at https://${endpoint} without TLS verification`);
   const insecure = await pollClusterInfo(ctx, undefined);
   const kubeconfig = insecure.kubeconfig;
   if (!verifyDetachedJWS(kubeconfig, insecure.signature, tokenId, tokenSecret)) {
