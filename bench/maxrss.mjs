@@ -1,5 +1,6 @@
 // Preloaded into a benchmarked child (`node --import ./bench/maxrss.mjs ...`): reports the process's peak
-// resident set size on exit, on stderr, as `kgen-bench-maxrss-kb <n>`.
+// resident set size and CPU time on exit, on stderr, as `kgen-bench-usage <maxrss-kb> <cpu-us>`.
 process.on('exit', () => {
-  process.stderr.write(`\nkgen-bench-maxrss-kb ${process.resourceUsage().maxRSS}\n`);
+  const u = process.resourceUsage();
+  process.stderr.write(`\nkgen-bench-usage ${u.maxRSS} ${u.userCPUTime + u.systemCPUTime}\n`);
 });

@@ -32,7 +32,7 @@ describe('renderUserData', () => {
   const bundles = Array.from({ length: 20 }, () => bootBundleFrom(randomBytes(3000)));
 
   it.each(bundles.map((b, i) => [i, b] as const))('splicing the embedded program equals serializing it in place (#%i)', (_i, bundle) => {
-    const text = userDataText(renderUserData(config, boot('embed'), bundle));
+    const text = userDataText(renderUserData(toYaml(config), boot('embed'), bundle));
     expect(text.startsWith('#cloud-config\n')).toBe(true);
     const doc = parse(text);
     expect(`#cloud-config\n${toYaml(doc)}`).toBe(text);
@@ -42,7 +42,7 @@ describe('renderUserData', () => {
 
   it('delivery url writes a fetcher pinned to the sha256 and no embedded program', () => {
     const bundle = bundles[0]!;
-    const u = renderUserData(config, boot('url', 'https://boot.example/kgen-boot?x=%41'), bundle);
+    const u = renderUserData(toYaml(config), boot('url', 'https://boot.example/kgen-boot?x=%41'), bundle);
     expect(u.embedded).toBe('');
     const doc = parse(userDataText(u));
     expect(doc.write_files.some((f: { encoding?: string }) => f.encoding === 'gz+b64')).toBe(false);
@@ -51,7 +51,7 @@ describe('renderUserData', () => {
   });
 
   it('delivery baked only writes the config and the unit', () => {
-    const doc = parse(userDataText(renderUserData(config, boot('baked'), bundles[0]!)));
+    const doc = parse(userDataText(renderUserData(toYaml(config), boot('baked'), bundles[0]!)));
     expect(doc.write_files.map((f: { path: string }) => f.path)).toEqual(['/etc/kgen/node.yaml', '/etc/systemd/system/kgen-boot.service']);
   });
 
@@ -62,7 +62,7 @@ describe('renderUserData', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/kgen-boot`;
     try {
-      const doc = parse(userDataText(renderUserData(config, boot('url', url), good)));
+      const doc = parse(userDataText(renderUserData(toYaml(config), boot('url', url), good)));
       const dir = mkdtempSync(join(tmpdir(), 'kgen-fetch-'));
       const fetcher = join(dir, 'fetch-boot.mjs');
       writeFileSync(fetcher, doc.write_files.find((f: { path: string }) => f.path.endsWith('fetch-boot.mjs')).content);

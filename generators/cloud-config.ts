@@ -8,7 +8,6 @@
 // Modules used and their keys: cloud-init docs, modules cc_write_files and cc_runcmd
 // (upstream: cloudinit/config/schemas/schema-cloud-config-v1.json).
 import type { ClusterSpec } from '../src/inventory/types.js';
-import type { NodeBootConfig } from '../src/boot/config.js';
 import { toYaml } from '../src/yaml.js';
 import type { BootBundle } from './boot-bundle.js';
 
@@ -85,11 +84,21 @@ export function userDataText(u: UserData): string {
   return u.head + u.embedded + u.tail;
 }
 
+// The embedded program is the same string for every node of a render: encode it to bytes once.
+let encoded: { text: string; bytes: Buffer } | undefined;
+
+/** The file's bytes, without re-encoding the shared embedded program for every node. */
+export function userDataBytes(u: UserData): Buffer {
+  if (encoded?.text !== u.embedded) encoded = { text: u.embedded, bytes: Buffer.from(u.embedded) };
+  return Buffer.concat([Buffer.from(u.head), encoded.bytes, Buffer.from(u.tail)]);
+}
+
 const BUNDLE_SLOT = 'kgen-boot-bundle-slot';
 
-export function renderUserData(config: NodeBootConfig, boot: ClusterSpec['boot'], bundle: BootBundle): UserData {
+/** `configYaml`: the node's NodeBootConfig as serialized for node.yaml (toYaml), written verbatim. */
+export function renderUserData(configYaml: string, boot: ClusterSpec['boot'], bundle: BootBundle): UserData {
   const files: WriteFile[] = [
-    { path: NODE_CONFIG_PATH, content: toYaml(config), owner: 'root:root', permissions: '0600' },
+    { path: NODE_CONFIG_PATH, content: configYaml, owner: 'root:root', permissions: '0600' },
   ];
   if (boot.delivery === 'embed') {
     files.push({ path: boot.path, content: BUNDLE_SLOT, encoding: 'gz+b64', owner: 'root:root', permissions: '0755' });

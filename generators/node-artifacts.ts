@@ -10,7 +10,7 @@ import type { ClusterSpec, NodeSpec } from '../src/inventory/types.js';
 import type { NodeBootConfig } from '../src/boot/config.js';
 import { toYaml } from '../src/yaml.js';
 import type { BootBundle } from './boot-bundle.js';
-import { renderUserData, userDataText, type UserData } from './cloud-config.js';
+import { renderUserData, userDataBytes, type UserData } from './cloud-config.js';
 import { renderMetaData } from './meta-data.js';
 import { renderNetworkConfig } from './network-config.js';
 import { buildSeedIso } from './iso9660.js';
@@ -31,20 +31,21 @@ export interface NodeArtifacts {
 }
 
 export function nodeArtifacts(node: NodeSpec, config: NodeBootConfig, boot: ClusterSpec['boot'], bundle: BootBundle, caCertHash: string): NodeArtifacts {
-  const userData = renderUserData(config, boot, bundle);
+  const configYaml = toYaml(config);
+  const userData = renderUserData(configYaml, boot, bundle);
   return {
     userData,
     files() {
       const dir = `nodes/${node.name}`;
       const seed = [
-        { name: 'user-data', data: Buffer.from(userDataText(userData)) },
+        { name: 'user-data', data: userDataBytes(userData) },
         { name: 'meta-data', data: Buffer.from(renderMetaData(node, config.node.generation, caCertHash)) },
       ];
       const network = renderNetworkConfig(node);
       if (network !== undefined) seed.push({ name: 'network-config', data: Buffer.from(network) });
       const modeFor = (path: string) => (path.endsWith('/user-data') ? 0o600 : 0o644);
       return [
-        { path: `${dir}/node.yaml`, data: toYaml(config), mode: 0o600 },
+        { path: `${dir}/node.yaml`, data: configYaml, mode: 0o600 },
         ...seed.map((f) => ({ path: `${dir}/${f.name}`, data: f.data, mode: modeFor(`/${f.name}`) })),
         { path: `${dir}/seed.iso`, data: buildSeedIso(seed), mode: 0o600 },
         ...seedTreeFiles([{ name: node.name, mac: node.mac, uuid: node.uuid, files: seed }]).map((f) => ({ ...f, mode: modeFor(f.path) })),

@@ -1,9 +1,8 @@
 // Atomic file writes for everything kgen puts on disk: write a temporary file beside the target with the
 // final mode, fsync when asked (secrets), then rename over the target. A crash leaves either the old file or
 // the new one, never half of one. Private material is written 0600 from the first byte (no chmod window).
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 export interface WriteOptions {
   /** File mode, e.g. 0o600 for anything holding a key, token or certificate key. */
@@ -12,36 +11,84 @@ export interface WriteOptions {
   durable?: boolean;
 }
 
-export function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteOptions): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+// Temporary names only need to be unique within this process ('wx' refuses a clash with another's).
+let tmpCounter = 0;
+function tmpPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
+}
+
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+function writeTmpThenRename(path: string, data: string | Uint8Array, opts: WriteOptions): void {
+  const tmp = tmpPath(path);
   const fd = openSync(tmp, 'wx', opts.mode);
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeAll(fd, data);
     if (opts.durable) fsyncSync(fd);
-  } catch (err) {
     closeSync(fd);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
     rmSync(tmp, { force: true });
     throw err;
   }
-  closeSync(fd);
+}
+
+export function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteOptions): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeTmpThenRename(path, data, opts);
+}
+
+/** True when `path` is a regular file with exactly these bytes and this mode. */
+function sameFile(path: string, data: Uint8Array, mode: number): boolean {
+  let st;
   try {
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
+    st = statSync(path);
+  } catch {
+    return false;
+  }
+  return st.isFile() && st.size === data.length && (st.mode & 0o777) === mode && readFileSync(path).equals(data);
+}
+
+/**
+ * Writes many files below one directory atomically, creating each directory once. A file whose bytes and
+ * mode are already on disk is left alone: renders are byte-stable, so a re-render rewrites only what
+ * changed and unchanged files keep their modification times.
+ */
+export class TreeWriter {
+  private readonly made = new Set<string>();
+
+  constructor(private readonly root: string) {}
+
+  /** `rel` is `/`-separated, relative to the root. */
+  write(rel: string, data: string | Uint8Array, opts: WriteOptions): void {
+    const path = join(this.root, rel);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const dir = dirname(path);
+    if (!this.made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.made.add(dir);
+    }
+    if (sameFile(path, bytes, opts.mode)) return;
+    writeTmpThenRename(path, bytes, opts);
   }
 }
 
 /** Creates a file only if it does not exist yet (the state never overwrites a secret). */
 export function writeFileExclusive(path: string, data: string, mode: number): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tmpPath(path);
   const fd = openSync(tmp, 'wx', mode);
   try {
-    writeSync(fd, data);
+    writeAll(fd, data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -15,7 +15,7 @@ import { newBootstrapToken, tokenValidAt } from './secrets/tokens.js';
 import { bootConfigFor } from './secrets/for-role.js';
 import { caCertHash } from './pki/pin.js';
 import { InvalidInputError } from './errors.js';
-import { writeFileAtomic } from './fsutil.js';
+import { TreeWriter, writeFileAtomic } from './fsutil.js';
 import { loadBootBundle, type BootBundle } from '../generators/boot-bundle.js';
 import { nodeArtifacts, type NodeArtifacts, type OutFile } from '../generators/node-artifacts.js';
 import { SizeMeter, TARGET_LIMITS, type Sizes, type Target } from '../generators/sizes.js';
@@ -194,7 +194,8 @@ function checkTargetLimit(target: Target, reports: NodeReport[]): void {
 }
 
 function writeOutput(outDir: string, inventory: Inventory, artifacts: NodeArtifacts[], bundle: BootBundle): void {
-  const write = (f: OutFile) => writeFileAtomic(join(outDir, f.path), f.data, { mode: f.mode });
+  const tree = new TreeWriter(outDir);
+  const write = (f: OutFile) => tree.write(f.path, f.data, { mode: f.mode });
   for (const a of artifacts) a.files().forEach(write);
   for (const f of pxeFiles(inventory.cluster, inventory.nodes)) write({ ...f, mode: 0o644 });
   write({ path: 'kgen-boot', data: bundle.bytes, mode: 0o755 });
