@@ -101,7 +101,7 @@ describe('discover', () => {
     expect(result?.server).toBe(`https://${endpoint}`);
   });
 
-  it('waits through connection-level failures, 5xx, 403 and an unsigned cluster-info until the signature appears', async () => {
+  it('waits through HTTP 503, 403 and 404 and an unsigned cluster-info until the signature appears', async () => {
     const answers = [
       { status: 503, body: '{"kind":"Status","message":"etcd not ready"}' },
       { status: 403, body: '{"kind":"Status","message":"configmaps \\"cluster-info\\" is forbidden"}' },
