@@ -307,6 +307,10 @@ describe('storage', () => {
     expect(inMissingNs.status).toBe(404);
     expect(inMissingNs.body.message).toBe('namespaces "nosuchns" not found');
 
+    // A cluster-scoped resource does not exist under a namespace path, and vice versa.
+    expect((await admin.raw('GET', '/api/v1/namespaces/default/nodes')).status).toBe(404);
+    expect((await admin.raw('GET', '/api/v1/configmaps/cm1')).status).toBe(404);
+
     await admin.call('DELETE', '/api/v1/namespaces/default/configmaps/cm1');
     expect((await admin.raw('GET', '/api/v1/namespaces/default/configmaps/cm1')).status).toBe(404);
   });

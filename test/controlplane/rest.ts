@@ -24,7 +24,6 @@ import { parseCsr } from './csr.js';
 import { jsonPatch, JsonPatchError } from './json-patch.js';
 import { mergePatch } from './merge-patch.js';
 import { leaseWriteProblem, nodeWriteProblem } from './node-restriction.js';
-import { strategicMerge } from './strategic-merge.js';
 import type { Attributes } from './rbac.js';
 import type { RequestInfo } from './request-info.js';
 import { apiVersionOf, findResource, REVIEW_RESOURCES, type ResourceInfo } from './resources.js';
@@ -33,6 +32,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, badRequest, forbidden, invalid, methodNotAllowed, notFound, pathNotFound } from './status.js';
 import { allocateClusterIP, clusterIPProblem, type ServiceRange } from './service-ip.js';
 import { rfc3339, type KubeObject, type Store } from './store.js';
+import { strategicMerge } from './strategic-merge.js';
 import { toTable, wantsTable } from './table.js';
 import { validateObject } from './validation.js';
 
@@ -40,7 +40,7 @@ export interface RestDeps {
   store: Store;
   authorizer: Authorizer;
   now: () => Date;
-  tokens?: TokenIssuer;
+  tokens: TokenIssuer;
   apiAudiences: string[];
   serviceRange?: ServiceRange;
   authenticateToken: (token: string) => Promise<UserInfo | undefined>;
@@ -59,14 +59,14 @@ export interface RestRequest {
 export type RestResponse = { status: number; body: unknown } | { stream: (res: ServerResponse) => Promise<void> };
 
 const namespaces = findResource('', 'v1', 'namespaces')!;
+const serviceAccounts = findResource('', 'v1', 'serviceaccounts')!;
+const services = findResource('', 'v1', 'services')!;
 
 const PATCHERS: Record<string, (target: unknown, patch: unknown) => unknown> = {
   'application/json-patch+json': jsonPatch,
   'application/merge-patch+json': mergePatch,
   'application/strategic-merge-patch+json': strategicMerge,
 };
-const serviceAccounts = findResource('', 'v1', 'serviceaccounts')!;
-const services = findResource('', 'v1', 'services')!;
 
 function requireObject(body: unknown): KubeObject {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
@@ -126,6 +126,7 @@ export class Rest {
     const res = findResource(info.apiGroup, info.apiVersion, info.resource);
     if (!res || info.extra || (info.subresource && !res.subresources.includes(info.subresource))) throw pathNotFound();
     if (res.namespaced && !info.namespace && !['list', 'watch'].includes(info.verb)) throw pathNotFound();
+    if (!res.namespaced && info.namespace && res.resource !== 'namespaces') throw pathNotFound();
     const ns = res.namespaced ? info.namespace || undefined : undefined;
     switch (info.verb) {
       case 'get': {
@@ -401,7 +402,6 @@ export class Rest {
   }
 
   private async tokenRequest(namespace: string, name: string, body: unknown): Promise<KubeObject> {
-    if (!this.deps.tokens) throw new ApiError(404, 'NotFound', 'the TokenRequest API needs --service-account-signing-key-file');
     const sa = await this.deps.store.get(serviceAccounts, namespace, name);
     const spec = ((body as { spec?: { audiences?: string[]; expirationSeconds?: number } })?.spec ?? {}) as { audiences?: string[]; expirationSeconds?: number };
     const expirationSeconds = spec.expirationSeconds ?? 3600;
