@@ -13,6 +13,7 @@
 // outlive it: there is no container runtime to keep them.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { apiClient } from './api-client.js';
 import { checkClientCA, loadKubeletConfig, type KubeletConfig } from './kubelet-config.js';
@@ -38,6 +39,15 @@ const DEFAULT_CONFIG: KubeletConfig = {
   healthzPort: 10248,
   nodeLeaseDurationSeconds: 40,
 };
+
+/**
+ * --node-ip, else the namespace's first non-loopback IPv4 address (upstream picks the default route's
+ * interface; test namespaces have no default route, and one address each).
+ */
+function nodeAddress(flags: KubeletFlags): string | undefined {
+  if (flags.nodeIP) return flags.nodeIP;
+  return Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+}
 
 /** --hostname-override, else <root>/etc/hostname; trimmed and lowercased. */
 export function nodeHostname(flags: KubeletFlags): string {
@@ -65,6 +75,7 @@ export async function runKubelet(flags: KubeletFlags, deps: KubeletDeps, signal:
   const config = flags.config ? loadKubeletConfig(root, flags.config) : DEFAULT_CONFIG;
   const hostname = nodeHostname(flags);
   const nodeName = hostname;
+  const nodeIP = nodeAddress(flags);
   log(`node name ${nodeName}`);
 
   let credentials: (() => ClientCredentials) | undefined;
@@ -91,12 +102,12 @@ export async function runKubelet(flags: KubeletFlags, deps: KubeletDeps, signal:
   const pods = config.staticPodPath ? new StaticPodRunner({ root, manifestDir: config.staticPodPath, programs: deps.programs, log }) : undefined;
   pods?.start();
   const client = credentials ? apiClient(credentials) : undefined;
-  const mirrors = client && pods ? new MirrorPods(client, nodeName, flags.nodeIP) : undefined;
+  const mirrors = client && pods ? new MirrorPods(client, nodeName, nodeIP) : undefined;
   const status = client
     ? certificateReady.then(() => runNodeStatus(client, {
         nodeName,
         hostname,
-        nodeIP: flags.nodeIP,
+        nodeIP,
         labels: flags.nodeLabels,
         taints: flags.registerWithTaints,
         leaseDurationSeconds: config.nodeLeaseDurationSeconds,

@@ -3,7 +3,8 @@
 // kube-scheduler as static pods under its test kubelet; a load balancer fronts it. Two workers get only
 // what `kubeadm join` gives them (bootstrap-kubelet.conf with a bootstrap token, ca.crt, config.yaml,
 // kubeadm-flags.env): w1 with rotateCertificates: true (what kubeadm and kgen write: certificate manager,
-// CSR csr-*), w2 with false (blocking bootstrap, CSR node-csr-<digest>). Their CSRs stay pending until
+// CSR csr-*), w2 with false (blocking bootstrap, CSR node-csr-<digest>) and no --node-ip (the kubelet
+// finds its address itself). Their CSRs stay pending until
 // the test adds kubeadm's auto-approve binding; then the controller-manager approves and signs them.
 // The init node's embedded certificate is rotated out once kubeadm's rotation binding exists.
 import { execFileSync } from 'node:child_process';
@@ -65,16 +66,16 @@ function clusterRoleBinding(name: string, clusterRole: string, group: string): u
   };
 }
 
-/** What `kubeadm join` leaves on a worker before it starts the kubelet. */
-function writeJoinFiles(node: TestNode, rotateCertificates: boolean): void {
+/** What `kubeadm join` leaves on a worker before it starts the kubelet (with or without --node-ip). */
+function writeJoinFiles(node: TestNode, o: { rotateCertificates: boolean; nodeIPFlag: boolean }): void {
   writeNodeFile(node.root, '/etc/kubernetes/pki/ca.crt', pki.ca.cert);
   writeNodeFile(node.root, '/etc/kubernetes/bootstrap-kubelet.conf', kubeconfig(`https://${LB}:6443`, pki.ca.cert, 'tls-bootstrap-token-user', { token: TOKEN }), 0o600);
   writeKubeletFiles(node.root, [
     '--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock',
-    `--node-ip=${node.net.address}`,
+    ...(o.nodeIPFlag ? [`--node-ip=${node.net.address}`] : []),
     '--node-labels=kgen.dev/pool=blue',
     '--register-with-taints=dedicated=test:NoSchedule',
-  ], { rotateCertificates });
+  ], { rotateCertificates: o.rotateCertificates });
 }
 
 function expectCsrShape(csr: any, node: string): void {
@@ -145,8 +146,8 @@ describe.skipIf(!haveControlPlane)(`kubelet TLS bootstrap (needs ${API_SERVER_SO
       },
       clusterRoleBinding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', 'system:bootstrappers:kubeadm:default-node-token'),
     ]);
-    writeJoinFiles(w1, true);
-    writeJoinFiles(w2, false);
+    writeJoinFiles(w1, { rotateCertificates: true, nodeIPFlag: true });
+    writeJoinFiles(w2, { rotateCertificates: false, nodeIPFlag: false });
     await w1.services.restart('kubelet');
     await w2.services.restart('kubelet');
   }, 240_000);
@@ -196,7 +197,7 @@ describe.skipIf(!haveControlPlane)(`kubelet TLS bootstrap (needs ${API_SERVER_SO
     }
   });
 
-  it('registers the worker Nodes with their labels, taints and addresses, Ready, with Leases', async () => {
+  it('registers the worker Nodes with their labels, taints and addresses (w2 found its own), Ready, with Leases', async () => {
     for (const name of ['w1', 'w2']) {
       const node = await waitFor(`Node ${name} Ready`, async () => {
         const n = await getJson(`/api/v1/nodes/${name}`).catch(() => undefined);
