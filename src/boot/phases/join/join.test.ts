@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS } from '../../../kube/index.js';
+import { etcdEndpointsFromPods, initialCluster } from '../../etcd-join.js';
+import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../kubelet-join.js';
+import { Runner } from '../../runner.js';
+import { phasesFor } from '../index.js';
+
+describe('join workflow', () => {
+  it('runs kubeadm join\'s phases in kubeadm\'s order, with discovery as a phase of its own', () => {
+    expect(new Runner(phasesFor('worker')).tree()).toMatchInlineSnapshot(`
+      "preflight                      Run join pre-flight checks
+      discovery                      Find the cluster and validate it against the bootstrap token and the CA pin
+      control-plane-prepare          Prepare the machine for serving a control plane
+        /download-certs              Download certificates shared among control-plane nodes from the kubeadm-certs Secret
+        /certs                       Generate the certificates for the new control plane components from the cluster's CAs
+          /apiserver                 Generate the certificate for serving the Kubernetes API
+          /apiserver-kubelet-client  Generate the certificate for the API server to connect to kubelet
+          /front-proxy-client        Generate the certificate for the front proxy client
+          /etcd-server               Generate the certificate for serving etcd
+          /etcd-peer                 Generate the certificate for etcd nodes to communicate with each other
+          /etcd-healthcheck-client   Generate the certificate for liveness probes to healthcheck etcd
+          /apiserver-etcd-client     Generate the certificate the apiserver uses to access etcd
+        /kubeconfig                  Generate the kubeconfig for the new control plane components
+          /admin                     Generate a kubeconfig file for the admin to use and for kubeadm itself
+          /controller-manager        Generate a kubeconfig file for the controller manager to use
+          /scheduler                 Generate a kubeconfig file for the scheduler to use
+        /control-plane               Generate all static Pod manifest files necessary to establish the control plane
+          /apiserver                 Generates the kube-apiserver static Pod manifest
+          /controller-manager        Generates the kube-controller-manager static Pod manifest
+          /scheduler                 Generates the kube-scheduler static Pod manifest
+      kubelet-start                  Write kubelet settings, certificates and (re)start the kubelet
+      control-plane-join             Join a machine as a control plane instance
+        /etcd                        Add a new local etcd member
+        /mark-control-plane          Mark a node as a control-plane
+      wait-control-plane             Wait for the control plane to start
+      "
+    `);
+    expect(new Runner(phasesFor('control-plane-join')).names()).toEqual(new Runner(phasesFor('worker')).names());
+  });
+});
+
+describe('etcd join', () => {
+  const m = (id: string, name: string, ip: string, isLearner = false) => ({ id, name, peerURLs: [`https://${ip}:2380`], clientURLs: name ? [`https://${ip}:2379`] : [], isLearner });
+
+  it('lists this node under its name, others under theirs, and unstarted members under their hex id (etcd.go AddMember)', () => {
+    const members = [m('1', 'cp1', '10.0.0.11'), m('255', '', '10.0.0.12', true), m('16', '', '10.0.0.13', true)];
+    expect(initialCluster(members, { name: 'cp3', peerURL: 'https://10.0.0.13:2380' })).toEqual([
+      { name: 'cp1', peerURL: 'https://10.0.0.11:2380' },
+      { name: 'ff', peerURL: 'https://10.0.0.12:2380' },
+      { name: 'cp3', peerURL: 'https://10.0.0.13:2380' },
+    ]);
+  });
+
+  it('reads client URLs from the etcd pods\' annotation, once each', () => {
+    const pod = (url?: string) => ({ metadata: { annotations: url ? { [ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS]: url } : {} } });
+    expect(etcdEndpointsFromPods([pod('https://a:2379'), pod(), pod('https://b:2379'), pod('https://a:2379')], ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS)).toEqual([
+      'https://a:2379',
+      'https://b:2379',
+    ]);
+  });
+});
+
+describe('kubelet join files', () => {
+  it('keeps the downloaded KubeletConfiguration and applies the node-local settings', () => {
+    const cm = { apiVersion: 'v1' as const, kind: 'ConfigMap' as const, metadata: { name: 'kubelet-config' }, data: { kubelet: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n' } };
+    const text = joinKubeletConfiguration(cm, { kubelet: { criSocket: 'unix:///run/containerd/containerd.sock', extraArgs: {}, cgroupDriver: 'cgroupfs', resolvConf: '/run/systemd/resolve/resolv.conf' } });
+    expect(text).toContain('kind: KubeletConfiguration');
+    expect(text).toContain('cgroupDriver: cgroupfs');
+    expect(text).toContain('resolvConf: /run/systemd/resolve/resolv.conf');
+    expect(() => joinKubeletConfiguration(undefined, { kubelet: { criSocket: 'x', extraArgs: {} } })).toThrow(/kube-system\/kubelet-config .* was not found/);
+  });
+
+  it('writes bootstrap-kubelet.conf with the token as kubeadm\'s tls-bootstrap-token-user', () => {
+    const text = bootstrapKubeletConf({ clusterName: 'kubernetes', server: 'https://10.0.0.2:6443', caCertPem: 'CA', token: 'abcdef.0123456789abcdef' });
+    expect(text).toContain('name: tls-bootstrap-token-user');
+    expect(text).toContain('token: abcdef.0123456789abcdef');
+    expect(text).toContain('server: https://10.0.0.2:6443');
+  });
+
+  it('treats only Ready=True as a Node that already exists', () => {
+    expect(isNodeReady(undefined)).toBe(false);
+    expect(isNodeReady({ status: { conditions: [{ type: 'Ready', status: 'False' }] } })).toBe(false);
+    expect(isNodeReady({ status: { conditions: [{ type: 'Ready', status: 'True' }] } })).toBe(true);
+    expect(nodeExistsMessage('w1')).toContain('a Node with name "w1" and status "Ready" already exists in the cluster');
+  });
+});
