@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundle, kubeconfig, startCluster, startProcess, eventually, type TestCluster } from './harness.js';
+import { bundle, eventually, freePort, kubeconfig, startCluster, startProcess, type TestCluster } from './harness.js';
 import type { KubeClient } from './kube-client.js';
 
 let cluster: TestCluster;
@@ -465,6 +465,15 @@ describe('startup', () => {
     const code = await new Promise<number | null>((resolve) => proc.child.once('exit', resolve));
     expect(code).toBe(1);
     expect(proc.output()).toContain(message);
+  });
+
+  it('uses the next --etcd-servers endpoint when the first does not answer', async () => {
+    const dead = await freePort();
+    const args = ['--etcd-servers=https://127.0.0.1:' + dead + ',' + cluster.etcdUrl];
+    const other = await cluster.startApiServer(args);
+    const res = await cluster.client(cluster.admin, other.url).call('GET', '/api/v1/namespaces/default');
+    expect(res.metadata.name).toBe('default');
+    await other.proc.stop();
   });
 
   it('encrypts Secrets at rest with aescbc and reads them back', async () => {

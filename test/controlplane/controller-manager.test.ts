@@ -113,6 +113,22 @@ describe('leader election and identities', () => {
   });
 });
 
+describe('leader election with two controller-managers', () => {
+  it('lets only the Lease holder act; the second waits', async () => {
+    const conf = join(cluster.dir, 'controller-manager.conf');
+    const second = startProcess(process.execPath, [await bundle('kube-controller-manager'), `--kubeconfig=${conf}`, '--secure-port=0', '--leader-elect=true']);
+    try {
+      await eventually('the second controller-manager to report it is not the leader', async () => (second.output().includes('not the leader; waiting') ? true : undefined));
+      const lease = await admin.call('GET', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager');
+      expect(kcm.output()).toContain('became leader');
+      expect(second.output()).not.toContain('became leader');
+      expect(lease.spec.leaseTransitions).toBe(0);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe('bootstrapsigner', () => {
   it('signs cluster-info for each signing token, verifiable with the token secret, and drops removed tokens', async () => {
     const content = 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.0.0.10:6443\n  name: ""\nkind: Config\n';

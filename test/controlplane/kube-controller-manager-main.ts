@@ -205,7 +205,7 @@ async function main(argv: string[]): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   const lastError = new Map<string, string>();
-  let leading = false;
+  let leading: boolean | undefined;
   let lastElection = 0;
   while (!stopped) {
     // Candidates retry and the leader renews every 2 s (client-go's RetryPeriod default).
