@@ -223,6 +223,11 @@ describe('authorization', () => {
     { what: "another node's Lease", path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n2', verb: 'GET', status: 403 },
     { what: 'a Lease outside kube-node-lease', path: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/n1', verb: 'GET', status: 403 },
     { what: 'secrets (no pods bound to it)', path: '/api/v1/namespaces/kube-system/secrets/x', verb: 'GET', status: 403 },
+    { what: 'another Node (AuthorizeNodeWithSelectors, v1.32+)', path: '/api/v1/nodes/n2', verb: 'GET', status: 403 },
+    { what: 'all Nodes', path: '/api/v1/nodes', verb: 'GET', status: 403 },
+    { what: 'its own Node by fieldSelector', path: '/api/v1/nodes?fieldSelector=metadata.name%3Dn1', verb: 'GET', status: 200 },
+    { what: 'all pods', path: '/api/v1/pods', verb: 'GET', status: 403 },
+    { what: 'its pods by spec.nodeName', path: '/api/v1/pods?fieldSelector=spec.nodeName%3Dn1', verb: 'GET', status: 200 },
   ])('Node authorizer: system:node:n1 reading $what -> $status', async ({ path, verb, status }) => {
     const node = cluster.pki.leaf('node-n1', cluster.ca, '/O=system:nodes/CN=system:node:n1');
     expect((await cluster.client(node).raw(verb, path)).status).toBe(status);

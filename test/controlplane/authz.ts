@@ -1,10 +1,13 @@
 // Authorization chain as kube-apiserver builds it for --authorization-mode=Node,RBAC
 // (pkg/kubeapiserver/authorizer/config.go): members of system:masters are always allowed (the
 // privileged-group authorizer), then each mode in flag order; the first "allow" wins, otherwise 403.
-// Node mode approximates plugin/pkg/auth/authorizer/node/node_authorizer.go for a cluster without
-// pods: a node identity (group system:nodes, user system:node:<name>) gets NodeRules, its Lease in
-// kube-node-lease only, and no secrets/configmaps/PVs through this path (it has no pods referencing
-// them; RBAC may still grant them). NodeRestriction's "only your own Node" is applied for Node writes.
+// Node mode follows plugin/pkg/auth/authorizer/node/node_authorizer.go for a cluster without pods
+// in its graph: a node identity (group system:nodes, user system:node:<name>) gets NodeRules, its
+// Lease in kube-node-lease only, and no secrets/configmaps/PVs/tokens through this path (no pod
+// references them; RBAC may still grant them). With AuthorizeNodeWithSelectors (on by default from
+// v1.32) a node reads only its own Node (get, or list/watch with fieldSelector metadata.name) and
+// lists/watches pods only with fieldSelector spec.nodeName=<itself>. Which node may write which Node
+// or Lease is NodeRestriction admission's job (node-restriction.ts).
 import { NODE_RULES } from './bootstrap-policy.js';
 import { type Attributes, type Binding, type PolicyRule, type PolicySource, rbacAllows, ruleAllows } from './rbac.js';
 import { findResource } from './resources.js';
@@ -35,18 +38,24 @@ export function nodeName(user: Attributes['user']): string | undefined {
 
 const GRAPH_RESOURCES = new Set(['secrets', 'configmaps', 'persistentvolumeclaims', 'persistentvolumes', 'resourceclaims']);
 
-function nodeAuthorizerAllows(a: Attributes): boolean {
+function nodeAuthorizerAllows(a: Attributes, withSelectors: boolean): boolean {
   const node = nodeName(a.user);
-  if (!node) return false;
-  if (!a.resourceRequest) return false;
-  if (a.apiGroup === '' && GRAPH_RESOURCES.has(a.resource) && a.subresource === '') return false;
-  if (a.apiGroup === '' && a.resource === 'serviceaccounts' && a.subresource === 'token') return false;
+  if (!node || !a.resourceRequest) return false;
+  if (a.apiGroup === '' && (GRAPH_RESOURCES.has(a.resource) || a.resource === 'serviceaccounts')) return false;
   if (a.apiGroup === 'coordination.k8s.io' && a.resource === 'leases') {
     if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb)) return false;
     if (a.namespace !== 'kube-node-lease') return false;
     return a.verb === 'create' || a.name === node;
   }
-  if (a.apiGroup === '' && a.resource === 'nodes' && ['update', 'patch', 'delete'].includes(a.verb) && a.name !== node) return false;
+  if (withSelectors && a.apiGroup === '' && a.resource === 'nodes') {
+    if (a.subresource === 'status') return a.verb === 'update' || a.verb === 'patch';
+    if (a.subresource !== '') return false;
+    if (['create', 'update', 'patch'].includes(a.verb)) return true;
+    return ['get', 'list', 'watch'].includes(a.verb) && a.name === node;
+  }
+  if (withSelectors && a.apiGroup === '' && a.resource === 'pods' && a.subresource === '' && (a.verb === 'list' || a.verb === 'watch')) {
+    return a.fieldSelector?.['spec.nodeName'] === node;
+  }
   return NODE_RULES.some((r) => ruleAllows(a, r));
 }
 
@@ -54,13 +63,15 @@ export class Authorizer {
   constructor(
     private readonly modes: AuthorizationMode[],
     private readonly policy: PolicySource,
+    /** The AuthorizeNodeWithSelectors feature gate. */
+    private readonly nodeSelectors: boolean,
   ) {}
 
   async allows(a: Attributes): Promise<boolean> {
     if (a.user.groups.includes('system:masters')) return true;
     for (const mode of this.modes) {
       if (mode === 'AlwaysAllow') return true;
-      if (mode === 'Node' && nodeAuthorizerAllows(a)) return true;
+      if (mode === 'Node' && nodeAuthorizerAllows(a, this.nodeSelectors)) return true;
       if (mode === 'RBAC' && (await rbacAllows(this.policy, a))) return true;
     }
     return false;

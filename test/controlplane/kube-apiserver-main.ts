@@ -114,6 +114,16 @@ function firstServiceIP(cidr: string): string | undefined {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
 
+const minorOf = (gitVersion: string): number => Number(/^v1\.(\d+)\./.exec(gitVersion)?.[1] ?? 0);
+
+/** One gate from --feature-gates=A=true,B=false, else its default for this version. */
+function featureGate(flag: string | undefined, name: string, byDefault: boolean): boolean {
+  const entry = (flag ?? '').split(',').map((s) => s.trim().split('=')).find(([k]) => k === name);
+  if (!entry) return byDefault;
+  if (entry[1] !== 'true' && entry[1] !== 'false') throw new FlagError(`kube-apiserver: --feature-gates: invalid value of ${name}: ${entry[1]}, err: expected true or false`);
+  return entry[1] === 'true';
+}
+
 async function ensure(store: Store, res: ResourceInfo, obj: KubeObject): Promise<void> {
   try {
     await store.create(res, obj, new Date());
@@ -188,7 +198,8 @@ async function main(argv: string[]): Promise<void> {
     { bootstrapTokenAuth: flags.bool('enable-bootstrap-token-auth'), serviceAccountKeys: saKeys, serviceAccountIssuers: issuers, apiAudiences, anonymous: flags.bool('anonymous-auth') },
     now,
   );
-  const authz = new Authorizer(modes as AuthorizationMode[], storePolicySource(store));
+  const gitVersion = process.env.KGEN_TEST_KUBE_VERSION ?? 'v1.32.0';
+  const authz = new Authorizer(modes as AuthorizationMode[], storePolicySource(store), featureGate(flags.string('feature-gates'), 'AuthorizeNodeWithSelectors', minorOf(gitVersion) >= 32));
   const rest = new Rest({
     store,
     authorizer: authz,
@@ -212,7 +223,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const bind = flags.string('bind-address')!;
   const server = createApiServer(
-    { tls: { cert, key, clientCA }, advertise: `${advertise ?? bind}:${port}`, gitVersion: process.env.KGEN_TEST_KUBE_VERSION ?? 'v1.32.0' },
+    { tls: { cert, key, clientCA }, advertise: `${advertise ?? bind}:${port}`, gitVersion },
     { etcd, authn, authz, rest, log },
   );
   await new Promise<void>((resolve, reject) => {

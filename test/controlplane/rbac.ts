@@ -43,6 +43,8 @@ export interface Attributes {
   subresource: string;
   namespace: string;
   name: string;
+  /** Exact-match fieldSelector requirements of a list or watch (authorizer.Attributes.GetFieldSelector). */
+  fieldSelector?: Record<string, string>;
 }
 
 const has = (list: readonly string[] | undefined, value: string): boolean => !!list && (list.includes('*') || list.includes(value));

@@ -16,6 +16,8 @@ export interface RequestInfo {
   name: string;
   /** Segments beyond what the URL grammar allows (a malformed request). */
   extra: boolean;
+  /** Exact-match (`=`/`==`) requirements of the fieldSelector of a list or watch. */
+  fieldSelector: Record<string, string>;
 }
 
 const METHOD_VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
@@ -33,6 +35,7 @@ export function requestInfo(method: string, url: URL): RequestInfo {
     subresource: '',
     name: '',
     extra: false,
+    fieldSelector: {},
   };
   const parts = path.split('/').filter((p) => p !== '');
   let rest: string[];
@@ -64,8 +67,17 @@ export function requestInfo(method: string, url: URL): RequestInfo {
     info.extra = rest.length > 3;
   }
   if (!info.name) {
-    if (info.verb === 'get') info.verb = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' ? 'watch' : 'list';
     if (info.verb === 'delete') info.verb = 'deletecollection';
+    if (info.verb === 'get') {
+      info.verb = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' ? 'watch' : 'list';
+      for (const term of (url.searchParams.get('fieldSelector') ?? '').split(',')) {
+        const m = /^\s*([^=!\s]+)\s*==?\s*(.*?)\s*$/.exec(term);
+        if (m) info.fieldSelector[m[1]!] = m[2]!;
+      }
+      // A list or watch of one object by name is authorized as that name.
+      const name = info.fieldSelector['metadata.name'];
+      if (name && !/[/%]/.test(name) && name !== '.' && name !== '..') info.name = name;
+    }
   }
   return info;
 }
