@@ -6,9 +6,11 @@
 //                   image file through mtools), syslinux.cfg, vmlinuz, initrd.img
 //   1 MiB + boot    partition 2, ext4 labelled kgen-root (made by `mkfs.ext4 -d`, copied in with dd)
 //
-// The partition table is written by sfdisk on the image file. Upstream references: syslinux(1)
-// ("--install ... on a FAT filesystem image, using mtools"; --offset), sfdisk(8) script format, the
-// SYSLINUX wiki "Hard disk images" (mbr.bin is 440 bytes, written before the partition table).
+// The partition table is written by sfdisk on the image file; the FAT partition is built as its own file
+// and placed with dd. Upstream references: syslinux(1) (the `syslinux` installer works on an unmounted
+// FAT file system or image through mtools), sfdisk(8) script format, the SYSLINUX wiki "Hard disk
+// images" and "Mbr" (mbr.bin is the 440 bytes of boot code before the partition table; it boots the
+// partition marked active).
 import { stat } from 'node:fs/promises';
 import type { Shell } from 'zx';
 
@@ -51,9 +53,7 @@ export function alignUp(n: number, to: number): number {
 export interface BootPartitionInput {
   kernel: string;
   initrd: string;
-  /** syslinux.cfg text. */
-  config: string;
-  /** Path of a file holding the config (written by the caller). */
+  /** Path of the syslinux.cfg to install (written by the caller). */
   configFile: string;
 }
 

@@ -82,7 +82,7 @@ const REQUIRED_TOOLS: ReadonlyArray<readonly [cmd: string, pkg: string]> = [
   ['npm', 'npm'],
 ];
 
-/** Extra files sorted by path, with the tree of a .deb or binary reduced to its sha256. */
+/** sha256 of a file (kubelet, boot bundle) for the recipe hash and image.json; null when not given. */
 async function fileDigest(path: string | undefined): Promise<string | null> {
   if (!path) return null;
   return createHash('sha256').update(await readFile(path)).digest('hex');
@@ -297,7 +297,7 @@ export async function buildImage(opts: RecipeOptions): Promise<ImageArtifacts> {
     const configFile = join(work, 'syslinux.cfg');
     await writeFile(configFile, syslinuxConfig());
     await rm(bootImage, { force: true });
-    await buildBootPartition($, bootImage, { kernel, initrd, config: syslinuxConfig(), configFile });
+    await buildBootPartition($, bootImage, { kernel, initrd, configFile });
     const tmp = disk + '.tmp';
     await assembleDisk($, tmp, bootImage, rootImage);
     await rename(tmp, disk);
