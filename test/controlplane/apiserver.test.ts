@@ -3,6 +3,7 @@
 // resourceVersion = etcd revision), encryption at rest, flags, several API servers on one etcd,
 // and kubectl (v1.32) reading through an admin kubeconfig.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, eventually, freePort, kubeconfig, startCluster, startProcess, type TestCluster } from './harness.js';
@@ -418,6 +419,25 @@ describe('validation', () => {
     expect(n[1] & 0xf0).toBe(96);
     const kubernetes = await admin.call('GET', '/api/v1/namespaces/default/services/kubernetes');
     expect(kubernetes.spec.clusterIP).toBe('10.96.0.1');
+  });
+});
+
+describe('CertificateSigningRequest validation', () => {
+  const request = () => {
+    const dir = cluster.dir;
+    execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'v.key'), '-out', join(dir, 'v.csr'), '-subj', '/O=system:nodes/CN=system:node:v'], { stdio: 'ignore' });
+    return readFileSync(join(dir, 'v.csr')).toString('base64');
+  };
+  it.each([
+    { what: 'the legacy signer', spec: { signerName: 'kubernetes.io/legacy-unknown', usages: ['client auth'] }, message: 'the legacy signerName is not allowed via this API version' },
+    { what: 'a signer name without a domain', spec: { signerName: 'kubelet', usages: ['client auth'] }, message: "must be a fully qualified domain and path of the form 'example.com/signer-name'" },
+    { what: 'an unknown usage', spec: { signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth', 'flying'] }, message: 'spec.usages[1]: Unsupported value: "flying"' },
+    { what: 'a duration under 10 minutes', spec: { signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 60 }, message: 'may not specify a duration less than 600 seconds' },
+    { what: 'a request that is not a CSR', spec: { signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], request: b64('hello') }, message: 'spec.request: Invalid value: PEM block type must be CERTIFICATE REQUEST' },
+  ])('rejects $what', async ({ spec, message }) => {
+    const res = await admin.raw('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', { metadata: { generateName: 'csr-' }, spec: { request: request(), ...spec } });
+    expect(res.status).toBe(422);
+    expect(res.body.message).toContain(message);
   });
 });
 

@@ -62,6 +62,13 @@ const namespaces = findResource('', 'v1', 'namespaces')!;
 const serviceAccounts = findResource('', 'v1', 'serviceaccounts')!;
 const services = findResource('', 'v1', 'services')!;
 
+/** certificates.KeyUsage values (staging/src/k8s.io/api/certificates/v1/types.go). */
+const KNOWN_USAGES = new Set([
+  'signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment', 'cert sign', 'crl sign',
+  'encipher only', 'decipher only', 'any', 'server auth', 'client auth', 'code signing', 'email protection', 's/mime', 'ipsec end system',
+  'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing', 'microsoft sgc', 'netscape sgc',
+]);
+
 const PATCHERS: Record<string, (target: unknown, patch: unknown) => unknown> = {
   'application/json-patch+json': jsonPatch,
   'application/merge-patch+json': mergePatch,
@@ -305,9 +312,22 @@ export class Rest {
     const spec = (obj.spec ?? {}) as Record<string, unknown>;
     const name = obj.metadata.name ?? obj.metadata.generateName ?? '';
     if (!old) {
+      // pkg/apis/certificates/validation/validation.go (v1 create).
       const problems: string[] = [];
-      if (!spec.signerName) problems.push('spec.signerName: Required value');
+      const signerName = String(spec.signerName ?? '');
+      if (!signerName) problems.push('spec.signerName: Required value');
+      else if (signerName === 'kubernetes.io/legacy-unknown') {
+        problems.push('spec.signerName: Invalid value: "kubernetes.io/legacy-unknown": the legacy signerName is not allowed via this API version');
+      } else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\/[^/]+(\/[^/]+)*$/.test(signerName)) {
+        problems.push(`spec.signerName: Invalid value: "${signerName}": must be a fully qualified domain and path of the form 'example.com/signer-name'`);
+      }
       if (!Array.isArray(spec.usages) || spec.usages.length === 0) problems.push('spec.usages: Required value');
+      for (const [i, u] of ((spec.usages as string[]) ?? []).entries()) {
+        if (!KNOWN_USAGES.has(u)) problems.push(`spec.usages[${i}]: Unsupported value: "${u}"`);
+      }
+      if (spec.expirationSeconds !== undefined && Number(spec.expirationSeconds) < 600) {
+        problems.push(`spec.expirationSeconds: Invalid value: ${spec.expirationSeconds}: may not specify a duration less than 600 seconds (10 minutes)`);
+      }
       try {
         parseCsr(Buffer.from(String(spec.request ?? ''), 'base64').toString('utf8'));
       } catch (err) {
