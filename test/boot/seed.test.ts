@@ -60,7 +60,7 @@ if (skipReason) {
       vm = new Vm({ disk: overlay, extraDisks: [iso], boot: 'c', mac: NODE_MAC, serialLog: join(dir, 'serial.log'), probeKernel: image.kernel });
       console.log(`[boot-test] booting ${overlay} (${vm.accel}${vm.accelReason ? `: ${vm.accelReason}` : ''}); serial log: ${join(dir, 'serial.log')}`);
       await vm.waitFor(/Linux version \d/, 120_000, 'the kernel banner');
-      await vm.waitFor(/Cloud-init v\. [\d.]+.* running 'init-local'/, 300_000, "cloud-init's init-local stage");
+      await vm.waitFor(/Cloud-init v\. [\d.]+.* running 'init-local'/, 600_000, "cloud-init's init-local stage");
       await vm.waitFor(/\[preflight\]/, 600_000, 'a kgen-boot [preflight] line');
       await vm.waitFor(new RegExp(REPORT_END), 600_000, 'the test reporter');
       const seconds = Math.round((performance.now() - started) / 1000);
