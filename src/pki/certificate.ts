@@ -25,7 +25,7 @@ import {
   type AltNames,
   type Extension,
 } from './extensions.js';
-import { generateKeyPair, privateKeyObject, signatureAlgorithmOf, signDer, spkiOf } from './keys.js';
+import { generateKeyPair, privateKeyObject, signatureAlgorithmOf, signDer, spkiOf, type KeyPairPem } from './keys.js';
 import { encodeName, type DistinguishedName } from './name.js';
 import { OID, type ExtKeyUsage, type KeyUsage } from './oids.js';
 import { parseCertificate } from './parse.js';
@@ -35,6 +35,8 @@ import { toPem } from './pem.js';
 export interface PkiOptions {
   now?: Date;
   random?: (n: number) => Buffer;
+  /** Where new key pairs come from (a KeyPool that generated them ahead); default: generate now. */
+  keyPair?: (algorithm: KeyAlgorithm) => Promise<KeyPairPem>;
 }
 
 /** kubeadm constants.CertificateBackdate. */
@@ -171,6 +173,6 @@ export function signCertificate(publicKey: string | Buffer, spec: CertificateSpe
 /** A new key and a certificate for it signed by the issuer (kubeadm NewCertAndKey). */
 export async function createCertAndKey(spec: CertificateSpec & { algorithm: KeyAlgorithm }, issuer: CertKeyPair, opts: PkiOptions = {}): Promise<CertKeyPair> {
   if (spec.usages.length === 0) throw new Error(`cannot issue "${spec.commonName}": specify at least one extended key usage (serverAuth, clientAuth)`);
-  const { key, pub } = await generateKeyPair(spec.algorithm);
+  const { key, pub } = await (opts.keyPair ?? generateKeyPair)(spec.algorithm);
   return { cert: signCertificate(pub, spec, issuer, opts), key };
 }

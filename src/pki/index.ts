@@ -1,6 +1,6 @@
 // The PKI library's public surface: keys (node:crypto), certificates and CSRs (DER via node-forge's ASN.1 codec,
 // signed by node:crypto), kubeadm's certificate and kubeconfig lists, CA pins, and reuse checks.
-export { generateKeyPair, spkiOf, type KeyPairPem } from './keys.js';
+export { generateKeyPair, KeyPool, spkiOf, type KeyPairPem } from './keys.js';
 export {
   createCA,
   selfSignCA,

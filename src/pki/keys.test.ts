@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KeyAlgorithm } from '../inventory/types.js';
 import { createCA, signCertificate } from './certificate.js';
-import { generateKeyPair, privateKeyObject, spkiOf } from './keys.js';
+import { generateKeyPair, KeyPool, privateKeyObject, spkiOf } from './keys.js';
 import { certMatchesKey } from './parse.js';
 import { ok, removeScratches, Scratch } from './test-support.js';
 
@@ -58,5 +58,38 @@ describe('keys in kubeadm formats', () => {
     const caPem = ok('openssl', ['req', '-x509', '-new', '-key', scratch.write('ca.key', key), '-subj', '/CN=c', '-days', '1', '-addext', 'basicConstraints=critical,CA:TRUE']);
     const ca = await createCA({ commonName: 'unused', algorithm: 'ECDSA-P256', validityHours: 1 });
     expect(() => signCertificate(ca.key, { commonName: 'x', usages: ['clientAuth'], validityHours: 1 }, { cert: caPem, key })).toThrow(/expected RSA or ECDSA P-256/);
+  });
+});
+
+describe('KeyPool', () => {
+  it('starts warmed generations at once and hands them out before generating more', async () => {
+    const started: number[] = [];
+    let n = 0;
+    const pool = new KeyPool('ECDSA-P256', async () => {
+      started.push(++n);
+      return { key: `k${n}`, pub: `p${n}` };
+    });
+    pool.warm(3);
+    expect(started).toEqual([1, 2, 3]);
+    expect((await pool.take()).key).toBe('k1');
+    expect((await pool.take()).key).toBe('k2');
+    expect((await pool.take()).key).toBe('k3');
+    expect((await pool.take()).key).toBe('k4');
+    expect(started).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a warmed key that failed reports the failure when taken, and one never taken is no unhandled rejection', async () => {
+    const pool = new KeyPool('RSA-2048', () => Promise.reject(new Error('no entropy')));
+    pool.warm(2);
+    await expect(pool.take()).rejects.toThrow('no entropy');
+    await new Promise((r) => setTimeout(r, 10));
+  });
+
+  it('real keys from a warmed pool are distinct and usable', async () => {
+    const pool = new KeyPool('ECDSA-P256');
+    pool.warm(2);
+    const [a, b] = [await pool.take(), await pool.take()];
+    expect(a.key).not.toBe(b.key);
+    expect(spkiOf(a.key)).toEqual(spkiOf(a.pub));
   });
 });

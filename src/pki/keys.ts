@@ -59,3 +59,30 @@ export function signatureAlgorithmOf(key: KeyObject): string {
 export function signDer(data: Buffer, key: KeyObject): Buffer {
   return sign('sha256', data, key);
 }
+
+/**
+ * Key pairs generated ahead of use: `warm(n)` starts n generations at once (node:crypto runs them on libuv's
+ * thread pool, so they use every core), `take()` hands out a warmed one or generates a fresh one. A phase that
+ * issues several certificates in a row warms the pool first and signs as keys arrive.
+ */
+export class KeyPool {
+  private readonly ready: Promise<KeyPairPem>[] = [];
+
+  constructor(
+    readonly algorithm: KeyAlgorithm,
+    private readonly generate: (algorithm: KeyAlgorithm) => Promise<KeyPairPem> = generateKeyPair,
+  ) {}
+
+  warm(count: number): void {
+    for (let i = 0; i < count; i++) {
+      const p = this.generate(this.algorithm);
+      // A warmed key nobody takes must not become an unhandled rejection; take() still sees the error.
+      p.catch(() => undefined);
+      this.ready.push(p);
+    }
+  }
+
+  take(): Promise<KeyPairPem> {
+    return this.ready.shift() ?? this.generate(this.algorithm);
+  }
+}

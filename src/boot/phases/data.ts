@@ -9,6 +9,7 @@
 import { ADMIN_KUBECONFIG, CLUSTER_ADMINS_BINDING, SUPER_ADMIN_KUBECONFIG, clusterAdminsBinding, type KubeClusterSpec } from '../../kube/index.js';
 import { ApiClient, ApiError, tlsFromKubeconfig, type TlsOptions, type Transport } from '../api-client.js';
 import type { NodeBootConfig } from '../config.js';
+import { KeyPool } from '../../pki/index.js';
 import type { Host } from '../host.js';
 import type { Logger } from '../log.js';
 import { pollUntil } from '../wait.js';
@@ -31,6 +32,8 @@ export interface BootData {
   readonly host: Host;
   readonly log: Logger;
   readonly timeouts: Timeouts;
+  /** Key pairs for the certificates this node issues, generated ahead by phases that issue several. */
+  readonly keys: KeyPool;
   /** A client for the kubeconfig at this node path (cached). */
   client(kubeconfigPath: string): Promise<ApiClient>;
   /** The admin client (admin.conf), after ensuring the kubeadm:cluster-admins binding exists. */
@@ -108,6 +111,7 @@ export function createBootData(options: BootDataOptions): BootData {
     host,
     log: options.log,
     timeouts: options.timeouts ?? DEFAULT_TIMEOUTS,
+    keys: new KeyPool(options.config.cluster.certificates.keyAlgorithm),
     client,
     clientFor,
     admin() {

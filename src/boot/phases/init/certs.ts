@@ -96,6 +96,7 @@ export async function writeLeafFrom(data: BootData, name: string, ca: CertKeyPai
   const pair = await createCertAndKey({ ...spec, algorithm: config.cluster.certificates.keyAlgorithm }, ca, {
     now: host.clock.now(),
     random: (n) => host.random.bytes(n),
+    keyPair: () => data.keys.take(),
   });
   await host.writeFile(keyFile, pair.key, { mode: 0o600 });
   await host.writeFile(certFile, pair.cert);
@@ -124,6 +125,17 @@ async function writeExternalEtcd(data: BootData): Promise<void> {
   await data.host.writeFile(EXTERNAL_ETCD_CERT_FILE, ext.cert);
 }
 
+/** Starts generating keys for every leaf whose key is not on disk yet, so the children sign without waiting in turn. */
+async function warmLeafKeys(data: BootData): Promise<void> {
+  const local = isLocalEtcd(data);
+  let missing = 0;
+  for (const [name] of LEAVES) {
+    if (!local && ETCD_ONLY.has(name)) continue;
+    if (!(await data.host.exists(pkiPath(`${specFor(data, name).baseName}.key`)))) missing++;
+  }
+  data.keys.warm(missing);
+}
+
 export function certsPhase(): Phase<BootData> {
   const etcdOnly = (name: string) => (ETCD_ONLY.has(name) ? { runIf: isLocalEtcd } : {});
   const children: Phase<BootData>[] = [];
@@ -144,6 +156,9 @@ export function certsPhase(): Phase<BootData> {
     name: 'certs',
     short: 'Certificate generation',
     phases: children,
-    run: async (d) => d.log.phase(TAG, `Using certificateDir folder "${CERTIFICATES_DIR}"`),
+    run: async (d) => {
+      d.log.phase(TAG, `Using certificateDir folder "${CERTIFICATES_DIR}"`);
+      await warmLeafKeys(d);
+    },
   };
 }

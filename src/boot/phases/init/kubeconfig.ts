@@ -70,7 +70,7 @@ export async function writeKubeconfigFrom(data: BootData, file: KubeconfigFile, 
   const text = await createKubeconfig(
     spec,
     { clusterName: config.cluster.name, ca, algorithm: config.cluster.certificates.keyAlgorithm, validityHours: config.cluster.certificates.validityHours },
-    { now: host.clock.now(), random: (n) => host.random.bytes(n) },
+    { now: host.clock.now(), random: (n) => host.random.bytes(n), keyPair: () => data.keys.take() },
   );
   await host.writeFile(path, text, { mode: 0o600 });
 }
@@ -79,7 +79,12 @@ export function kubeconfigPhase(): Phase<BootData> {
   return {
     name: 'kubeconfig',
     short: 'Generate all kubeconfig files necessary to establish the control plane and the admin kubeconfig file',
-    run: async (d) => d.log.phase(TAG, `Using kubeconfig folder "${KUBERNETES_DIR}"`),
+    run: async (d) => {
+      d.log.phase(TAG, `Using kubeconfig folder "${KUBERNETES_DIR}"`);
+      // Keys for the kubeconfigs not written yet, generated together (see KeyPool).
+      const missing = await Promise.all(KUBECONFIG_CHILDREN.map(([, file]) => d.host.exists(`${KUBERNETES_DIR}/${file}`)));
+      d.keys.warm(missing.filter((exists) => !exists).length);
+    },
     phases: KUBECONFIG_CHILDREN.map(([name, file, short]) => ({ name, short, dependsOn: ['certs/ca'], run: (d: BootData) => writeKubeconfig(d, file) })),
   };
 }
