@@ -6,8 +6,11 @@
 // - kubelet.service and 10-kubeadm.conf: the kubelet and kubeadm packages built by kubernetes/release
 //   (cmd/krel/templates/latest/kubelet/kubelet.service, cmd/krel/templates/latest/kubeadm/10-kubeadm.conf;
 //   kubeadm.spec installs the drop-in as %{_unitdir}/kubelet.service.d/10-kubeadm.conf, i.e.
-//   /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf). The drop-in text is the one quoted by
-//   kubernetes/website content/en/docs/setup/production-environment/tools/kubeadm/kubelet-integration.md.
+//   /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf). The krel files were not readable from the
+//   build sandbox: the drop-in text is the one kubernetes/website quotes (content/en/docs/setup/
+//   production-environment/tools/kubeadm/kubelet-integration.md), checked against copies that fetch the
+//   krel template; the unit is kubernetes/release's kubepkg template (cmd/kubepkg/templates/latest/deb/
+//   kubelet/lib/systemd/system/kubelet.service) without the ConditionPathExists line krel dropped.
 // - modules-load.d/k8s.conf and sysctl.d/k8s.conf: kubernetes/website
 //   content/en/docs/setup/production-environment/container-runtimes.md ("Forwarding IPv4 and letting
 //   iptables see bridged traffic").
@@ -36,7 +39,7 @@ export const KERNEL_CMDLINE = `root=LABEL=${ROOT_LABEL} ro console=tty0 console=
 /** The image's own record of what it is (read by tests and operators). */
 export const IMAGE_INFO_PATH = '/etc/kgen/image.json';
 
-/** kubernetes/release cmd/krel/templates/latest/kubelet/kubelet.service, verbatim. */
+/** kubernetes/release's kubelet.service (see the header for how the text was checked). */
 export const KUBELET_SERVICE = `[Unit]
 Description=kubelet: The Kubernetes Node Agent
 Documentation=https://kubernetes.io/docs/
@@ -53,7 +56,7 @@ RestartSec=10
 WantedBy=multi-user.target
 `;
 
-/** kubernetes/release cmd/krel/templates/latest/kubeadm/10-kubeadm.conf, verbatim. */
+/** kubernetes/release cmd/krel/templates/latest/kubeadm/10-kubeadm.conf. */
 export const KUBEADM_DROPIN = `# Note: This dropin only works with kubeadm and kubelet v1.11+
 [Service]
 Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
