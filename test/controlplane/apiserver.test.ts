@@ -3,8 +3,10 @@
 // resourceVersion = etcd revision), encryption at rest, flags, several API servers on one etcd,
 // and kubectl (v1.32) reading through an admin kubeconfig.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createDecipheriv } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, eventually, freePort, kubeconfig, startCluster, startProcess, type TestCluster } from './harness.js';
 import type { KubeClient } from './kube-client.js';
@@ -443,8 +445,6 @@ describe('CertificateSigningRequest validation', () => {
 
 describe('watch', () => {
   it('streams ADDED, MODIFIED and DELETED events', async () => {
-    const { request, Agent } = await import('undici');
-    const { readFileSync } = await import('node:fs');
     const agent = new Agent({ connect: { ca: readFileSync(cluster.ca.cert), cert: readFileSync(cluster.admin.cert), key: readFileSync(cluster.admin.key) } });
     const res = await request(`${cluster.url}/api/v1/namespaces/kube-node-lease/configmaps?watch=true&timeoutSeconds=20`, { dispatcher: agent });
     expect(res.statusCode).toBe(200);
@@ -504,7 +504,6 @@ describe('startup', () => {
   it('encrypts Secrets at rest with aescbc and reads them back', async () => {
     const config = join(cluster.dir, 'encryption.yaml');
     const key = Buffer.alloc(32, 7);
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(
       config,
       `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keys:\n      - name: key1\n        secret: ${key.toString('base64')}\n  - identity: {}\n`,
@@ -522,7 +521,6 @@ describe('startup', () => {
     expect(raw.subarray(0, prefix.length).toString()).toBe(prefix);
     expect(raw.includes(Buffer.from('hunter2'))).toBe(false);
     // Independent decryption: iv(16) + AES-256-CBC(PKCS#7).
-    const { createDecipheriv } = await import('node:crypto');
     const body = raw.subarray(prefix.length, raw.length - 1); // etcdctl appends a newline
     const d = createDecipheriv('aes-256-cbc', key, body.subarray(0, 16));
     const plain = JSON.parse(Buffer.concat([d.update(body.subarray(16)), d.final()]).toString());
