@@ -323,6 +323,20 @@ describe('storage', () => {
     expect((await admin.raw('GET', '/api/v1/namespaces/default/configmaps/cm1')).status).toBe(404);
   });
 
+  it('?dryRun=All validates and admits without writing (kubectl --dry-run=server)', async () => {
+    const kc = kubeconfig(join(cluster.dir, 'admin-dry.conf'), cluster.url, cluster.ca.cert, cluster.admin);
+    const out = execFileSync('kubectl', ['--kubeconfig', kc, 'create', 'configmap', 'dry', '--from-literal=a=b', '--dry-run=server', '-o', 'json']).toString();
+    expect(JSON.parse(out).data).toEqual({ a: 'b' });
+    expect((await admin.raw('GET', '/api/v1/namespaces/default/configmaps/dry')).status).toBe(404);
+    const bad = await admin.raw('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', { metadata: { name: 'Bad_Name' } });
+    expect(bad.status).toBe(422);
+    await admin.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'keep' }, data: { v: '1' } });
+    await admin.call('DELETE', '/api/v1/namespaces/default/configmaps/keep?dryRun=All');
+    const patched = await admin.call('PATCH', '/api/v1/namespaces/default/configmaps/keep?dryRun=All', { data: { v: '2' } }, 'application/merge-patch+json');
+    expect(patched.data.v).toBe('2');
+    expect((await admin.call('GET', '/api/v1/namespaces/default/configmaps/keep')).data.v).toBe('1');
+  });
+
   it('stores under upstream keys with resourceVersion = etcd mod_revision (read back with etcdctl)', async () => {
     const node = await admin.call('POST', '/api/v1/nodes', { metadata: { name: 'etcd-key-check' } });
     const out = execFileSync('etcdctl', [

@@ -13,7 +13,8 @@
 // - serviceaccounts/token: TokenRequest; authorization.k8s.io subjectaccessreviews and
 //   selfsubjectaccessreviews, authentication.k8s.io tokenreviews and selfsubjectreviews are
 //   evaluated, not stored.
-// PATCH takes JSON patch, JSON merge patch and strategic merge patch (see strategic-merge.ts).
+// PATCH takes JSON patch, JSON merge patch and strategic merge patch (see strategic-merge.ts);
+// ?dryRun=All runs validation and admission and writes nothing.
 // Lists support labelSelector and fieldSelector; watch is served by polling storage; get and list
 // answer with a Table when the client asks for one (table.ts).
 import type { ServerResponse } from 'node:http';
@@ -75,6 +76,13 @@ const PATCHERS: Record<string, (target: unknown, patch: unknown) => unknown> = {
   'application/strategic-merge-patch+json': strategicMerge,
 };
 
+/** ?dryRun=All: validate and admit, write nothing (the only value upstream accepts). */
+function dryRunOf(url: URL): boolean {
+  const values = url.searchParams.getAll('dryRun');
+  if (values.some((v) => v !== 'All')) throw badRequest(`unsupported dryRun value ${JSON.stringify(values.find((v) => v !== 'All'))}; the only supported value is All`);
+  return values.length > 0;
+}
+
 function requireObject(body: unknown): KubeObject {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
   const obj = body as KubeObject;
@@ -135,6 +143,7 @@ export class Rest {
     if (res.namespaced && !info.namespace && !['list', 'watch'].includes(info.verb)) throw pathNotFound();
     if (!res.namespaced && info.namespace && res.resource !== 'namespaces') throw pathNotFound();
     const ns = res.namespaced ? info.namespace || undefined : undefined;
+    const dryRun = dryRunOf(req.url);
     switch (info.verb) {
       case 'get': {
         const obj = await this.deps.store.get(res, ns, info.name);
@@ -149,18 +158,18 @@ export class Rest {
       case 'create':
         if (res.resource === 'serviceaccounts' && info.subresource === 'token') return { status: 201, body: await this.tokenRequest(ns!, info.name, req.body) };
         if (info.name) throw methodNotAllowed();
-        return { status: 201, body: await this.create(res, ns, req) };
+        return { status: 201, body: await this.create(res, ns, req, dryRun) };
       case 'update':
-        return { status: 200, body: await this.update(res, ns, req, requireObject(req.body)) };
+        return { status: 200, body: await this.update(res, ns, req, requireObject(req.body), dryRun) };
       case 'patch':
-        return { status: 200, body: await this.patch(res, ns, req) };
+        return { status: 200, body: await this.patch(res, ns, req, dryRun) };
       case 'delete': {
         const pre = (req.body as { preconditions?: { resourceVersion?: string; uid?: string } } | undefined)?.preconditions;
-        return { status: 200, body: await this.deps.store.delete(res, ns, info.name, pre) };
+        return { status: 200, body: await this.deps.store.delete(res, ns, info.name, pre, dryRun) };
       }
       case 'deletecollection': {
         const list = await this.list(res, ns, req.url);
-        for (const item of list.items) await this.deps.store.delete(res, ns ?? item.metadata.namespace, item.metadata.name!);
+        for (const item of list.items) await this.deps.store.delete(res, ns ?? item.metadata.namespace, item.metadata.name!, undefined, dryRun);
         return { status: 200, body: list };
       }
       default:
@@ -217,27 +226,27 @@ export class Rest {
     if (ns && !(await this.deps.store.tryGet(namespaces, undefined, ns))) throw notFound(namespaces, ns);
   }
 
-  private async create(res: ResourceInfo, ns: string | undefined, req: RestRequest): Promise<KubeObject> {
+  private async create(res: ResourceInfo, ns: string | undefined, req: RestRequest, dryRun: boolean): Promise<KubeObject> {
     const obj = requireObject(req.body);
     checkKind(res, obj);
     bindNamespace(res, obj, ns ?? '');
     if (!obj.metadata.name && !obj.metadata.generateName) throw invalid(res, '', ['metadata.name: Required value: name or generateName is required']);
     await this.ensureNamespace(ns);
     await this.admit(res, '', req.user, obj, undefined);
-    return this.deps.store.create(res, obj, this.deps.now());
+    return this.deps.store.create(res, obj, this.deps.now(), dryRun);
   }
 
-  private async update(res: ResourceInfo, ns: string | undefined, req: RestRequest, obj: KubeObject): Promise<KubeObject> {
+  private async update(res: ResourceInfo, ns: string | undefined, req: RestRequest, obj: KubeObject, dryRun: boolean): Promise<KubeObject> {
     checkKind(res, obj);
     bindNamespace(res, obj, ns ?? '');
     if (obj.metadata.name !== req.info.name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${req.info.name})`);
     const old = await this.deps.store.get(res, ns, req.info.name);
     const next = applySubresource(res, req.info.subresource, obj, old);
     await this.admit(res, req.info.subresource, req.user, next, old);
-    return this.deps.store.update(res, next);
+    return this.deps.store.update(res, next, dryRun);
   }
 
-  private async patch(res: ResourceInfo, ns: string | undefined, req: RestRequest): Promise<KubeObject> {
+  private async patch(res: ResourceInfo, ns: string | undefined, req: RestRequest, dryRun: boolean): Promise<KubeObject> {
     const type = req.contentType.split(';')[0]!.trim();
     const apply = PATCHERS[type];
     if (!apply) {
@@ -259,7 +268,7 @@ export class Rest {
       const next = applySubresource(res, req.info.subresource, patched, current);
       await this.admit(res, req.info.subresource, req.user, next, current);
       return next;
-    });
+    }, dryRun);
   }
 
   /** Strategy + admission for the resources with bootstrap-relevant rules (see header). */

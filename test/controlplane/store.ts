@@ -4,7 +4,8 @@
 // object as JSON (upstream writes protobuf; JSON keeps etcdctl output readable), passed through the
 // resource's encryption transformer. metadata.resourceVersion is never stored: it is the key's
 // mod_revision on read. Creates compare create_revision=0, updates compare mod_revision, so several
-// API servers sharing one etcd cluster cannot overwrite each other's writes.
+// API servers sharing one etcd cluster cannot overwrite each other's writes. With `dryRun` (the
+// ?dryRun=All query) every check runs and nothing is written.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EtcdClient } from './etcd.js';
 import type { Transformer } from './encryption.js';
@@ -87,7 +88,7 @@ export class Store {
   }
 
   /** Creates `obj`, setting name (from generateName), uid and creationTimestamp. 409 AlreadyExists if present. */
-  async create(res: ResourceInfo, obj: KubeObject, now: Date): Promise<KubeObject> {
+  async create(res: ResourceInfo, obj: KubeObject, now: Date, dryRun = false): Promise<KubeObject> {
     const meta: ObjectMeta = { ...obj.metadata };
     if (!meta.name && meta.generateName) meta.name = meta.generateName + generateSuffix();
     meta.uid = randomUUID();
@@ -96,6 +97,10 @@ export class Store {
     if (!res.namespaced) delete meta.namespace;
     const stored: KubeObject = { ...obj, metadata: meta };
     const key = this.key(res, meta.namespace, meta.name!);
+    if (dryRun) {
+      if (await this.etcd.get(key)) throw alreadyExists(res, meta.name!);
+      return { ...stored, apiVersion: apiVersionOf(res), kind: res.kind };
+    }
     const revision = await this.etcd.putIf(key, this.encode(res, key, stored), 0);
     if (revision === undefined) throw alreadyExists(res, meta.name!);
     return this.decode(res, key, this.encode(res, key, stored), revision);
@@ -105,7 +110,7 @@ export class Store {
    * Replaces the stored object with `obj` when its resourceVersion is current (or unset: an
    * unconditional update, which upstream allows for these resources). 409 Conflict on a stale version.
    */
-  async update(res: ResourceInfo, obj: KubeObject): Promise<KubeObject> {
+  async update(res: ResourceInfo, obj: KubeObject, dryRun = false): Promise<KubeObject> {
     const name = obj.metadata.name!;
     const key = this.key(res, obj.metadata.namespace, name);
     const current = await this.etcd.get(key);
@@ -117,6 +122,7 @@ export class Store {
     const meta: ObjectMeta = { ...obj.metadata, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp };
     const stored: KubeObject = { ...obj, metadata: meta };
     const value = this.encode(res, key, stored);
+    if (dryRun) return this.decode(res, key, value, current.modRevision);
     const revision = await this.etcd.putIf(key, value, expected);
     if (revision === undefined) throw conflict(res, name);
     return this.decode(res, key, value, revision);
@@ -128,13 +134,14 @@ export class Store {
     namespace: string | undefined,
     name: string,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    dryRun = false,
   ): Promise<KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(res, namespace, name);
       const next = await mutate(structuredClone(current));
       if (next.metadata.resourceVersion !== current.metadata.resourceVersion) throw conflict(res, name);
       try {
-        return await this.update(res, next);
+        return await this.update(res, next, dryRun);
       } catch (err) {
         if (attempt < 5 && (err as { reason?: string }).reason === 'Conflict') continue;
         throw err;
@@ -142,13 +149,20 @@ export class Store {
     }
   }
 
-  async delete(res: ResourceInfo, namespace: string | undefined, name: string, precondition?: { resourceVersion?: string; uid?: string }): Promise<KubeObject> {
+  async delete(
+    res: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    precondition?: { resourceVersion?: string; uid?: string },
+    dryRun = false,
+  ): Promise<KubeObject> {
     const key = this.key(res, namespace, name);
     const kv = await this.etcd.get(key);
     if (!kv) throw notFound(res, name);
     const old = this.decode(res, key, kv.value, kv.modRevision);
     if (precondition?.resourceVersion && precondition.resourceVersion !== old.metadata.resourceVersion) throw conflict(res, name);
     if (precondition?.uid && precondition.uid !== old.metadata.uid) throw conflict(res, name);
+    if (dryRun) return old;
     if (!(await this.etcd.deleteIf(key, kv.modRevision))) throw conflict(res, name);
     return old;
   }
