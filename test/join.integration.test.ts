@@ -215,9 +215,12 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER) |
   });
 
   it('registers every Node with its labels and taints (kubectl through the load balancer)', async () => {
-    const list = JSON.parse(await kubectl(nodes.get('cp3')!, ['get', 'nodes', '-o', 'json'])) as {
-      items: Array<{ metadata: { name: string; labels: Record<string, string> }; spec: { taints?: Array<{ key: string; effect: string }> } }>;
-    };
+    type NodeList = { items: Array<{ metadata: { name: string; labels: Record<string, string> }; spec: { taints?: Array<{ key: string; effect: string }> } }> };
+    // A kubelet registers its Node right after the TLS bootstrap that ends a worker's join.
+    const list = await waitUntil('all five Nodes', async () => {
+      const l = JSON.parse(await kubectl(nodes.get('cp3')!, ['get', 'nodes', '-o', 'json'])) as NodeList;
+      return l.items.length >= FIRST_WAVE.length ? l : undefined;
+    }, 60_000);
     const byName = new Map(list.items.map((n) => [n.metadata.name, n]));
     expect([...byName.keys()].sort()).toEqual(['cp1', 'cp2', 'cp3', 'w1', 'w2']);
     for (const name of ['cp1', 'cp2', 'cp3']) {
@@ -288,10 +291,12 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER) |
     const fixed = await boot(node, ['run']);
     expect(fixed.code, `${fixed.stdout}\n${fixed.stderr}\n${nodeLogs('w3')}`).toBe(0);
     expect(fixed.stdout).toContain('This node has joined the cluster.');
-    expect(JSON.parse(await kubectl(nodes.get('cp1')!, ['get', 'node', 'w3', '-o', 'json'])).metadata.name).toBe('w3');
+    // The kubelet registers its Node right after the TLS bootstrap that ended the join.
+    const w3 = await waitUntil('Node w3', async () => JSON.parse(await kubectl(nodes.get('cp1')!, ['get', 'node', 'w3', '-o', 'json'])), 60_000);
+    expect(w3.metadata.name).toBe('w3');
   }, 300_000);
 
-  it('a wrong certificate key fails download-certs with a clear message and writes no certificate', async () => {
+  it('a wrong certificate key or an expired kubeadm-certs fails download-certs with a clear message, writes nothing, and is retryable', async () => {
     const config = parse(readFileSync(join(dist, 'nodes', 'cp4', 'node.yaml'), 'utf8'));
     const real = String(config.certificateKey);
     config.certificateKey = real.replace(/^./, (c: string) => (c === 'a' ? 'b' : 'a'));
@@ -308,6 +313,22 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER) |
     // No etcd member was announced for it.
     const members = await etcdctl(nodes.get('cp1')!, `https://${ADDRESSES.cp1}:2379`, ['member', 'list']);
     expect(members.stdout).not.toContain(ADDRESSES.cp4);
+
+    // Retryable: with the right key the same step succeeds; an expired (deleted) Secret fails with its own
+    // message until a control-plane node uploads the certificates again.
+    config.certificateKey = real;
+    writeFileSync(join(node.root, 'etc/kgen/node.yaml'), toYaml(config), { mode: 0o600 });
+    const cp1 = nodes.get('cp1')!;
+    await kubectl(cp1, ['-n', 'kube-system', 'delete', 'secret', 'kubeadm-certs']);
+    const missing = await boot(node, ['phase', 'control-plane-prepare/download-certs']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stdout + missing.stderr).toContain('Secret "kubeadm-certs" was not found in the "kube-system" Namespace');
+    expect(existsSync(join(node.root, 'etc/kubernetes/pki/ca.key'))).toBe(false);
+    const upload = await boot(cp1, ['phase', 'upload-certs']);
+    expect(upload.code, upload.stderr).toBe(0);
+    const again = await boot(node, ['phase', 'control-plane-prepare/download-certs']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(readFileSync(join(node.root, 'etc/kubernetes/pki/ca.key'), 'utf8')).toBe(readFileSync(join(cp1.root, 'etc/kubernetes/pki/ca.key'), 'utf8'));
   }, 300_000);
 
   it('refuses to join under the name of a Node that is already Ready, before writing anything', async () => {
