@@ -52,7 +52,7 @@ describe('etcd join', () => {
   });
 
   it('reads client URLs from the etcd pods\' annotation, once each', () => {
-    const pod = (url?: string) => ({ metadata: { annotations: url ? { [ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS]: url } : {} } });
+    const pod = (url?: string): { metadata: { annotations: Record<string, string> } } => ({ metadata: { annotations: url ? { [ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS]: url } : {} } });
     expect(etcdEndpointsFromPods([pod('https://a:2379'), pod(), pod('https://b:2379'), pod('https://a:2379')], ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS)).toEqual([
       'https://a:2379',
       'https://b:2379',
