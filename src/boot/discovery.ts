@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import { caCertHash } from '../pki/index.js';
 import type { Discovery } from './config.js';
 import { verifyDetachedJWS } from './jws.js';
+import { loadUndici } from './undici.js';
 
 export interface DiscoveryDeps {
   /** GET https://<endpoint>/api/v1/namespaces/kube-public/configmaps/cluster-info; `ca` undefined = no TLS verification. */
@@ -277,17 +278,6 @@ function caHashes(bundle: string, endpoint: string, tokenId: string): string[] {
 
 // ---- the real fetcher ----------------------------------------------------------------------------------
 
-type Undici = { Agent: typeof import('undici').Agent; request: typeof import('undici/lib/api/api-request.js').default };
-let undici: Promise<Undici> | undefined;
-
-/** Only undici's Agent and request, lazily (as https-transport.ts), so the boot bundle stays small. */
-function loadUndici(): Promise<Undici> {
-  undici ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/api-request.js')]).then(([a, r]) => ({
-    Agent: a.default,
-    request: r.default,
-  }));
-  return undici;
-}
 
 /**
  * The real cluster-info GET over undici: anonymous, TLS verified against `ca` when given and not verified at

@@ -12,6 +12,7 @@
 // - errors carry the endpoint, the gateway path, the HTTP status and etcd's message (never a key).
 import type { Dispatcher } from 'undici';
 import { realClock, realRandom } from './host.js';
+import { loadUndici, type Undici } from './undici.js';
 
 /** PEM contents. */
 export interface EtcdTls {
@@ -68,17 +69,6 @@ const ERR_PEER_URL_EXISTS = 'etcdserver: Peer URLs already exists';
 const BACKOFF = { baseMs: 250, maxMs: 5000 } as const;
 const ID_FIELDS = /"(ID|member_id|cluster_id|leader|revision|raft_term)"\s*:\s*(\d+)/g;
 
-type Undici = { Agent: typeof import('undici').Agent; request: typeof import('undici/lib/api/api-request.js').default };
-let undici: Promise<Undici> | undefined;
-
-/** Only undici's Agent and request, lazily (as https-transport.ts), so the boot bundle stays small. */
-function loadUndici(): Promise<Undici> {
-  undici ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/api-request.js')]).then(([a, r]) => ({
-    Agent: a.default,
-    request: r.default,
-  }));
-  return undici;
-}
 
 interface RawMember {
   ID?: string;

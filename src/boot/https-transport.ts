@@ -2,17 +2,8 @@
 // key or a bearer token. Only undici's Agent and request are imported (not the package index), and
 // lazily on first use, so the boot bundle stays small and `kgen-boot --version` starts fast.
 import type { TlsOptions, Transport } from './api-client.js';
+import { loadUndici, type Undici } from './undici.js';
 
-type Undici = { Agent: typeof import('undici').Agent; request: typeof import('undici/lib/api/api-request.js').default };
-let undici: Promise<Undici> | undefined;
-
-function loadUndici(): Promise<Undici> {
-  undici ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/api-request.js')]).then(([a, r]) => ({
-    Agent: a.default,
-    request: r.default,
-  }));
-  return undici;
-}
 
 export function httpsTransport(tls: TlsOptions): Transport {
   if (!tls.ca && !tls.insecure) {

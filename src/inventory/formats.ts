@@ -6,6 +6,7 @@
 import { formatCIDR, formatIP, networkOf, parseCIDR, parseIP } from './net.js';
 import type { Taint } from './types.js';
 import { SUPPORTED_RANGE, isWellFormedVersion, versionInfo } from '../versions.js';
+import { isKubeletSettableLabel } from '../kube/labels.js';
 
 export type Parsed<T> = { value: T } | { error: string };
 export type Parse<T = unknown> = (s: string) => Parsed<T>;
@@ -139,32 +140,11 @@ export const labelKey: Parse<string> = (s) => {
   return ok(s);
 };
 
-// Labels a kubelet may put on its own Node with --node-labels (upstream: pkg/kubelet/apis/well_known_labels.go
-// kubeletLabels / kubeletLabelNamespaces, cmd/kubelet/app/options/options.go ValidateKubeletFlags). Any other
-// key in the kubernetes.io or k8s.io namespaces makes the kubelet refuse to start.
-const KUBELET_LABELS = new Set([
-  'kubernetes.io/hostname',
-  'topology.kubernetes.io/zone',
-  'topology.kubernetes.io/region',
-  'failure-domain.beta.kubernetes.io/zone',
-  'failure-domain.beta.kubernetes.io/region',
-  'beta.kubernetes.io/instance-type',
-  'node.kubernetes.io/instance-type',
-  'kubernetes.io/os',
-  'kubernetes.io/arch',
-  'beta.kubernetes.io/os',
-  'beta.kubernetes.io/arch',
-]);
-const KUBELET_LABEL_NAMESPACES = ['kubelet.kubernetes.io', 'node.kubernetes.io'];
-const inNamespace = (ns: string, domain: string) => ns === domain || ns.endsWith(`.${domain}`);
-
 /** A node label key the kubelet accepts in --node-labels. */
 export const nodeLabelKey: Parse<string> = (s) => {
   const key = labelKey(s);
   if ('error' in key) return key;
-  const ns = s.includes('/') ? s.slice(0, s.indexOf('/')) : '';
-  const restricted = inNamespace(ns, 'kubernetes.io') || inNamespace(ns, 'k8s.io');
-  if (restricted && !KUBELET_LABELS.has(s) && !KUBELET_LABEL_NAMESPACES.some((allowed) => inNamespace(ns, allowed))) {
+  if (!isKubeletSettableLabel(s)) {
     return fail(`label ${q(s)} is in the kubernetes.io/k8s.io namespace, which the kubelet refuses in --node-labels; use a prefix under node.kubernetes.io/ or your own domain (e.g. "example.com/role"), or label the node after it joins`);
   }
   return key;
