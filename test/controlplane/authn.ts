@@ -51,16 +51,16 @@ export class Authenticator {
   async authenticate(req: IncomingMessage): Promise<UserInfo> {
     const socket = req.socket as TLSSocket;
     const peer = socket.getPeerCertificate?.();
-    if (peer && Object.keys(peer).length > 0) {
-      // requestCert without rejectUnauthorized: an unverifiable certificate is a failed login (401).
-      if (!socket.authorized) throw unauthorized();
+    const presentedCert = !!peer && Object.keys(peer).length > 0;
+    if (presentedCert && socket.authorized) {
       const subject = peer.subject as unknown as Record<string, string | string[] | undefined>;
       const cn = [subject.CN ?? []].flat()[0];
-      if (!cn) throw unauthorized();
-      const groups = [subject.O ?? []].flat();
-      return withAuthenticated({ name: cn, groups });
+      if (cn) return withAuthenticated({ name: cn, groups: [subject.O ?? []].flat() });
     }
     const header = req.headers.authorization;
+    // A certificate that does not verify is an authentication error unless a token authenticates
+    // (the union authenticator reports errors only when no authenticator succeeds).
+    if (presentedCert && header === undefined) throw unauthorized();
     if (header !== undefined) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!m) throw unauthorized();
