@@ -59,7 +59,8 @@ export function uploadCertsPhase(): Phase<BootData> {
       if (!key) throw new Error('node.yaml has no certificateKey; the init node needs it to seal kubeadm-certs (re-render with kgen)');
       log.phase('upload-certs', `Storing the certificates in Secret "${KUBEADM_CERTS_SECRET}" in the "${KUBE_SYSTEM}" Namespace`);
       const sealed = new Map<string, Uint8Array>();
-      for (const file of certsToTransfer(data.cluster.etcd.external !== undefined)) {
+      // With encryption at rest, joiners need the same key: the EncryptionConfiguration travels too.
+      for (const file of certsToTransfer(data.cluster.etcd.external !== undefined, { encryptionAtRest: data.cluster.encryptionAtRest })) {
         sealed.set(file, sealKubeadmCert(key, await host.readFile(pkiPath(file)), (n) => host.random.bytes(n)));
       }
       const api = await data.admin();
