@@ -26,7 +26,7 @@ export function joinKubeletConfiguration(cm: ConfigMap | undefined, node: Pick<K
   return toYaml(config);
 }
 
-/** bootstrap-kubelet.conf: the discovered server and CA, authenticated by the bootstrap token (CreateWithToken). */
+/** bootstrap-kubelet.conf: the discovered server and CA under the cluster's name, authenticated by the bootstrap token (CreateWithToken; join.go names the cluster after ClusterConfiguration.clusterName). */
 export function bootstrapKubeletConf(input: { clusterName: string; server: string; caCertPem: string; token: string }): string {
   return serializeKubeconfig(
     buildKubeconfig({ clusterName: input.clusterName, server: input.server, caCertPem: input.caCertPem, userName: TLS_BOOTSTRAP_USER, token: input.token }),

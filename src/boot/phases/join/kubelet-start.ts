@@ -65,7 +65,7 @@ async function run(data: BootData): Promise<void> {
   await writeIfChanged(host, pkiPath(PKI.caCert), info.caCertPem);
   await host.writeFile(
     KUBELET_BOOTSTRAP_KUBECONFIG,
-    bootstrapKubeletConf({ clusterName: info.clusterName, server: info.server, caCertPem: info.caCertPem, token: config.discovery.token }),
+    bootstrapKubeletConf({ clusterName: config.cluster.name, server: info.server, caCertPem: info.caCertPem, token: config.discovery.token }),
     { mode: 0o600 },
   );
 
