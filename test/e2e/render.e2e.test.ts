@@ -217,3 +217,28 @@ describe('kgen CLI edges', () => {
     expect(r.stdout + r.stderr).toMatch(pattern as RegExp);
   });
 });
+
+describe('kgen validate', () => {
+  it('reports every problem of an inventory at once, as file:line:col path: message, and exits 1', () => {
+    const dir = join(REPO, 'test/fixtures/inventory/invalid');
+    const r = kgen(['validate', '--nodes', 'five-problems.yaml'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(readFileSync(join(dir, 'five-problems.expected'), 'utf8').trimEnd() + '\n');
+  });
+
+  it('render refuses the same inventory with the same diagnostics and writes nothing', () => {
+    const work = tempDir();
+    cpSync(join(REPO, 'test/fixtures/inventory/invalid/five-problems.yaml'), join(work, 'five-problems.yaml'));
+    const r = kgen(['render', '--nodes', 'five-problems.yaml', '--out', 'dist'], { cwd: work });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(5);
+    expect(existsSync(join(work, 'dist'))).toBe(false);
+    expect(existsSync(join(work, '.kgen'))).toBe(false);
+  });
+
+  it('accepts the bundled example', () => {
+    const r = kgen(['validate', '--nodes', 'examples/nodes.yaml']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('valid: cluster "demo" v1.33.2, 3 control-plane + 2 worker nodes');
+  });
+});
