@@ -34,6 +34,11 @@ describe('openKubeadmCerts', () => {
     ]);
   });
 
+  it('keeps the EncryptionConfiguration (kgen transfers it with encryption at rest) at 0600', () => {
+    const [file] = openKubeadmCerts(secret({ 'encryption-config.yaml': 'kind: EncryptionConfiguration\n' }), KEY, ['encryption-config.yaml']);
+    expect(file!.mode).toBe(0o600);
+  });
+
   it.each([
     ['the Secret is missing (expired with its proxy token)', undefined, ['ca.crt'], KEY, 'missing', /was not found.*deleted when its proxy bootstrap token expires.*kgen-boot phase upload-certs/s],
     ['the certificate key does not open it', secret({ 'ca.crt': CERT }, OTHER), ['ca.crt'], KEY, 'wrong-key', /the key does not match the one the Secret was sealed with/],

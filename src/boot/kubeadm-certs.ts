@@ -3,7 +3,7 @@
 // certificate key (AES-256-GCM envelope, src/secrets/envelope.ts) and hand back the files to write under
 // /etc/kubernetes/pki. Everything is decrypted before anything is written, so a wrong key or a missing entry
 // leaves the node's disk untouched. Messages name the Secret and the fields, never a value or the key.
-import { KUBEADM_CERTS_SECRET, KUBE_SYSTEM, kubeadmCertsDataKey, type Secret } from '../kube/index.js';
+import { ENCRYPTION_CONFIG_TRANSFER_NAME, KUBEADM_CERTS_SECRET, KUBE_SYSTEM, kubeadmCertsDataKey, type Secret } from '../kube/index.js';
 import { EnvelopeError, openKubeadmCert } from '../secrets/envelope.js';
 
 /** Why kubeadm-certs could not be used: the Secret is gone (expired) or the certificate key does not open it. */
@@ -28,7 +28,7 @@ export interface DownloadedFile {
   /** Relative to /etc/kubernetes/pki, e.g. "etcd/ca.key". */
   file: string;
   data: Buffer;
-  /** 0600 for private keys, 0644 for certificates and public keys (writeCertOrKey). */
+  /** 0600 for private keys and kgen's EncryptionConfiguration, 0644 for certificates and public keys (writeCertOrKey). */
   mode: number;
 }
 
@@ -67,7 +67,8 @@ export function openKubeadmCerts(secret: Secret | undefined, certificateKey: str
       }
       throw err;
     }
-    out.push({ file, data: plain, mode: PRIVATE_KEY.test(plain.toString('latin1')) ? 0o600 : 0o644 });
+    const secretFile = file === ENCRYPTION_CONFIG_TRANSFER_NAME || PRIVATE_KEY.test(plain.toString('latin1'));
+    out.push({ file, data: plain, mode: secretFile ? 0o600 : 0o644 });
   }
   return out;
 }

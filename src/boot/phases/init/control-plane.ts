@@ -40,9 +40,11 @@ async function writeEncryptionConfig(data: BootData): Promise<void> {
 
 /**
  * `within` is the parent's full name when the phase is nested (join: "control-plane-prepare"), so the
- * dependencies name the certs and kubeconfig phases of the same workflow.
+ * dependencies name the certs and kubeconfig phases of the same workflow. `encryptionConfigFromSecrets`
+ * false: a joining node, whose EncryptionConfiguration came with kubeadm-certs (download-certs).
  */
-export function controlPlanePhase(within = ''): Phase<BootData> {
+export function controlPlanePhase(within = '', options: { encryptionConfigFromSecrets?: boolean } = {}): Phase<BootData> {
+  const fromSecrets = options.encryptionConfigFromSecrets ?? true;
   const dep = (name: string) => (within ? `${within}/${name}` : name);
   return {
     name: 'control-plane',
@@ -54,7 +56,7 @@ export function controlPlanePhase(within = ''): Phase<BootData> {
         short: 'Generates the kube-apiserver static Pod manifest',
         dependsOn: [dep('certs/apiserver')],
         async run(d) {
-          if (d.cluster.encryptionAtRest) await writeEncryptionConfig(d);
+          if (d.cluster.encryptionAtRest && fromSecrets) await writeEncryptionConfig(d);
           await writeManifest(d, 'kube-apiserver', apiServerPod(d.cluster, d.config.node, { hostCAPaths: await hostCAPaths(d) }));
         },
       },

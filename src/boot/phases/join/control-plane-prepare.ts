@@ -38,7 +38,7 @@ async function downloadCerts(data: BootData): Promise<void> {
     throw err;
   }
   // Everything is decrypted before the first write: a wrong key leaves the disk as it was.
-  const files = openKubeadmCerts(secret, key, certsToTransfer(data.cluster.etcd.external !== undefined));
+  const files = openKubeadmCerts(secret, key, certsToTransfer(data.cluster.etcd.external !== undefined, { encryptionAtRest: data.cluster.encryptionAtRest }));
   log.phase('download-certs', `Saving the certificates to the folder: "${CERTIFICATES_DIR}"`);
   for (const f of files) await writeIfChanged(host, pkiPath(f.file), f.data.toString('utf8'), { mode: f.mode });
 }
@@ -89,7 +89,7 @@ export function controlPlanePreparePhase(): Phase<BootData> {
       },
       certsPhase(),
       kubeconfigPhase(),
-      controlPlanePhase(PARENT),
+      controlPlanePhase(PARENT, { encryptionConfigFromSecrets: false }),
     ],
   };
 }
