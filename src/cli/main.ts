@@ -1,11 +1,13 @@
 // kgen's command dispatcher (model: citty src/main.ts). `main(argv, io)` returns the exit code; only
-// src/cli/bin.ts touches process. A UsageError prints the message and the command's help (exit 1);
-// any other error prints its message and causes (exit 2). Nothing runs at import time.
+// src/cli/bin.ts touches process. A UsageError prints the message and the command's help (exit 1), an
+// InvalidInputError its message (exit 1); any other error its message and causes (exit 2). Nothing runs at
+// import time.
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, UsageError, type CliIO, type Command } from './command.js';
 import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
 import { serveCommand } from './serve.js';
 import { VERSION } from '../version.js';
+import { InvalidInputError } from '../errors.js';
 
 export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand];
 
@@ -63,6 +65,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`kgen ${command.name}: ${err.message}\n\n${command.help}`);
+      return EXIT_INVALID;
+    }
+    if (err instanceof InvalidInputError) {
+      io.stderr(`kgen ${command.name}: ${describeError(err)}\n`);
       return EXIT_INVALID;
     }
     io.stderr(`kgen ${command.name}: ${describeError(err)}\n`);

@@ -2,7 +2,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { EXIT_INVALID, EXIT_OK, parseFlags, UsageError, type CliIO, type Command } from './command.js';
 import { render, InventoryError, type RenderReport } from '../render.js';
-import { InvalidInputError } from '../errors.js';
 import { formatDiagnostic } from '../inventory/types.js';
 import { TARGET_LIMITS, type Target } from '../../generators/sizes.js';
 
@@ -67,10 +66,6 @@ export const renderCommand: Command = {
     } catch (err) {
       if (err instanceof InventoryError) {
         for (const d of err.diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
-        return EXIT_INVALID;
-      }
-      if (err instanceof InvalidInputError) {
-        io.stderr(`kgen render: ${err.message}\n`);
         return EXIT_INVALID;
       }
       throw err;

@@ -291,3 +291,13 @@ describe('the real cloud-init fetches its seed through kgen serve', () => {
     expect((await runProbe('local', cmdline())).ok).toBe(false);
   });
 });
+
+describe('kgen serve input errors', () => {
+  it('exits 1 with a hint when --out holds no rendered tree', async () => {
+    const { main } = await import('./main.js');
+    const err: string[] = [];
+    const code = await main(['serve', '--out', 'no-such-dir'], { stdout: () => undefined, stderr: (t) => err.push(t), cwd: tmpdir() });
+    expect(code).toBe(1);
+    expect(err.join('')).toContain('holds no rendered tree (no nodes.json); run `kgen render --nodes nodes.yaml --out no-such-dir` first');
+  });
+});

@@ -9,13 +9,14 @@
 // aliases nodes/by-mac/<mac>/ and nodes/by-uuid/<uuid>/ (generators/seed-tree.ts). `--allow-any-client`
 // turns the rule off, with a warning. Every request is logged as one line: client, method, path,
 // status, and the node and file it concerned.
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
-import { resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { BY_MAC, BY_UUID, macDirName, uuidDirName } from '../../generators/seed-tree.js';
 import { EXIT_OK, parseFlags, UsageError, type CliIO, type Command } from './command.js';
+import { InvalidInputError } from '../errors.js';
 
 /** The one seed file anyone may fetch. */
 const PUBLIC_NODE_FILE = 'meta-data';
@@ -243,6 +244,9 @@ export const serveCommand: Command = {
     });
     const { host, port } = parseListen(flags.listen!);
     const dir = resolve(io.cwd, flags.out!);
+    if (!existsSync(join(dir, 'nodes.json'))) {
+      throw new InvalidInputError(`${dir} holds no rendered tree (no nodes.json); run \`kgen render --nodes nodes.yaml --out ${flags.out}\` first`);
+    }
     const allowAnyClient = flags['allow-any-client'] === true;
     if (allowAnyClient) {
       io.stderr('kgen serve: warning: --allow-any-client: any machine that reaches this server can fetch every node\'s user-data, which holds cluster secrets\n');
