@@ -9,8 +9,9 @@
 //   /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf). The krel files were not readable from the
 //   build sandbox: the drop-in text is the one kubernetes/website quotes (content/en/docs/setup/
 //   production-environment/tools/kubeadm/kubelet-integration.md), checked against copies that fetch the
-//   krel template; the unit is kubernetes/release's kubepkg template (cmd/kubepkg/templates/latest/deb/
-//   kubelet/lib/systemd/system/kubelet.service) without the ConditionPathExists line krel dropped.
+//   krel template; the unit is kubernetes/release's packages/deb/bionic/kubelet/lib/systemd/system/
+//   kubelet.service verbatim (the kubepkg template cmd/kubepkg/templates/latest/deb/kubelet/... is the
+//   same plus a ConditionPathExists line, which krel dropped).
 // - modules-load.d/k8s.conf and sysctl.d/k8s.conf: kubernetes/website
 //   content/en/docs/setup/production-environment/container-runtimes.md ("Forwarding IPv4 and letting
 //   iptables see bridged traffic").
@@ -42,7 +43,7 @@ export const IMAGE_INFO_PATH = '/etc/kgen/image.json';
 /** kubernetes/release's kubelet.service (see the header for how the text was checked). */
 export const KUBELET_SERVICE = `[Unit]
 Description=kubelet: The Kubernetes Node Agent
-Documentation=https://kubernetes.io/docs/
+Documentation=https://kubernetes.io/docs/home/
 Wants=network-online.target
 After=network-online.target
 
