@@ -323,6 +323,30 @@ describe('storage', () => {
     expect((await admin.raw('GET', '/api/v1/namespaces/default/configmaps/cm1')).status).toBe(404);
   });
 
+  it('deletes objects with finalizers in two steps: deletionTimestamp, then removal with the last finalizer', async () => {
+    await admin.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'held', finalizers: ['example.com/hold'] } });
+    const deleting = await admin.call('DELETE', '/api/v1/namespaces/default/configmaps/held');
+    expect(deleting.metadata.deletionTimestamp).toMatch(/Z$/);
+    expect((await admin.call('GET', '/api/v1/namespaces/default/configmaps/held')).metadata.deletionTimestamp).toBe(deleting.metadata.deletionTimestamp);
+    await admin.call('PATCH', '/api/v1/namespaces/default/configmaps/held', { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    expect((await admin.raw('GET', '/api/v1/namespaces/default/configmaps/held')).status).toBe(404);
+  });
+
+  it('terminates namespaces: no new content, /finalize releases them, system namespaces are immortal', async () => {
+    const kubeSystem = await admin.raw('DELETE', '/api/v1/namespaces/kube-system');
+    expect(kubeSystem.status).toBe(403);
+    expect(kubeSystem.body.message).toBe('namespaces "kube-system" is forbidden: this namespace may not be deleted');
+    await admin.call('POST', '/api/v1/namespaces', { metadata: { name: 'doomed' } });
+    const ns = await admin.call('DELETE', '/api/v1/namespaces/doomed');
+    expect(ns.status.phase).toBe('Terminating');
+    const late = await admin.raw('POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'late' } });
+    expect(late.status).toBe(403);
+    expect(late.body.message).toBe('configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated');
+    const current = await admin.call('GET', '/api/v1/namespaces/doomed');
+    await admin.call('PUT', '/api/v1/namespaces/doomed/finalize', { ...current, spec: { finalizers: [] } });
+    expect((await admin.raw('GET', '/api/v1/namespaces/doomed')).status).toBe(404);
+  });
+
   it('?dryRun=All validates and admits without writing (kubectl --dry-run=server)', async () => {
     const kc = kubeconfig(join(cluster.dir, 'admin-dry.conf'), cluster.url, cluster.ca.cert, cluster.admin);
     const out = execFileSync('kubectl', ['--kubeconfig', kc, 'create', 'configmap', 'dry', '--from-literal=a=b', '--dry-run=server', '-o', 'json']).toString();

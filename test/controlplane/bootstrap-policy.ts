@@ -148,6 +148,11 @@ export const CLUSTER_ROLES: KubeObject[] = [
     rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
     eventsRule,
   ]),
+  clusterRole('system:controller:namespace-controller', [
+    rule(['delete', 'get', 'list', 'watch'], [''], ['namespaces']),
+    rule(['update'], [''], ['namespaces/finalize', 'namespaces/status']),
+    rule(['delete', 'deletecollection', 'get', 'list', 'watch'], ['*'], ['*']),
+  ]),
   clusterRole('system:controller:root-ca-cert-publisher', [rule(['create', 'update'], [''], ['configmaps']), eventsRule]),
   clusterRole('system:controller:service-account-controller', [rule(['create'], [''], ['serviceaccounts']), eventsRule]),
   clusterRole('system:controller:generic-garbage-collector', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['*'], ['*']), eventsRule]),
@@ -174,6 +179,7 @@ export const CLUSTER_ROLE_BINDINGS: KubeObject[] = [
   clusterBinding('system:controller:certificate-controller', [sa('kube-system', 'certificate-controller')]),
   clusterBinding('system:controller:generic-garbage-collector', [sa('kube-system', 'generic-garbage-collector')]),
   clusterBinding('system:controller:root-ca-cert-publisher', [sa('kube-system', 'root-ca-cert-publisher')]),
+  clusterBinding('system:controller:namespace-controller', [sa('kube-system', 'namespace-controller')]),
   clusterBinding('system:controller:service-account-controller', [sa('kube-system', 'service-account-controller')]),
   clusterBinding('system:controller:node-controller', [sa('kube-system', 'node-controller')]),
 ];

@@ -284,6 +284,15 @@ describe('garbage collector, node IPAM and namespace publishers', () => {
     expect((await admin.raw('GET', '/api/v1/namespaces/kube-public/configmaps/kube-root-ca.crt')).status).toBe(200);
   });
 
+  it('empties and removes a deleted namespace (namespace controller)', async () => {
+    await admin.call('POST', '/api/v1/namespaces', { metadata: { name: 'gone' } });
+    await admin.call('POST', '/api/v1/namespaces/gone/configmaps', { metadata: { name: 'c1' } });
+    await admin.call('POST', '/api/v1/namespaces/gone/secrets', { metadata: { name: 's1' } });
+    await admin.call('DELETE', '/api/v1/namespaces/gone');
+    await eventually(`namespace removal\n${kcm.output()}`, async () => ((await admin.raw('GET', '/api/v1/namespaces/gone')).status === 404 ? true : undefined));
+    expect((await admin.call('GET', '/api/v1/configmaps?fieldSelector=metadata.namespace%3Dgone')).items).toEqual([]);
+  });
+
   it('answers /healthz on its secure port', async () => {
     const out = execFileSync('curl', ['-sk', `https://127.0.0.1:${healthPort}/healthz`]).toString();
     expect(out).toBe('ok');

@@ -3,7 +3,7 @@
 // getControllerManagerCommand). Talks to the API server only through --kubeconfig; with
 // --leader-elect only the holder of Lease kube-system/kube-controller-manager acts. Runs, by polling
 // every 300 ms: csrapproving, csrsigning, garbagecollector (ownerReferences), nodeipam (with
-// --allocate-node-cidrs), root-ca-cert-publisher, serviceaccount — default on — and
+// --allocate-node-cidrs), namespace, root-ca-cert-publisher, serviceaccount — default on — and
 // bootstrapsigner, tokencleaner (off unless named in
 // --controllers, as upstream). Other upstream controller names are accepted and not run.
 // /healthz, /livez and /readyz answer on --secure-port (default 10257; 0 disables) over TLS.
@@ -20,6 +20,7 @@ import { loadSigningCA, selfSignedServing, type SigningCA } from './cert-signer.
 import { ControllerClients, type ControllerContext } from './controller-client.js';
 import { syncApprover, syncSigner } from './csr-controllers.js';
 import { syncGarbageCollector } from './garbage-collector.js';
+import { syncNamespaces } from './namespace-controller.js';
 import { syncRootCAPublisher, syncServiceAccounts } from './namespace-publishers.js';
 import { parseCidr, syncNodeIpam } from './node-ipam.js';
 import { discoverResources, type MappedResource } from './rest-mapper.js';
@@ -157,6 +158,17 @@ async function main(argv: string[]): Promise<void> {
     controllers.push({ name: 'root-ca-cert-publisher', serviceAccount: 'root-ca-cert-publisher', run: (c) => syncRootCAPublisher(c, pem) });
   }
   if (enabled('serviceaccount')) controllers.push({ name: 'serviceaccount', serviceAccount: 'service-account-controller', run: (c) => syncServiceAccounts(c) });
+  if (enabled('namespace')) {
+    let resources: MappedResource[] | undefined;
+    controllers.push({
+      name: 'namespace',
+      serviceAccount: 'namespace-controller',
+      run: async (c) => {
+        resources ??= await discoverResources(c.client);
+        return syncNamespaces(c, resources);
+      },
+    });
+  }
   if (enabled('garbagecollector')) {
     let resources: MappedResource[] | undefined;
     let last = 0;

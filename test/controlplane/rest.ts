@@ -2,7 +2,9 @@
 // staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go, plus the per-resource
 // strategies and admission plugins a kubeadm bootstrap exercises):
 // - namespaces: created Active with the "kubernetes" finalizer; namespaced writes need the
-//   namespace to exist (NamespaceLifecycle admission, 404 for the namespace);
+//   namespace to exist and not be terminating (NamespaceLifecycle admission); default,
+//   kube-system and kube-public cannot be deleted; /finalize changes only spec.finalizers;
+// - deletion with finalizers: deletionTimestamp first, removal when the last finalizer goes;
 // - secrets: stringData is folded into data on write (pkg/apis/core/v1 conversion);
 // - certificatesigningrequests: spec.username/uid/groups/extra come from the requester, status is
 //   cleared on create (pkg/registry/certificates/certificates/strategy.go); /approval may change
@@ -30,7 +32,7 @@ import type { RequestInfo } from './request-info.js';
 import { apiVersionOf, findResource, REVIEW_RESOURCES, type ResourceInfo } from './resources.js';
 import type { TokenIssuer } from './sa-token.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { ApiError, badRequest, forbidden, invalid, methodNotAllowed, notFound, pathNotFound } from './status.js';
+import { ApiError, badRequest, conflict, forbidden, invalid, methodNotAllowed, notFound, pathNotFound } from './status.js';
 import { allocateClusterIP, clusterIPProblem, type ServiceRange } from './service-ip.js';
 import { rfc3339, type KubeObject, type Store } from './store.js';
 import { strategicMerge } from './strategic-merge.js';
@@ -83,6 +85,14 @@ function dryRunOf(url: URL): boolean {
   return values.length > 0;
 }
 
+/** Namespaces NamespaceLifecycle refuses to delete. */
+const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+
+function pendingFinalizers(res: ResourceInfo, obj: KubeObject): boolean {
+  if ((obj.metadata.finalizers as string[] | undefined)?.length) return true;
+  return res.group === '' && res.resource === 'namespaces' && !!(obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length;
+}
+
 function requireObject(body: unknown): KubeObject {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
   const obj = body as KubeObject;
@@ -113,6 +123,11 @@ function applySubresource(res: ResourceInfo, sub: string, next: KubeObject, old:
     if (sub === 'approval') return { ...next, spec: old.spec, status: { ...oldStatus, conditions: newStatus.conditions } };
     if (sub === 'status') return { ...next, spec: old.spec };
     return { ...next, spec: old.spec, status: old.status };
+  }
+  // namespaces/finalize changes only spec.finalizers (pkg/registry/core/namespace/strategy.go).
+  if (res.resource === 'namespaces' && sub === 'finalize') {
+    const finalizers = (next.spec as { finalizers?: string[] } | undefined)?.finalizers;
+    return { ...old, metadata: { ...old.metadata, resourceVersion: next.metadata.resourceVersion }, spec: { ...((old.spec as object) ?? {}), finalizers } };
   }
   if (!res.subresources.includes('status')) return next;
   if (sub === 'status') return { ...old, metadata: { ...old.metadata, resourceVersion: next.metadata.resourceVersion }, status: next.status };
@@ -165,11 +180,11 @@ export class Rest {
         return { status: 200, body: await this.patch(res, ns, req, dryRun) };
       case 'delete': {
         const pre = (req.body as { preconditions?: { resourceVersion?: string; uid?: string } } | undefined)?.preconditions;
-        return { status: 200, body: await this.deps.store.delete(res, ns, info.name, pre, dryRun) };
+        return { status: 200, body: await this.delete(res, ns, info.name, pre, dryRun) };
       }
       case 'deletecollection': {
         const list = await this.list(res, ns, req.url);
-        for (const item of list.items) await this.deps.store.delete(res, ns ?? item.metadata.namespace, item.metadata.name!, undefined, dryRun);
+        for (const item of list.items) await this.delete(res, ns ?? item.metadata.namespace, item.metadata.name!, undefined, dryRun);
         return { status: 200, body: list };
       }
       default:
@@ -222,8 +237,56 @@ export class Rest {
     out.end();
   }
 
-  private async ensureNamespace(ns: string | undefined): Promise<void> {
-    if (ns && !(await this.deps.store.tryGet(namespaces, undefined, ns))) throw notFound(namespaces, ns);
+  /** NamespaceLifecycle: new content needs a namespace that exists and is not terminating. */
+  private async ensureNamespace(res: ResourceInfo, ns: string | undefined, name: string): Promise<void> {
+    if (!ns) return;
+    const namespace = await this.deps.store.tryGet(namespaces, undefined, ns);
+    if (!namespace) throw notFound(namespaces, ns);
+    if (namespace.metadata.deletionTimestamp) {
+      throw forbidden(res, name, `unable to create new content in namespace ${ns} because it is being terminated`);
+    }
+  }
+
+  /**
+   * Deletion with finalizers (generic registry BeforeDelete + namespace storage): an object with
+   * metadata.finalizers (a namespace: or spec.finalizers) only gets deletionTimestamp (a namespace:
+   * phase Terminating); it disappears when the last finalizer is removed (finishDeletion).
+   */
+  private async delete(
+    res: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    pre: { resourceVersion?: string; uid?: string } | undefined,
+    dryRun: boolean,
+  ): Promise<KubeObject> {
+    if (res.group === '' && res.resource === 'namespaces' && IMMORTAL_NAMESPACES.has(name)) {
+      throw forbidden(res, name, 'this namespace may not be deleted');
+    }
+    const current = await this.deps.store.get(res, ns, name);
+    if (!pendingFinalizers(res, current)) return this.deps.store.delete(res, ns, name, pre, dryRun);
+    if (current.metadata.deletionTimestamp) return current;
+    return this.deps.store.guaranteedUpdate(
+      res,
+      ns,
+      name,
+      (obj) => {
+        if (pre?.uid && pre.uid !== obj.metadata.uid) throw conflict(res, name);
+        obj.metadata.deletionTimestamp = rfc3339(this.deps.now());
+        obj.metadata.deletionGracePeriodSeconds = 0;
+        if (res.group === '' && res.resource === 'namespaces') obj.status = { ...((obj.status as object) ?? {}), phase: 'Terminating' };
+        return obj;
+      },
+      dryRun,
+    );
+  }
+
+  /** After a write: a deleting object whose finalizers are all gone is removed. */
+  private async finishDeletion(res: ResourceInfo, obj: KubeObject, dryRun: boolean): Promise<KubeObject> {
+    if (dryRun || !obj.metadata.deletionTimestamp || pendingFinalizers(res, obj)) return obj;
+    return this.deps.store.delete(res, obj.metadata.namespace, obj.metadata.name!, { resourceVersion: obj.metadata.resourceVersion }).catch((err: unknown) => {
+      if ((err as { reason?: string }).reason === 'NotFound') return obj;
+      throw err;
+    });
   }
 
   private async create(res: ResourceInfo, ns: string | undefined, req: RestRequest, dryRun: boolean): Promise<KubeObject> {
@@ -231,7 +294,7 @@ export class Rest {
     checkKind(res, obj);
     bindNamespace(res, obj, ns ?? '');
     if (!obj.metadata.name && !obj.metadata.generateName) throw invalid(res, '', ['metadata.name: Required value: name or generateName is required']);
-    await this.ensureNamespace(ns);
+    await this.ensureNamespace(res, ns, obj.metadata.name ?? obj.metadata.generateName ?? '');
     await this.admit(res, '', req.user, obj, undefined);
     return this.deps.store.create(res, obj, this.deps.now(), dryRun);
   }
@@ -243,7 +306,7 @@ export class Rest {
     const old = await this.deps.store.get(res, ns, req.info.name);
     const next = applySubresource(res, req.info.subresource, obj, old);
     await this.admit(res, req.info.subresource, req.user, next, old);
-    return this.deps.store.update(res, next, dryRun);
+    return this.finishDeletion(res, await this.deps.store.update(res, next, dryRun), dryRun);
   }
 
   private async patch(res: ResourceInfo, ns: string | undefined, req: RestRequest, dryRun: boolean): Promise<KubeObject> {
@@ -256,7 +319,7 @@ export class Rest {
         `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCHERS).join(', ')}`,
       );
     }
-    return this.deps.store.guaranteedUpdate(res, ns, req.info.name, async (current) => {
+    const updated = await this.deps.store.guaranteedUpdate(res, ns, req.info.name, async (current) => {
       let patched: KubeObject;
       try {
         patched = apply(current, req.body) as KubeObject;
@@ -269,6 +332,7 @@ export class Rest {
       await this.admit(res, req.info.subresource, req.user, next, current);
       return next;
     }, dryRun);
+    return this.finishDeletion(res, updated, dryRun);
   }
 
   /** Strategy + admission for the resources with bootstrap-relevant rules (see header). */
