@@ -215,7 +215,7 @@ export async function buildImage(opts: RecipeOptions): Promise<ImageArtifacts> {
   await step('debootstrap', async () => {
     const run = await $({ nothrow: true })`debootstrap ${debootstrapArgs(rootfs, mirror, packageCache)}`;
     if (run.exitCode !== 0) {
-      const tail = run.stdout.split('\n').slice(-15).join('\n');
+      const tail = `${run.stdout}\n${run.stderr}`.trim().split('\n').slice(-15).join('\n');
       throw new Error(
         `debootstrap failed (exit ${run.exitCode}); last lines:\n${tail}\n` +
           `details: ${join(rootfs, 'debootstrap/debootstrap.log')} (rerun with --keep-work to keep it)`,
