@@ -10,7 +10,7 @@
 // The reported /version is v1.32.0 unless KGEN_TEST_KUBE_VERSION names another (the real binary's
 // version comes from its image; the test kubelet may pass the manifest's image tag this way).
 import { readFileSync } from 'node:fs';
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { createApiServer } from './apiserver.js';
 import { Authenticator } from './authn.js';
 import { type AuthorizationMode, Authorizer, storePolicySource } from './authz.js';
@@ -49,6 +49,7 @@ const FLAGS: FlagSpecs = {
   'api-audiences': { kind: 'list' },
   'service-cluster-ip-range': S,
   'encryption-provider-config': S,
+  'encryption-provider-config-automatic-reload': B,
   // Files that must exist and be readable, though the test server does not use them.
   'requestheader-client-ca-file': S,
   'proxy-client-cert-file': S,
@@ -77,6 +78,17 @@ const FLAGS: FlagSpecs = {
   'audit-log-maxage': { kind: 'int' },
   'audit-log-maxbackup': { kind: 'int' },
   'audit-log-maxsize': { kind: 'int' },
+  'audit-log-format': S,
+  'audit-log-compress': B,
+  'max-requests-inflight': { kind: 'int' },
+  'max-mutating-requests-inflight': { kind: 'int' },
+  'default-not-ready-toleration-seconds': { kind: 'int' },
+  'default-unreachable-toleration-seconds': { kind: 'int' },
+  'goaway-chance': S,
+  'oidc-issuer-url': S,
+  'oidc-client-id': S,
+  'oidc-username-claim': S,
+  'oidc-groups-claim': S,
   'event-ttl': S,
 };
 
@@ -211,7 +223,10 @@ async function main(argv: string[]): Promise<void> {
   });
 
   const port = flags.int('secure-port')!;
+  if (port < 1 || port > 65535) throw new FlagError(`kube-apiserver: --secure-port ${port} must be between 1 and 65535, inclusive`);
   const advertise = flags.string('advertise-address');
+  if (advertise !== undefined && isIP(advertise) === 0) throw new FlagError(`kube-apiserver: --advertise-address=${advertise}: expected an IP address`);
+  if (isIP(flags.string('bind-address')!) === 0) throw new FlagError(`kube-apiserver: --bind-address=${flags.string('bind-address')}: expected an IP address`);
   for (let attempt = 1; ; attempt++) {
     try {
       await bootstrapObjects(store, advertise, port, flags.string('service-cluster-ip-range'));
