@@ -521,6 +521,7 @@ describe('startup', () => {
     { what: 'an unknown flag', extra: ['--no-such-flag=1'], message: 'unknown flag: --no-such-flag' },
     { what: 'a missing file', extra: ['--client-ca-file=/nonexistent/ca.crt'], message: '--client-ca-file=/nonexistent/ca.crt: cannot read file: ENOENT' },
     { what: 'removed --insecure-port', extra: ['--insecure-port=0'], message: 'unknown flag: --insecure-port' },
+    { what: 'both --authorization-mode and --authorization-config', extra: ['--authorization-config=/dev/null'], message: '--authorization-config can not be specified when --authorization-mode is specified' },
     { what: 'an unsupported encryption provider', extra: ['--encryption-provider-config=/dev/null'], message: 'expected kind EncryptionConfiguration' },
   ])('fails on $what', async ({ extra, message }) => {
     const program = await bundle('kube-apiserver');
@@ -528,6 +529,23 @@ describe('startup', () => {
     const code = await new Promise<number | null>((resolve) => proc.child.once('exit', resolve));
     expect(code).toBe(1);
     expect(proc.output()).toContain(message);
+  });
+
+  it('takes its authorizers from a structured --authorization-config', async () => {
+    const config = join(cluster.dir, 'authz.yaml');
+    writeFileSync(config, 'apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n- type: Node\n  name: node\n- type: RBAC\n  name: rbac\n');
+    const program = await bundle('kube-apiserver');
+    const port = await freePort();
+    const args = cluster.apiserverArgs(port).filter((a) => !a.startsWith('--authorization-mode='));
+    const proc = startProcess(process.execPath, [program, ...args, `--authorization-config=${config}`]);
+    try {
+      const anon = cluster.client({}, `https://127.0.0.1:${port}`);
+      await eventually('structured-authz API server', async () => ((await anon.raw('GET', '/readyz')).status === 200 ? true : undefined));
+      expect((await anon.raw('GET', '/api/v1/namespaces/kube-system/secrets')).status).toBe(403);
+      expect((await cluster.client(cluster.admin, `https://127.0.0.1:${port}`).raw('GET', '/api/v1/namespaces/kube-system/secrets')).status).toBe(200);
+    } finally {
+      await proc.stop();
+    }
   });
 
   it('uses the next --etcd-servers endpoint when the first does not answer', async () => {

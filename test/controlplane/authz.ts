@@ -13,7 +13,8 @@ import { type Attributes, type Binding, type PolicyRule, type PolicySource, rbac
 import { findResource } from './resources.js';
 import type { Store } from './store.js';
 
-export type AuthorizationMode = 'Node' | 'RBAC' | 'AlwaysAllow';
+export type AuthorizationMode = 'Node' | 'RBAC' | 'AlwaysAllow' | 'AlwaysDeny';
+export const AUTHORIZATION_MODES: readonly AuthorizationMode[] = ['Node', 'RBAC', 'AlwaysAllow', 'AlwaysDeny'];
 
 const rbacRes = (resource: string) => findResource('rbac.authorization.k8s.io', 'v1', resource)!;
 
@@ -71,6 +72,7 @@ export class Authorizer {
     if (a.user.groups.includes('system:masters')) return true;
     for (const mode of this.modes) {
       if (mode === 'AlwaysAllow') return true;
+      if (mode === 'AlwaysDeny') return false;
       if (mode === 'Node' && nodeAuthorizerAllows(a, this.nodeSelectors)) return true;
       if (mode === 'RBAC' && (await rbacAllows(this.policy, a))) return true;
     }

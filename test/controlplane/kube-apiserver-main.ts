@@ -11,9 +11,10 @@
 // version comes from its image; the test kubelet may pass the manifest's image tag this way).
 import { readFileSync } from 'node:fs';
 import { isIP, isIPv4 } from 'node:net';
+import { parse as parseYaml } from 'yaml';
 import { createApiServer } from './apiserver.js';
 import { Authenticator } from './authn.js';
-import { type AuthorizationMode, Authorizer, storePolicySource } from './authz.js';
+import { AUTHORIZATION_MODES, type AuthorizationMode, Authorizer, storePolicySource } from './authz.js';
 import { CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, NAMESPACE_ROLE_BINDINGS, NAMESPACE_ROLES, SYSTEM_NAMESPACES } from './bootstrap-policy.js';
 import { EncryptionConfigError, identity, loadEncryptionConfig } from './encryption.js';
 import { EtcdClient } from './etcd.js';
@@ -42,7 +43,8 @@ const FLAGS: FlagSpecs = {
   'etcd-keyfile': S,
   'enable-bootstrap-token-auth': { kind: 'bool', default: 'false' },
   'anonymous-auth': { kind: 'bool', default: 'true' },
-  'authorization-mode': { kind: 'list', default: 'AlwaysAllow' },
+  'authorization-mode': { kind: 'list' },
+  'authorization-config': S,
   'service-account-key-file': { kind: 'list' },
   'service-account-signing-key-file': S,
   'service-account-issuer': { kind: 'list' },
@@ -108,6 +110,7 @@ const FILE_FLAGS = [
   'kubelet-client-certificate',
   'kubelet-client-key',
   'audit-policy-file',
+  'authorization-config',
 ];
 
 function readFlagFile(flag: string, path: string): Buffer {
@@ -124,6 +127,31 @@ function firstServiceIP(cidr: string): string | undefined {
   if (!addr || !isIPv4(addr)) return undefined;
   const n = addr.split('.').reduce((acc, o) => acc * 256 + Number(o), 0) + 1;
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+
+/**
+ * The authorizer chain from --authorization-mode (default AlwaysAllow) or from a structured
+ * --authorization-config file (AuthorizationConfiguration, apiserver.config.k8s.io); the two flags
+ * exclude each other, as upstream (pkg/kubeapiserver/options/authorization.go).
+ */
+function authorizationModes(flagModes: string[], configPath: string | undefined): AuthorizationMode[] {
+  if (configPath && flagModes.length) {
+    throw new FlagError('kube-apiserver: --authorization-config can not be specified when --authorization-mode is specified');
+  }
+  let modes = flagModes.length ? flagModes : ['AlwaysAllow'];
+  if (configPath) {
+    const doc = parseYaml(readFileSync(configPath, 'utf8')) as { kind?: string; authorizers?: Array<{ type?: string }> };
+    if (doc?.kind !== 'AuthorizationConfiguration' || !Array.isArray(doc.authorizers)) {
+      throw new FlagError(`kube-apiserver: --authorization-config=${configPath}: expected kind AuthorizationConfiguration with an authorizers list`);
+    }
+    modes = doc.authorizers.map((a) => a.type ?? '');
+  }
+  for (const m of modes) {
+    if (!AUTHORIZATION_MODES.includes(m as AuthorizationMode)) {
+      throw new FlagError(`kube-apiserver: authorization mode ${m} is not supported by the test API server; expected one of ${AUTHORIZATION_MODES.join(', ')}`);
+    }
+  }
+  return modes as AuthorizationMode[];
 }
 
 const minorOf = (gitVersion: string): number => Number(/^v1\.(\d+)\./.exec(gitVersion)?.[1] ?? 0);
@@ -184,10 +212,7 @@ async function main(argv: string[]): Promise<void> {
   if (!clientCA) throw new FlagError('kube-apiserver: --client-ca-file is required by the test API server');
   const etcdServers = flags.list('etcd-servers');
   if (etcdServers.length === 0) throw new FlagError('kube-apiserver: --etcd-servers must be specified');
-  const modes = flags.list('authorization-mode');
-  for (const m of modes) {
-    if (!['Node', 'RBAC', 'AlwaysAllow'].includes(m)) throw new FlagError(`kube-apiserver: --authorization-mode: unsupported mode ${m}; expected Node, RBAC or AlwaysAllow`);
-  }
+  const modes = authorizationModes(flags.list('authorization-mode'), flags.string('authorization-config'));
   // Required since v1.20 (pkg/kubeapiserver/options/authentication.go).
   const issuers = flags.list('service-account-issuer');
   const signingKey = file('service-account-signing-key-file');
@@ -211,7 +236,7 @@ async function main(argv: string[]): Promise<void> {
     now,
   );
   const gitVersion = process.env.KGEN_TEST_KUBE_VERSION ?? 'v1.32.0';
-  const authz = new Authorizer(modes as AuthorizationMode[], storePolicySource(store), featureGate(flags.string('feature-gates'), 'AuthorizeNodeWithSelectors', minorOf(gitVersion) >= 32));
+  const authz = new Authorizer(modes, storePolicySource(store), featureGate(flags.string('feature-gates'), 'AuthorizeNodeWithSelectors', minorOf(gitVersion) >= 32));
   const rest = new Rest({
     store,
     authorizer: authz,
