@@ -3,7 +3,12 @@ import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS } from '../../../kube/index.js';
 import { etcdEndpointsFromPods, initialCluster } from '../../etcd-join.js';
 import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../kubelet-join.js';
 import { Runner } from '../../runner.js';
+import { configFor } from '../../test-fixtures.js';
+import { createBootData } from '../data.js';
+import { createHost } from '../../host.js';
+import { createLogger } from '../../log.js';
 import { phasesFor } from '../index.js';
+import { joinChecks } from './preflight.js';
 
 describe('join workflow', () => {
   it('runs kubeadm join\'s phases in kubeadm\'s order, with discovery as a phase of its own', () => {
@@ -36,6 +41,32 @@ describe('join workflow', () => {
       "
     `);
     expect(new Runner(phasesFor('control-plane-join')).names()).toEqual(new Runner(phasesFor('worker')).names());
+  });
+});
+
+describe('join preflight', () => {
+  const checks = (role: 'worker' | 'control-plane-join') => {
+    const host = createHost({ root: '/nonexistent' });
+    const log = createLogger({ stdout: () => undefined, clock: host.clock });
+    const data = createBootData({ config: configFor(role), host, log, transport: () => async () => ({ status: 500, body: '' }) });
+    return joinChecks(data).map((c) => c.name);
+  };
+
+  it('checks the kubelet port on every node and the control-plane ports on control-plane joiners', () => {
+    expect(checks('worker')).toEqual(['IsPrivilegedUser', 'CRI', 'Swap', 'FileExisting-kubelet', 'FileContent--proc-sys-net-ipv4-ip_forward', 'Port-10250']);
+    expect(checks('control-plane-join')).toEqual([
+      'IsPrivilegedUser',
+      'Port-6443',
+      'Port-10259',
+      'Port-10257',
+      'Port-2379',
+      'Port-2380',
+      'CRI',
+      'Swap',
+      'FileExisting-kubelet',
+      'FileContent--proc-sys-net-ipv4-ip_forward',
+      'Port-10250',
+    ]);
   });
 });
 
