@@ -266,6 +266,41 @@ describe('authorization', () => {
     if (message) expect(res.body.message).toBe(message);
   });
 
+  it('NodeRestriction: a node creates only mirror pods bound to and owned by itself, referencing no other objects', async () => {
+    const node = cluster.client(cluster.pki.leaf('node-n9', cluster.ca, '/O=system:nodes/CN=system:node:n9'));
+    const self = await node.call('POST', '/api/v1/nodes', { metadata: { name: 'n9' } });
+    const pod = (name: string, extra: { annotations?: Record<string, string>; spec?: Record<string, unknown> } = {}) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        namespace: 'kube-system',
+        annotations: extra.annotations ?? { 'kubernetes.io/config.mirror': 'abc', 'kubernetes.io/config.source': 'file' },
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n9', uid: self.metadata.uid, controller: true }],
+      },
+      spec: { nodeName: 'n9', containers: [{ name: 'c', image: 'registry.k8s.io/etcd:3.5.16-0' }], ...extra.spec },
+    });
+    const post = (body: unknown) => node.raw('POST', '/api/v1/namespaces/kube-system/pods', body);
+    expect((await post(pod('etcd-n9'))).status).toBe(201);
+    const cases: Array<[unknown, string]> = [
+      [pod('plain-n9', { annotations: {} }), 'node "n9" can only create mirror pods'],
+      [pod('other-n9', { spec: { nodeName: 'n10' } }), 'node "n9" can only create pods with spec.nodeName set to itself'],
+      [pod('secret-n9', { spec: { volumes: [{ name: 'v', secret: { secretName: 'x' } }] } }), 'node "n9" can not create pods that reference secrets'],
+      [pod('cm-n9', { spec: { volumes: [{ name: 'v', configMap: { name: 'x' } }] } }), 'node "n9" can not create pods that reference configmaps'],
+    ];
+    for (const [body, message] of cases) {
+      const res = await post(body);
+      expect(res.status).toBe(403);
+      expect(res.body.message).toContain(message);
+    }
+    expect((await node.raw('PATCH', '/api/v1/namespaces/kube-system/pods/etcd-n9/status', { status: { phase: 'Running' } }, 'application/strategic-merge-patch+json')).status).toBe(200);
+    await admin.call('POST', '/api/v1/namespaces/kube-system/pods', { metadata: { name: 'elsewhere' }, spec: { nodeName: 'n10', containers: [{ name: 'c', image: 'x' }] } });
+    const del = await node.raw('DELETE', '/api/v1/namespaces/kube-system/pods/elsewhere');
+    expect(del.status).toBe(403);
+    expect(del.body.message).toContain('node "n9" can only delete pods with spec.nodeName set to itself');
+    expect((await node.raw('DELETE', '/api/v1/namespaces/kube-system/pods/etcd-n9')).status).toBe(200);
+  });
+
   it('NodeRestriction: a node may not change its taints or another node\'s Lease', async () => {
     const node = cluster.client(cluster.pki.leaf('node-n7', cluster.ca, '/O=system:nodes/CN=system:node:n7'));
     await node.call('POST', '/api/v1/nodes', { metadata: { name: 'n7' }, spec: { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] } });

@@ -26,7 +26,7 @@ import { nodeName } from './authz.js';
 import { parseCsr } from './csr.js';
 import { jsonPatch, JsonPatchError } from './json-patch.js';
 import { mergePatch } from './merge-patch.js';
-import { leaseWriteProblem, nodeWriteProblem } from './node-restriction.js';
+import { boundPodProblem, leaseWriteProblem, mirrorPodProblem, nodeWriteProblem } from './node-restriction.js';
 import type { Attributes } from './rbac.js';
 import type { RequestInfo } from './request-info.js';
 import { apiVersionOf, findResource, REVIEW_RESOURCES, type ResourceInfo } from './resources.js';
@@ -64,6 +64,7 @@ export type RestResponse = { status: number; body: unknown } | { stream: (res: S
 const namespaces = findResource('', 'v1', 'namespaces')!;
 const serviceAccounts = findResource('', 'v1', 'serviceaccounts')!;
 const services = findResource('', 'v1', 'services')!;
+const nodes = findResource('', 'v1', 'nodes')!;
 
 /** certificates.KeyUsage values (staging/src/k8s.io/api/certificates/v1/types.go). */
 const KNOWN_USAGES = new Set([
@@ -180,11 +181,11 @@ export class Rest {
         return { status: 200, body: await this.patch(res, ns, req, dryRun) };
       case 'delete': {
         const pre = (req.body as { preconditions?: { resourceVersion?: string; uid?: string } } | undefined)?.preconditions;
-        return { status: 200, body: await this.delete(res, ns, info.name, pre, dryRun) };
+        return { status: 200, body: await this.delete(res, ns, info.name, pre, dryRun, req.user) };
       }
       case 'deletecollection': {
         const list = await this.list(res, ns, req.url);
-        for (const item of list.items) await this.delete(res, ns ?? item.metadata.namespace, item.metadata.name!, undefined, dryRun);
+        for (const item of list.items) await this.delete(res, ns ?? item.metadata.namespace, item.metadata.name!, undefined, dryRun, req.user);
         return { status: 200, body: list };
       }
       default:
@@ -258,11 +259,15 @@ export class Rest {
     name: string,
     pre: { resourceVersion?: string; uid?: string } | undefined,
     dryRun: boolean,
+    user?: UserInfo,
   ): Promise<KubeObject> {
     if (res.group === '' && res.resource === 'namespaces' && IMMORTAL_NAMESPACES.has(name)) {
       throw forbidden(res, name, 'this namespace may not be deleted');
     }
     const current = await this.deps.store.get(res, ns, name);
+    const node = user && nodeName(user);
+    const podProblem = node && res.group === '' && res.resource === 'pods' ? boundPodProblem(node, current, 'delete') : undefined;
+    if (podProblem) throw forbidden(res, name, podProblem);
     if (!pendingFinalizers(res, current)) return this.deps.store.delete(res, ns, name, pre, dryRun);
     if (current.metadata.deletionTimestamp) return current;
     return this.deps.store.guaranteedUpdate(
@@ -346,7 +351,11 @@ export class Rest {
           ? nodeWriteProblem(node, obj, old)
           : res.group === 'coordination.k8s.io' && res.resource === 'leases' && obj.metadata.namespace === 'kube-node-lease'
             ? leaseWriteProblem(node, obj)
-            : undefined;
+            : res.group === '' && res.resource === 'pods'
+              ? old
+                ? boundPodProblem(node, old, 'update pod status for')
+                : mirrorPodProblem(node, obj, (await this.deps.store.tryGet(nodes, undefined, node))?.metadata.uid)
+              : undefined;
       if (problem) throw forbidden(res, obj.metadata.name ?? '', problem);
     }
     if (res.group === '' && res.resource === 'namespaces' && !old) {
