@@ -68,7 +68,8 @@ if (skipReason) {
       await vm.waitExit(120_000);
 
       const report = parseReport(vm.output);
-      expect(report.cloudInit?.v1?.datasource ?? '').toMatch(/DataSourceNoCloud/);
+      // The seed came from the attached cidata volume (the second virtio disk), not from the network.
+      expect(report.cloudInit?.v1?.datasource ?? '').toMatch(/DataSourceNoCloud \[seed=\/dev\/vd[b-z]\]/);
       expect(report.nodeYamlPresent).toBe(true);
       expect(report.status, 'status.json on the console').toBeDefined();
       expect(report.status!.state).toBe('failed');
