@@ -5,8 +5,9 @@
 // kube-apiserver / controller-manager / scheduler). All five `kgen-boot run` start at the same moment, so the
 // joiners discover the cluster before the init node is up. Then: a real three-member etcd, every Node with its
 // labels and taints, kubelet client certificates from the CSR-based TLS bootstrap, no CA key on workers; the
-// failure paths (wrong CA pin, wrong certificate key, a Ready Node with the same name), each reported with a
-// failed status and retryable; and the cluster surviving the init node's control plane going down.
+// failure paths (wrong CA pin, forged token secret, unknown token id, wrong certificate key, expired
+// kubeadm-certs, a Ready Node with the same name), each reported with a failed status and retryable; and the
+// cluster surviving the init node's control plane going down.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -295,6 +296,31 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER) |
     const w3 = await waitUntil('Node w3', async () => JSON.parse(await kubectl(nodes.get('cp1')!, ['get', 'node', 'w3', '-o', 'json'])), 60_000);
     expect(w3.metadata.name).toBe('w3');
   }, 300_000);
+
+  it('a wrong token secret fails the JWS check; an unknown token id finds no signature; both failed, nothing written', async () => {
+    const config = parse(readFileSync(join(dist, 'nodes', 'w3', 'node.yaml'), 'utf8'));
+    const [id, secret] = String(config.discovery.token).split('.') as [string, string];
+    const forged = `${secret.slice(0, -1)}${secret.endsWith('a') ? 'b' : 'a'}`;
+    config.discovery.token = `${id}.${forged}`;
+    const jws = await addNode('jws', toYaml(config));
+    const bad = await boot(jws, ['run']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toContain(`failed to verify the JWS signature of cluster-info from ${LB}:6443 for token id ${id}`);
+    for (const s of [secret, forged]) expect(bad.stdout + bad.stderr).not.toContain(s);
+
+    config.discovery.token = `zzzzzz.${secret}`;
+    config.discovery.timeoutSeconds = 3;
+    const unknown = await addNode('unk', toYaml(config));
+    const none = await boot(unknown, ['run']);
+    expect(none.code).not.toBe(0);
+    expect(none.stdout + none.stderr).toContain('no JWS signature for token id zzzzzz in cluster-info');
+    for (const node of [jws, unknown]) {
+      const record = JSON.parse((await boot(node, ['status', '--json'])).stdout);
+      expect(record.state).toBe('failed');
+      expect(record.phases).toContainEqual(expect.objectContaining({ phase: 'discovery', outcome: 'failed' }));
+      expect(existsSync(join(node.root, 'etc/kubernetes'))).toBe(false);
+    }
+  }, 120_000);
 
   it('a wrong certificate key or an expired kubeadm-certs fails download-certs with a clear message, writes nothing, and is retryable', async () => {
     const config = parse(readFileSync(join(dist, 'nodes', 'cp4', 'node.yaml'), 'utf8'));
