@@ -272,6 +272,23 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER) |
     expect(statSync(join(nodes.get('cp2')!.root, 'etc/kubernetes/pki/ca.key')).mode & 0o777).toBe(0o600);
   });
 
+  it('is idempotent: a second run skips every phase, and re-running the etcd phase does not add the member twice', async () => {
+    for (const name of ['cp2', 'w1']) {
+      const again = await boot(nodes.get(name)!, ['run']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain('Skipping phase kubelet-start: completed by an earlier run');
+    }
+    const cp2 = nodes.get('cp2')!;
+    const manifest = readFileSync(join(cp2.root, 'etc/kubernetes/manifests/etcd.yaml'), 'utf8');
+    const etcd = await boot(cp2, ['phase', 'control-plane-join/etcd']);
+    expect(etcd.code, etcd.stdout + etcd.stderr).toBe(0);
+    expect(etcd.stdout).toContain(`https://${ADDRESSES.cp2}:2380 is already a member of the etcd cluster; not adding it again`);
+    const r = await etcdctl(cp2, `https://${ADDRESSES.cp2}:2379`, ['member', 'list', '-w', 'json']);
+    expect(JSON.parse(r.stdout).members).toHaveLength(3);
+    expect(manifest).toContain('--initial-cluster-state=existing');
+    expect(readFileSync(join(cp2.root, 'etc/kubernetes/manifests/etcd.yaml'), 'utf8')).toBe(manifest);
+  }, 120_000);
+
   it('a wrong CA pin fails discovery ("possible man-in-the-middle"), status failed; with the pin fixed the rerun joins', async () => {
     const good = readFileSync(join(dist, 'nodes', 'w3', 'node.yaml'), 'utf8');
     const config = parse(good);

@@ -49,18 +49,27 @@ async function joinEtcd(data: BootData): Promise<void> {
     const peerURL = etcdPeerURL(config.node.address);
     const self = { name: config.node.name, peerURL };
     // AddMemberAsLearner retries: etcd allows one learner at a time, so concurrent joiners take turns.
+    let alreadyMember = false;
     const members = await pollUntil(`etcd to accept ${peerURL} as a new member`, poll(timeouts.controlPlaneMs), async () => {
       const existing = await etcd.memberList();
       if (existing.some((m) => m.peerURLs.includes(peerURL))) {
         log.phase(TAG, `${peerURL} is already a member of the etcd cluster; not adding it again`);
+        alreadyMember = true;
         return existing;
       }
       log.phase(TAG, `Adding etcd member: ${peerURL}`);
       return (await etcd.addLearner(peerURL)).members;
     });
-    log.phase(TAG, 'Announced new etcd member joining to the existing etcd cluster');
-    log.phase(TAG, `Creating static Pod manifest for "etcd"`);
-    await writeIfChanged(host, `${MANIFESTS_DIR}/etcd.yaml`, toYaml(etcdPod(cluster, config.node, initialCluster(members, self))), { mode: 0o600 });
+    const manifest = `${MANIFESTS_DIR}/etcd.yaml`;
+    // --initial-cluster only matters for a member's first start: a member that already has its manifest keeps
+    // it, so a re-run does not restart etcd for a member list written in another order.
+    if (alreadyMember && (await host.exists(manifest))) {
+      log.phase(TAG, `Using the existing static Pod manifest "${manifest}"`);
+    } else {
+      log.phase(TAG, 'Announced new etcd member joining to the existing etcd cluster');
+      log.phase(TAG, `Creating static Pod manifest for "etcd"`);
+      await writeIfChanged(host, manifest, toYaml(etcdPod(cluster, config.node, initialCluster(members, self))), { mode: 0o600 });
+    }
 
     log.phase(TAG, `Waiting for the new etcd member to join the cluster. This can take up to ${Math.round(timeouts.controlPlaneMs / 1000)}s`);
     await pollUntil(`the etcd learner ${peerURL} to catch up and be promoted`, poll(timeouts.controlPlaneMs), async () => {
