@@ -1,14 +1,16 @@
 // `kgen render` as a function: inventory -> secrets state -> per-node boot configs -> files.
-// Order matters for "nothing is lost": every check (inventory, state, size limits) runs before the first
-// write; the state only ever gains files; output files are written atomically, one node at a time so
-// memory stays flat for large fleets (the embedded boot program is one shared string).
+// Order matters for "nothing is lost": the inventory and an existing state are checked before anything is
+// written; the state only ever gains files (a first render creates it before the size check, because every
+// node's config depends on it); no output is written until every node passed the size check; output files
+// are written atomically, one node at a time so memory stays flat for large fleets (the embedded boot
+// program is one shared string).
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Inventory, NodeSpec } from './inventory/types.js';
 import { formatDiagnostic, type Diagnostic } from './inventory/types.js';
 import { diskDeps, loadInventory } from './inventory/load.js';
 import type { BootstrapToken, SecretsBundle } from './secrets/types.js';
-import { addToken, loadOrCreateState, verifyStateCAs } from './secrets/state.js';
+import { addToken, loadOrCreateState } from './secrets/state.js';
 import { statePki } from './secrets/pki-port.js';
 import { readGenerations, writeGenerations, generationOf, type Generations } from './secrets/generations.js';
 import { newBootstrapToken, tokenValidAt } from './secrets/tokens.js';
@@ -77,7 +79,6 @@ export async function render(opts: RenderOptions, deps: RenderDeps): Promise<Ren
 
   const bundle = loadBootBundle(opts.bootBundlePath);
   const { bundle: secrets, created } = await loadOrCreateState(opts.stateDir, inventory, { pki: statePki, now: deps.now, random: deps.random });
-  verifyStateCAs(secrets, statePki, opts.stateDir);
   const pin = caCertHash(secrets.ca.cert);
   const now = deps.now();
 

@@ -70,7 +70,7 @@ export async function loadOrCreateState(dir: string, inventory: Inventory, deps:
   if (fresh && existsSync(dir) && readdirSync(dir).length > 0) {
     throw new StateError(`${dir} is not empty but has no state.yaml: it is not a kgen state (or a damaged one); point --state at an empty or new directory`);
   }
-  if (!fresh) checkExisting(dir, inventory);
+  if (!fresh) checkExisting(dir, inventory, deps.pki);
 
   const created: string[] = [];
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -127,7 +127,7 @@ export function addToken(dir: string, token: BootstrapToken): void {
   writeFileExclusive(join(dir, `tokens/${token.id}.yaml`), toYaml(token), 0o600);
 }
 
-function checkExisting(dir: string, inventory: Inventory): void {
+function checkExisting(dir: string, inventory: Inventory, pki: StatePki): void {
   const problems: string[] = [];
   const state = readYaml<StateFile>(dir, 'state.yaml', problems);
   if (state && state.clusterName !== inventory.cluster.name) {
@@ -147,20 +147,15 @@ function checkExisting(dir: string, inventory: Inventory): void {
     problems.push('certificate-key is not 64 lower-case hex characters');
   }
   if (readTokens(dir, problems).length === 0) problems.push('tokens/ holds no bootstrap token');
+  for (const { base } of Object.values(CA_FILES)) {
+    const [cert, key] = [join(dir, `${base}.crt`), join(dir, `${base}.key`)];
+    if (!existsSync(cert) || !existsSync(key)) continue;
+    const problem = pki.checkCA({ cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') });
+    if (problem) problems.push(`${base}: ${problem}`);
+  }
   if (problems.length > 0) {
     throw new StateError(`the state in ${dir} is damaged or incomplete, so nothing was changed:\n  - ${problems.join('\n  - ')}\nrestore it from your backup; kgen does not recreate secrets of an existing cluster`);
   }
-}
-
-/** Checks each stored CA with the PKI library; call after loadOrCreateState when the PKI is at hand. */
-export function verifyStateCAs(bundle: SecretsBundle, pki: StatePki, dir: string): void {
-  const problems: string[] = [];
-  for (const [name, pair] of [['ca', bundle.ca], ['front-proxy-ca', bundle.frontProxyCA], ['etcd/ca', bundle.etcdCA]] as const) {
-    if (!pair) continue;
-    const problem = pki.checkCA(pair);
-    if (problem) problems.push(`pki/${name}: ${problem}`);
-  }
-  if (problems.length > 0) throw new StateError(`the state in ${dir} is damaged, so nothing was changed:\n  - ${problems.join('\n  - ')}`);
 }
 
 function readBundle(dir: string, clusterName: string): SecretsBundle {

@@ -195,6 +195,20 @@ describe('kgen render on examples/nodes.yaml', () => {
     expect(changedPaths(before, snapshotTree(damaged))).toEqual([]);
   });
 
+  it('refuses a state whose CA key does not belong to its certificate before adding anything to it', () => {
+    const damaged = join(work, 'swapped');
+    cpSync(state, damaged, { recursive: true });
+    // The etcd CA is optional state (stacked etcd only) that a render would otherwise create.
+    rmSync(join(damaged, 'pki/etcd'), { recursive: true });
+    cpSync(join(damaged, 'pki/front-proxy-ca.key'), join(damaged, 'pki/ca.key'));
+    const before = snapshotTree(damaged);
+    const r = kgen(['render', '--nodes', 'examples/nodes.yaml', '--state', 'swapped', '--out', 'dist-swapped'], { cwd: work });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('pki/ca: the private key does not belong to the certificate');
+    expect(changedPaths(before, snapshotTree(damaged))).toEqual([]);
+    expect(existsSync(join(work, 'dist-swapped'))).toBe(false);
+  });
+
   it('never prints a secret', () => {
     const init = nodeConfigFromUserData(out, 'cp-1');
     const secrets = [init.certificateKey, init.discovery.token.split('.')[1]];
