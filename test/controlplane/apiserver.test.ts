@@ -484,6 +484,21 @@ describe('validation', () => {
     expect(res.body.message).toContain(message);
   });
 
+  it('keeps immutable fields: Secret type, data of immutable ConfigMaps, a Node podCIDR once set', async () => {
+    const secret = await admin.call('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 'typed' }, type: 'example.com/a', data: {} });
+    const retype = await admin.raw('PUT', '/api/v1/namespaces/default/secrets/typed', { ...secret, type: 'example.com/b' });
+    expect(retype.status).toBe(422);
+    expect(retype.body.message).toBe('Secret "typed" is invalid: type: Invalid value: "example.com/b": field is immutable');
+    await admin.call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'frozen' }, data: { a: '1' }, immutable: true });
+    const thaw = await admin.raw('PATCH', '/api/v1/namespaces/default/configmaps/frozen', { data: { a: '2' } }, 'application/merge-patch+json');
+    expect(thaw.status).toBe(422);
+    expect(thaw.body.message).toContain('data: Forbidden: field is immutable when `immutable` is set');
+    await admin.call('POST', '/api/v1/nodes', { metadata: { name: 'cidr-node' }, spec: { podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'] } });
+    const move = await admin.raw('PATCH', '/api/v1/nodes/cidr-node', { spec: { podCIDR: '10.244.2.0/24' } }, 'application/merge-patch+json');
+    expect(move.status).toBe(422);
+    expect(move.body.message).toContain('node updates may not change podCIDR except from "" to valid');
+  });
+
   it('accepts RBAC names with colons, a ClusterIP in range, and assigns one when none is given', async () => {
     expect((await admin.raw('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', { metadata: { name: 'kubeadm:get-nodes' }, rules: [] })).status).toBe(201);
     const dns = await admin.call('POST', '/api/v1/namespaces/kube-system/services', svc('kube-dns', '10.96.0.10'));
@@ -581,6 +596,18 @@ describe('startup', () => {
     } finally {
       await proc.stop();
     }
+  });
+
+  it('stores under --etcd-prefix', async () => {
+    const other = await cluster.startApiServer(['--etcd-prefix=/kgen-test']);
+    await cluster.client(cluster.admin, other.url).call('POST', '/api/v1/namespaces', { metadata: { name: 'prefixed' } });
+    const keys = execFileSync('etcdctl', [
+      `--endpoints=${cluster.etcdUrl}`, `--cacert=${cluster.etcdCA.cert}`, `--cert=${cluster.etcdClient.cert}`, `--key=${cluster.etcdClient.key}`,
+      'get', '/kgen-test/namespaces/', '--prefix', '--keys-only',
+    ], { env: { ...process.env, ETCDCTL_API: '3' } }).toString();
+    expect(keys).toContain('/kgen-test/namespaces/prefixed');
+    expect((await admin.raw('GET', '/api/v1/namespaces/prefixed')).status).toBe(404);
+    await other.proc.stop();
   });
 
   it('uses the next --etcd-servers endpoint when the first does not answer', async () => {

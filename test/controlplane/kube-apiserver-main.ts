@@ -51,6 +51,7 @@ const FLAGS: FlagSpecs = {
   'api-audiences': { kind: 'list' },
   'service-cluster-ip-range': S,
   'encryption-provider-config': S,
+  'etcd-prefix': { kind: 'string', default: '/registry' },
   'encryption-provider-config-automatic-reload': B,
   // Files that must exist and be readable, though the test server does not use them.
   'requestheader-client-ca-file': S,
@@ -227,7 +228,7 @@ async function main(argv: string[]): Promise<void> {
 
   const log = (line: string) => process.stderr.write(`kube-apiserver: ${line}\n`);
   const etcd = new EtcdClient(etcdServers, { caFile: flags.string('etcd-cafile'), certFile: flags.string('etcd-certfile'), keyFile: flags.string('etcd-keyfile') });
-  const store = new Store(etcd, (r) => transformers(r.resource, r.group));
+  const store = new Store(etcd, (r) => transformers(r.resource, r.group), flags.string('etcd-prefix')!);
   const now = () => new Date();
   const apiAudiences = flags.list('api-audiences').length ? flags.list('api-audiences') : issuers;
   const authn = new Authenticator(

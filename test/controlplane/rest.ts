@@ -342,7 +342,7 @@ export class Rest {
 
   /** Strategy + admission for the resources with bootstrap-relevant rules (see header). */
   private async admit(res: ResourceInfo, sub: string, user: UserInfo, obj: KubeObject, old: KubeObject | undefined): Promise<void> {
-    const problems = validateObject(res, obj);
+    const problems = validateObject(res, obj, old);
     if (problems.length) throw invalid(res, obj.metadata.name ?? obj.metadata.generateName ?? '', problems);
     const node = nodeName(user);
     if (node) {

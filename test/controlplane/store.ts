@@ -47,10 +47,16 @@ export class Store {
   constructor(
     private readonly etcd: EtcdClient,
     private readonly transformerFor: TransformerFor,
+    /** --etcd-prefix: replaces the leading /registry of every key. */
+    private readonly prefix = '/registry',
   ) {}
 
+  private base(res: ResourceInfo): string {
+    return this.prefix.replace(/\/+$/, '') + res.storage.slice('/registry'.length);
+  }
+
   key(res: ResourceInfo, namespace: string | undefined, name: string): string {
-    return res.namespaced ? `${res.storage}/${namespace}/${name}` : `${res.storage}/${name}`;
+    return res.namespaced ? `${this.base(res)}/${namespace}/${name}` : `${this.base(res)}/${name}`;
   }
 
   private decode(res: ResourceInfo, key: string, value: Buffer, modRevision: number): KubeObject {
@@ -82,7 +88,7 @@ export class Store {
 
   /** Every object of `res` (in `namespace` when given), and the revision the list was read at. */
   async list(res: ResourceInfo, namespace?: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {
-    const prefix = res.namespaced && namespace ? `${res.storage}/${namespace}/` : `${res.storage}/`;
+    const prefix = res.namespaced && namespace ? `${this.base(res)}/${namespace}/` : `${this.base(res)}/`;
     const { kvs, revision } = await this.etcd.list(prefix);
     return { items: kvs.map((kv) => this.decode(res, kv.key, kv.value, kv.modRevision)), resourceVersion: String(revision) };
   }

@@ -2,7 +2,8 @@
 // break (staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go,
 // pkg/apis/core/validation/validation.go): object names per resource (RFC 1123 subdomain, RFC 1123
 // label for namespaces, RFC 1035 label for services, path segment for RBAC objects), label keys and
-// values, and ConfigMap/Secret data keys. Messages are upstream's.
+// values, ConfigMap/Secret data keys; on update, the fields that are immutable (Secret type,
+// data of `immutable` ConfigMaps/Secrets, a Node's podCIDR once set). Messages are upstream's.
 import type { ResourceInfo } from './resources.js';
 import type { KubeObject } from './store.js';
 
@@ -42,8 +43,29 @@ function qualifiedNameProblem(key: string): boolean {
   return name!.length > 63 || !QUALIFIED_NAME.test(name!);
 }
 
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+function updateProblems(res: ResourceInfo, obj: KubeObject, old: KubeObject): string[] {
+  const problems: string[] = [];
+  if (res.group !== '') return problems;
+  if (res.resource === 'secrets' && (obj.type ?? 'Opaque') !== (old.type ?? 'Opaque')) {
+    problems.push(`type: Invalid value: ${JSON.stringify(obj.type ?? 'Opaque')}: field is immutable`);
+  }
+  if ((res.resource === 'secrets' || res.resource === 'configmaps') && old.immutable === true) {
+    if (!same(obj.data, old.data) || !same(obj.binaryData, old.binaryData)) problems.push('data: Forbidden: field is immutable when `immutable` is set');
+    if (obj.immutable !== true) problems.push('immutable: Forbidden: field is immutable when `immutable` is set');
+  }
+  if (res.resource === 'nodes') {
+    const before = (old.spec as { podCIDR?: string } | undefined)?.podCIDR;
+    if (before && before !== (obj.spec as { podCIDR?: string } | undefined)?.podCIDR) {
+      problems.push('spec.podCIDRs: Forbidden: node updates may not change podCIDR except from "" to valid');
+    }
+  }
+  return problems;
+}
+
 /** Field errors in upstream's "path: Invalid value: ..." form; empty when the object is valid. */
-export function validateObject(res: ResourceInfo, obj: KubeObject): string[] {
+export function validateObject(res: ResourceInfo, obj: KubeObject, old?: KubeObject): string[] {
   const problems: string[] = [];
   const name = obj.metadata.name ?? `${obj.metadata.generateName ?? ''}x`;
   const np = nameProblem(res, name);
@@ -61,5 +83,6 @@ export function validateObject(res: ResourceInfo, obj: KubeObject): string[] {
       }
     }
   }
+  if (old) problems.push(...updateProblems(res, obj, old));
   return problems;
 }
