@@ -68,6 +68,9 @@ if (skipReason) {
 
     beforeAll(async () => {
       image = await ensureImage({ extraFiles: TEST_HOOKS.files, enableUnits: TEST_HOOKS.units });
+      if (image.buildSeconds !== undefined) {
+        console.log(`[boot-test] built image ${image.hash} in ${image.buildSeconds}s: ${JSON.stringify(image.timings)}`);
+      }
     }, 40 * 60_000);
 
     afterAll(async () => {
