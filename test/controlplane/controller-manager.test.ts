@@ -91,6 +91,9 @@ beforeAll(async () => {
     '--allocate-node-cidrs=true',
     '--cluster-cidr=10.244.0.0/16',
     '--service-cluster-ip-range=10.96.0.0/12',
+    // Short enough for a test to watch a node go silent.
+    '--node-monitor-grace-period=3s',
+    '--node-startup-grace-period=3s',
   ]);
   // kubeadm's bootstrap-token phase RBAC (cmd/kubeadm/app/phases/bootstraptoken/node).
   await clusterBinding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', DEFAULT_GROUP);
@@ -291,6 +294,24 @@ describe('garbage collector, node IPAM and namespace publishers', () => {
     await admin.call('DELETE', '/api/v1/namespaces/gone');
     await eventually(`namespace removal\n${kcm.output()}`, async () => ((await admin.raw('GET', '/api/v1/namespaces/gone')).status === 404 ? true : undefined));
     expect((await admin.call('GET', '/api/v1/configmaps?fieldSelector=metadata.namespace%3Dgone')).items).toEqual([]);
+  });
+
+  it('marks a silent node Unknown and unreachable, and lifts the taints when it reports Ready again', async () => {
+    const heartbeat = () => ({ status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }] } });
+    await admin.call('POST', '/api/v1/nodes', { metadata: { name: 'silent' } });
+    await admin.call('PATCH', '/api/v1/nodes/silent/status', heartbeat(), 'application/strategic-merge-patch+json');
+    const unknown = await eventually(`node silent Unknown\n${kcm.output()}`, async () => {
+      const n = await admin.call('GET', '/api/v1/nodes/silent');
+      const ready = n.status.conditions.find((c: { type: string }) => c.type === 'Ready');
+      return ready.status === 'Unknown' && (n.spec.taints ?? []).length === 2 ? n : undefined;
+    });
+    expect(unknown.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({ reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
+    expect(unknown.spec.taints.map((t: { key: string; effect: string }) => `${t.key}:${t.effect}`)).toEqual([
+      'node.kubernetes.io/unreachable:NoSchedule',
+      'node.kubernetes.io/unreachable:NoExecute',
+    ]);
+    await admin.call('PATCH', '/api/v1/nodes/silent/status', heartbeat(), 'application/strategic-merge-patch+json');
+    await eventually('unreachable taints removed', async () => ((await admin.call('GET', '/api/v1/nodes/silent')).spec.taints?.length ? undefined : true));
   });
 
   it('answers /healthz on its secure port', async () => {

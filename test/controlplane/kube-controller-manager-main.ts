@@ -3,7 +3,7 @@
 // getControllerManagerCommand). Talks to the API server only through --kubeconfig; with
 // --leader-elect only the holder of Lease kube-system/kube-controller-manager acts. Runs, by polling
 // every 300 ms: csrapproving, csrsigning, garbagecollector (ownerReferences), nodeipam (with
-// --allocate-node-cidrs), namespace, root-ca-cert-publisher, serviceaccount — default on — and
+// --allocate-node-cidrs), nodelifecycle, namespace, root-ca-cert-publisher, serviceaccount — default on — and
 // bootstrapsigner, tokencleaner (off unless named in
 // --controllers, as upstream). Other upstream controller names are accepted and not run.
 // /healthz, /livez and /readyz answer on --secure-port (default 10257; 0 disables) over TLS.
@@ -23,6 +23,7 @@ import { syncGarbageCollector } from './garbage-collector.js';
 import { syncNamespaces } from './namespace-controller.js';
 import { syncRootCAPublisher, syncServiceAccounts } from './namespace-publishers.js';
 import { parseCidr, syncNodeIpam } from './node-ipam.js';
+import { NodeLifecycle } from './node-lifecycle.js';
 import { discoverResources, type MappedResource } from './rest-mapper.js';
 import { FlagError, parseFlags, type FlagSpecs } from './flags.js';
 import { KubeClient } from './kube-client.js';
@@ -58,6 +59,7 @@ const FLAGS: FlagSpecs = {
   profiling: { kind: 'bool' },
   v: { kind: 'int' },
   'node-monitor-grace-period': S,
+  'node-startup-grace-period': S,
   'node-monitor-period': S,
   'terminated-pod-gc-threshold': { kind: 'int' },
   'horizontal-pod-autoscaler-sync-period': S,
@@ -158,6 +160,14 @@ async function main(argv: string[]): Promise<void> {
     controllers.push({ name: 'root-ca-cert-publisher', serviceAccount: 'root-ca-cert-publisher', run: (c) => syncRootCAPublisher(c, pem) });
   }
   if (enabled('serviceaccount')) controllers.push({ name: 'serviceaccount', serviceAccount: 'service-account-controller', run: (c) => syncServiceAccounts(c) });
+  if (enabled('nodelifecycle')) {
+    // The default grace period is 50s from v1.32 (40s before); the image's version comes in as for the API server.
+    const minor = Number(/^v1\.(\d+)\./.exec(process.env.KGEN_TEST_KUBE_VERSION ?? 'v1.32.0')?.[1] ?? 32);
+    const grace = parseDuration('node-monitor-grace-period', flags.string('node-monitor-grace-period') ?? (minor >= 32 ? '50s' : '40s'));
+    const startup = parseDuration('node-startup-grace-period', flags.string('node-startup-grace-period') ?? '1m0s');
+    const lifecycle = new NodeLifecycle(grace, startup, () => new Date());
+    controllers.push({ name: 'nodelifecycle', serviceAccount: 'node-controller', run: (c) => lifecycle.sync(c) });
+  }
   if (enabled('namespace')) {
     let resources: MappedResource[] | undefined;
     controllers.push({
