@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { toYaml } from '../src/yaml.js';
 import { main as bootMain } from '../src/boot/cli.js';
+import { benchClusterBringUp } from './cluster.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const KGEN = join(REPO, 'build/kgen.mjs');
@@ -199,4 +200,5 @@ benchBootProgram();
 await benchInitPhases();
 benchStateCreation();
 benchRender();
+await benchClusterBringUp(record);
 writeReport();

@@ -3,7 +3,17 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * The repository (with a trailing slash): the nearest directory above this module holding package.json. This
+ * module runs as test/cluster/programs.ts and bundled into build/test/<name>.mjs or build/bench.mjs, so a
+ * fixed '../..' would point above the repository in the last case.
+ */
+export const REPO_ROOT = ((): string => {
+  for (let dir = new URL('.', import.meta.url), i = 0; i < 4; dir = new URL('..', dir), i++) {
+    if (existsSync(new URL('package.json', dir))) return fileURLToPath(dir);
+  }
+  return fileURLToPath(new URL('../..', import.meta.url));
+})();
 /** build/kgen-boot.mjs */
 export const KGEN_BOOT_PROGRAM = `${REPO_ROOT}build/kgen-boot.mjs`;
 const BUILD_TEST_DIR = `${REPO_ROOT}build/test`;
