@@ -131,7 +131,9 @@ const getJson = async (node: TestNode, path: string) => JSON.parse(await kubectl
 function etcdctl(node: TestNode, args: string[], options: { clientCert?: boolean } = {}): Promise<ExecResult> {
   const pki = join(node.root, 'etc/kubernetes/pki/etcd');
   const client = options.clientCert === false ? [] : ['--cert', join(pki, 'healthcheck-client.crt'), '--key', join(pki, 'healthcheck-client.key')];
-  return node.exec('etcdctl', ['--endpoints', `https://${node.net.address}:2379`, '--cacert', join(pki, 'ca.crt'), ...client, '--dial-timeout', '5s', '--command-timeout', '10s', ...args], {
+  // Refusals fail fast; a working client answers well within these.
+  const timeouts = options.clientCert === false ? ['--dial-timeout', '2s', '--command-timeout', '3s'] : ['--dial-timeout', '5s', '--command-timeout', '10s'];
+  return node.exec('etcdctl', ['--endpoints', `https://${node.net.address}:2379`, '--cacert', join(pki, 'ca.crt'), ...client, ...timeouts, ...args], {
     timeoutMs: 30_000,
   });
 }
@@ -266,6 +268,7 @@ describe.skipIf(!canRun)('kgen-boot on the init node: killed mid-phase, resumed,
   let node: TestNode;
   let killedWaiting: Awaited<ReturnType<typeof killDuring>>;
   let killedApi: Awaited<ReturnType<typeof killDuring>>;
+  const statusAfterKills: ExecResult[] = [];
   let resumed: ExecResult;
   let done: { files: Map<string, string>; objects: Item[] };
   const API_PHASES = ['upload-config', 'upload-certs', 'mark-control-plane', 'bootstrap-token', 'kubelet-finalize', 'addon/coredns', 'addon/kube-proxy'];
@@ -276,6 +279,7 @@ describe.skipIf(!canRun)('kgen-boot on the init node: killed mid-phase, resumed,
     node = c.node;
     // Kill 1: while wait-control-plane polls the freshly started static pods.
     killedWaiting = await killDuring(node, startRun(node), ['wait-control-plane']);
+    statusAfterKills.push(await boot(node, ['status']));
     // Kill 2: in the first API phase it reaches after wait-control-plane, with the API server frozen
     // (SIGSTOP) so the phase cannot complete between the status read and the kill; requests in flight
     // reach the API server after it is thawed, as they would after a crash on a real node.
@@ -287,6 +291,7 @@ describe.skipIf(!canRun)('kgen-boot on the init node: killed mid-phase, resumed,
       await new Promise((r) => setTimeout(r, 300));
     });
     for (const pid of frozen) process.kill(pid, 'SIGCONT');
+    statusAfterKills.push(await boot(node, ['status']));
     resumed = await boot(node, ['run']);
     if (resumed.code === 0) {
       // The kubelet's own forced rotation of the init client certificate (a CSR approved once the
@@ -310,6 +315,11 @@ describe.skipIf(!canRun)('kgen-boot on the init node: killed mid-phase, resumed,
     }
     expect(killedWaiting.record.phases.filter((p) => p.outcome === 'running').map((p) => p.phase)).toEqual(['wait-control-plane']);
     expect(killedWaiting.out).not.toContain('[upload-config]');
+    // A killed run is not a failed one: `status` shows it unfinished, with the phase it was in.
+    const status = statusAfterKills[0]!;
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('state: running');
+    expect(status.stdout).toMatch(/^wait-control-plane\s+running/m);
   });
 
   it('a kill during an API phase leaves that phase running, and `kgen-boot status` reports the run as unfinished', () => {
@@ -323,6 +333,11 @@ describe.skipIf(!canRun)('kgen-boot on the init node: killed mid-phase, resumed,
     expect(API_PHASES).toContain(running[0]!.phase);
     expect(phaseRecord(killedApi.record, 'wait-control-plane')?.outcome).toBe('done');
     expect(killedApi.record.state).toBe('running');
+    const status = statusAfterKills[1]!;
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('state: running');
+    expect(status.stdout).toMatch(new RegExp(`^${running[0]!.phase}\\s+running`, 'm'));
+    expect(status.stdout).toMatch(/^wait-control-plane\s+done/m);
     console.log(`killed during: wait-control-plane, then ${running[0]!.phase}`);
   });
 
@@ -487,7 +502,7 @@ describe.skipIf(!canRun)('kgen-boot on the init node: killed mid-phase, resumed,
     const pki = join(node.root, 'etc/kubernetes/pki');
     const other = await node.exec(
       'etcdctl',
-      ['--endpoints', `https://${node.net.address}:2379`, '--cacert', join(pki, 'etcd/ca.crt'), '--cert', join(pki, 'front-proxy-client.crt'), '--key', join(pki, 'front-proxy-client.key'), '--dial-timeout', '5s', '--command-timeout', '10s', 'endpoint', 'health'],
+      ['--endpoints', `https://${node.net.address}:2379`, '--cacert', join(pki, 'etcd/ca.crt'), '--cert', join(pki, 'front-proxy-client.crt'), '--key', join(pki, 'front-proxy-client.key'), '--dial-timeout', '2s', '--command-timeout', '3s', 'endpoint', 'health'],
       { timeoutMs: 30_000 },
     );
     expect(other.code).not.toBe(0);
