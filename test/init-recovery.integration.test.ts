@@ -373,7 +373,7 @@ describe.skipIf(!canRun)('kgen-boot on the init node: killed mid-phase, resumed,
     expect(changed(pkiAndConfs(killedApi.files), now)).toEqual([]);
   });
 
-  it('duplicates nothing: one Secret per bootstrap token, one kubeadm-certs with one live proxy token, no two identical bindings', async () => {
+  it('duplicates nothing: one Secret per bootstrap token id, kubeadm-certs owned by one existing token Secret, no two identical (Cluster)RoleBindings', async () => {
     expect(resumed.code).toBe(0);
     const token = String(c.config.discovery.token).split('.')[0]!;
     const secrets = JSON.parse(await kubectl(node, ['get', 'secrets', '-n', 'kube-system', '--field-selector', 'type=bootstrap.kubernetes.io/token', '-o', 'json'])) as {
