@@ -108,7 +108,10 @@ function prepareImage(root: string): void {
  * --root and environment), with bench/maxrss.mjs preloaded to report the process's peak RSS and CPU time.
  */
 async function boot(node: TestNode, args: string[], t0: number, timeoutMs = 900_000): Promise<BootRun> {
-  const r = await node.exec(process.execPath, ['--import', MAXRSS, KGEN_BOOT, ...args, '--root', node.root], { timeoutMs });
+  // A process killed by a signal (or the timeout) rejects: count it as a failed run, not a crashed bench.
+  const r = await node
+    .exec(process.execPath, ['--import', MAXRSS, KGEN_BOOT, ...args, '--root', node.root], { timeoutMs })
+    .catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
   const endMs = Date.now() - t0;
   const usage = /kgen-bench-usage (\d+) (\d+)/.exec(r.stderr);
   return { ...r, endMs, rssMB: Number(usage?.[1] ?? NaN) / 1024, cpuMs: Number(usage?.[2] ?? NaN) / 1000 };
@@ -178,6 +181,23 @@ export async function benchClusterBringUp(record: RecordRow): Promise<void> {
   const nodes = new Map<string, TestNode>();
   let fabric: Fabric | undefined;
   const recorded = new Set<string>();
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      progress('cleaning up (kubelets, namespaces, node roots)');
+      await Promise.all([...nodes.values()].map((n) => n.services.stop('kubelet').catch(() => undefined)));
+      if (fabric) await destroyFabric(fabric).catch((err: Error) => progress(`destroyFabric: ${err.message}`));
+      for (const node of nodes.values()) node.remove();
+      rmSync(scratch, { recursive: true, force: true });
+    })());
+  // Interrupted (Ctrl-C, kill): the kubelets and static pods the nodes started are not our children, so clean
+  // up before exiting rather than leave them and the namespaces behind.
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: stopping`);
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const rec = (what: string, figure: string) => {
     recorded.add(what);
     record(what, figure, '', undefined);
@@ -190,7 +210,9 @@ export async function benchClusterBringUp(record: RecordRow): Promise<void> {
     const nodeYaml = (name: string) => readFileSync(join(scratch, 'dist/nodes', name, 'node.yaml'), 'utf8');
 
     fabric = await createFabric();
-    await startLoadBalancer(fabric, { address: LB, backends: [...CONTROL_PLANE, SPARE].map(address) });
+    // The bring-up's three control-plane nodes only: an address nobody answers yet (the spare) would cost every
+    // fourth connection the forwarder's 2 s connect timeout. The spare joins through them.
+    await startLoadBalancer(fabric, { address: LB, backends: CONTROL_PLANE.map(address) });
     const addNode = async (name: string) => {
       const node = await createTestNode(fabric!, { name, address: address(name) });
       prepareImage(node.root);
@@ -212,10 +234,15 @@ export async function benchClusterBringUp(record: RecordRow): Promise<void> {
       }),
     );
     let allDone = false;
-    void all.finally(() => (allDone = true));
+    const done = () => {
+      allDone = true;
+    };
+    all.then(done, done);
     const cp1 = nodes.get('cp1')!;
     const adminConf = join(cp1.root, 'etc/kubernetes/admin.conf');
     let registeredMs: number | undefined;
+    /** The newest Node's creationTimestamp (whole seconds, the API server's clock: this machine's). */
+    let lastCreatedMs: number | undefined;
     let seen = 0;
     // Poll the Nodes through the load balancer with cp1's admin.conf, until all 23 are registered (or every
     // kgen-boot exited and two more minutes passed).
@@ -226,8 +253,10 @@ export async function benchClusterBringUp(record: RecordRow): Promise<void> {
       if (existsSync(adminConf)) {
         const r = await cp1.exec('kubectl', ['--kubeconfig', adminConf, '--request-timeout=10s', 'get', 'nodes', '-o', 'json'], { timeoutMs: 20_000 });
         if (r.code === 0) {
-          const names = new Set((JSON.parse(r.stdout) as { items: Array<{ metadata: { name: string } }> }).items.map((n) => n.metadata.name));
+          const items = (JSON.parse(r.stdout) as { items: Array<{ metadata: { name: string; creationTimestamp: string } }> }).items;
+          const names = new Set(items.map((n) => n.metadata.name));
           const count = BRING_UP.filter((n) => names.has(n)).length;
+          lastCreatedMs = Math.max(...items.map((n) => Date.parse(n.metadata.creationTimestamp))) - t0;
           if (count !== seen) progress(`${count}/${BRING_UP.length} Nodes registered at ${s(Date.now() - t0)}`);
           seen = count;
           if (count === BRING_UP.length) registeredMs = Date.now() - t0;
@@ -245,19 +274,22 @@ export async function benchClusterBringUp(record: RecordRow): Promise<void> {
     const workerEnds = WORKERS.map((n) => runs.get(n)!.endMs);
     rec(
       ROWS.bringUp,
-      `every Node registered after ${registeredMs === undefined ? `n/a (${seen}/${BRING_UP.length} seen)` : s(registeredMs)}; ` +
+      `every Node registered after ${registeredMs === undefined ? `n/a (${seen}/${BRING_UP.length} seen)` : s(registeredMs)} ` +
+        `(seen by polling kubectl through the load balancer; the last Node's creationTimestamp: ${lastCreatedMs === undefined ? 'n/a' : s(lastCreatedMs)}); ` +
         `every kgen-boot exited ${failed.length === 0 ? '0' : `(${failed.length} NOT 0: ${failed.join(', ')})`} after ${s(exitedMs)} ` +
         `(init node ${s(runs.get('cp1')!.endMs)}, control-plane joiners ${CONTROL_PLANE.slice(1).map((n) => s(runs.get(n)!.endMs)).join(' / ')}, ` +
         `workers median ${s(median(workerEnds))}, max ${s(Math.max(...workerEnds))}); load average at the end ${loadavg()[0]!.toFixed(1)}`,
     );
     const rss = (names: string[]) => names.map((n) => runs.get(n)!.rssMB).filter((x) => !Number.isNaN(x));
     const allRss = rss(BRING_UP);
+    const alone = spawnSync(process.execPath, ['--import', MAXRSS, KGEN_BOOT, '--version'], { encoding: 'utf8' });
+    const aloneMB = Number(/kgen-bench-usage (\d+)/.exec(alone.stderr)?.[1] ?? NaN) / 1024;
     rec(
       ROWS.rss,
       allRss.length === 0
         ? 'n/a (no kgen-bench-usage line)'
         : `max ${Math.max(...allRss).toFixed(0)} MB, median ${median(allRss).toFixed(0)} MB (control-plane max ${Math.max(...rss(CONTROL_PLANE)).toFixed(0)} MB, ` +
-            `workers max ${Math.max(...rss(WORKERS)).toFixed(0)} MB); CPU per process: median ${(median(BRING_UP.map((n) => runs.get(n)!.cpuMs)) / 1000).toFixed(1)} s, ` +
+            `workers max ${Math.max(...rss(WORKERS)).toFixed(0)} MB; \`kgen-boot --version\` alone: ${aloneMB.toFixed(0)} MB); CPU per process: median ${(median(BRING_UP.map((n) => runs.get(n)!.cpuMs)) / 1000).toFixed(1)} s, ` +
             `max ${(Math.max(...BRING_UP.map((n) => runs.get(n)!.cpuMs)) / 1000).toFixed(1)} s`,
     );
 
@@ -270,7 +302,7 @@ export async function benchClusterBringUp(record: RecordRow): Promise<void> {
       const etcd = span(phases, 'control-plane-join/etcd');
       return (
         `${name}: discovery ${ms(span(phases, 'discovery')?.ms)} incl. waiting for the init node (${last?.waits ?? 0} logged waits; last attempt ${ms(last?.ms)}); ` +
-        `control-plane-prepare ${ms(span(phases, 'control-plane-prepare')?.ms)}; control-plane-join ${ms(join?.ms)} incl. waits ` +
+        `control-plane-prepare ${ms(span(phases, 'control-plane-prepare')?.ms)} (no waits, CPU shared with the whole bring-up); control-plane-join ${ms(join?.ms)} incl. waits ` +
         `(etcd ${ms(etcd?.ms)} incl. member add + learner promotion; writing the etcd manifest ${ms(etcdManifestWrite(node))})`
       );
     });
@@ -317,11 +349,9 @@ export async function benchClusterBringUp(record: RecordRow): Promise<void> {
     progress(`failed: ${(err as Error).stack ?? message}`);
     for (const what of Object.values(ROWS)) if (!recorded.has(what)) record(what, `failed: ${message}`, '', undefined);
   } finally {
-    progress('cleaning up (kubelets, namespaces, node roots)');
-    await Promise.all([...nodes.values()].map((n) => n.services.stop('kubelet').catch(() => undefined)));
-    if (fabric) await destroyFabric(fabric).catch((err: Error) => progress(`destroyFabric: ${err.message}`));
-    for (const node of nodes.values()) node.remove();
-    rmSync(scratch, { recursive: true, force: true });
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress(`cluster bench took ${s(Date.now() - started)}`);
   }
 }
