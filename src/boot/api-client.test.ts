@@ -185,6 +185,21 @@ describe('ApiClient over HTTPS', () => {
     expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1);
   });
 
+  it('createOrUpdate: a Service whose fixed clusterIP is taken (422) is updated when asked, and is an error otherwise', async () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kube-dns', namespace: 'kube-system' }, spec: { clusterIP: '10.96.0.10' } };
+    handler = (r, res) => {
+      if (r.method === 'POST') return json(res, 422, status(422, 'Invalid', 'Service "kube-dns" is invalid: spec.clusterIPs: Invalid value: ["10.96.0.10"]: provided IP is already allocated'));
+      if (r.method === 'GET') return json(res, 200, { ...svc, metadata: { ...svc.metadata, resourceVersion: '3' } });
+      return json(res, 200, JSON.parse(r.body));
+    };
+    await client().createOrUpdate(svc, { invalidMeansExists: true });
+    expect(seen.map((s) => s.method)).toEqual(['POST', 'GET', 'PUT']);
+    seen.length = 0;
+    const err = (await client().createOrUpdate(svc).catch((e: unknown) => e)) as ApiError;
+    expect(err.status).toBe(422);
+    expect(seen.map((s) => s.method)).toEqual(['POST']);
+  });
+
   it('finds unknown kinds through API discovery (once) and uses their plural and scope', async () => {
     handler = (r, res) =>
       r.url === '/apis/crd.projectcalico.org/v1'

@@ -244,11 +244,17 @@ export class ApiClient {
    * Creates the object; when it exists (409), reads its resourceVersion and replaces it with a PUT,
    * retrying the read-modify-write on a write conflict (upstream apiclient.CreateOrUpdate*).
    */
-  async createOrUpdate<T extends ObjectRef>(obj: T): Promise<T> {
+  /**
+   * `invalidMeansExists`: for a Service with a fixed clusterIP, the apiserver allocates the IP before it checks
+   * the name, so an existing Service answers 422 Invalid ("provided IP is already allocated") rather than 409;
+   * kubeadm then updates it the same way (upstream: cmd/kubeadm/app/phases/addons/dns/dns.go createDNSService).
+   */
+  async createOrUpdate<T extends ObjectRef>(obj: T, opts: { invalidMeansExists?: boolean } = {}): Promise<T> {
     try {
       return await this.create(obj);
     } catch (err) {
-      if (!isConflict(err)) throw err;
+      const exists = isConflict(err) || (opts.invalidMeansExists === true && err instanceof ApiError && err.status === 422);
+      if (!exists) throw err;
     }
     for (let attempt = 0; ; attempt++) {
       const current = await this.get<ObjectRef>(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);

@@ -369,10 +369,14 @@ export class Rest {
       delete obj.stringData;
     }
     if (res.resource === 'certificatesigningrequests') await this.admitCsr(res, sub, user, obj, old);
-    if (res.group === '' && res.resource === 'services' && !old) await this.assignClusterIP(res, obj);
+    if (res.group === '' && res.resource === 'services') {
+      if (old) keepAllocatedValues(obj, old);
+      else await this.assignClusterIP(res, obj);
+    }
   }
 
   private async assignClusterIP(res: ResourceInfo, obj: KubeObject): Promise<void> {
+    // (upstream: pkg/registry/core/service/storage/alloc.go allocClusterIPs)
     const spec: Record<string, unknown> = { type: 'ClusterIP', ...((obj.spec as Record<string, unknown>) ?? {}) };
     obj.spec = spec;
     const range = this.deps.serviceRange;
@@ -521,4 +525,19 @@ export class Rest {
       status: { token, expirationTimestamp: rfc3339(expiration) },
     };
   }
+}
+
+/**
+ * A Service update that omits what the apiserver allocated keeps it, and clusterIPs follows clusterIP
+ * (upstream: pkg/registry/core/service/strategy.go patchAllocatedValues, normalizeClusterIPs; the type
+ * defaults to ClusterIP as on create).
+ */
+function keepAllocatedValues(obj: KubeObject, old: KubeObject): void {
+  const spec: Record<string, unknown> = { type: 'ClusterIP', ...((obj.spec as Record<string, unknown>) ?? {}) };
+  const oldSpec = (old.spec ?? {}) as Record<string, unknown>;
+  if (spec.clusterIP === undefined && oldSpec.clusterIP !== undefined) spec.clusterIP = oldSpec.clusterIP;
+  if (spec.clusterIPs === undefined && typeof spec.clusterIP === 'string') {
+    spec.clusterIPs = spec.clusterIP === oldSpec.clusterIP && Array.isArray(oldSpec.clusterIPs) ? oldSpec.clusterIPs : [spec.clusterIP];
+  }
+  obj.spec = spec;
 }

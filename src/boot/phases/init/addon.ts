@@ -58,7 +58,8 @@ export function addonPhase(): Phase<BootData> {
         runIf: (d) => d.config.cluster.addons.coreDNS.enabled,
         async run(data) {
           const api = await data.admin();
-          for (const obj of coreDNSAddon(data.cluster)) await api.createOrUpdate(obj);
+          // kube-dns has a fixed clusterIP: when it exists, creating it again is 422, not 409 (see createOrUpdate).
+          for (const obj of coreDNSAddon(data.cluster)) await api.createOrUpdate(obj, { invalidMeansExists: obj.kind === 'Service' });
           data.log.phase(TAG, 'Applied essential addon: CoreDNS');
         },
       },

@@ -5,7 +5,9 @@
 // kubeadm only does this with --upload-certs; kgen always does, because its control-plane joiners get
 // no key material in node.yaml. The proxy token lives as long as the cluster's join token
 // (cluster.bootstrapToken.ttlSeconds) rather than kubeadm's 2h, since joiners boot whenever their machine
-// does within that window; a re-run reuses the proxy token that already owns the Secret.
+// does within that window. The proxy token's id and secret are derived from the certificate key, so every
+// run of this phase names the same token: a re-run (even after a kill between creating the token and the
+// Secret) reuses it instead of leaving a second one behind.
 import {
   KUBEADM_CERTS_SECRET,
   KUBE_SYSTEM,
@@ -18,6 +20,7 @@ import {
   pkiPath,
   type Secret,
 } from '../../../kube/index.js';
+import { createHmac } from 'node:crypto';
 import { sealKubeadmCert } from '../../../secrets/envelope.js';
 import { newBootstrapToken } from '../../../secrets/tokens.js';
 import type { ApiClient } from '../../api-client.js';
@@ -26,8 +29,23 @@ import type { BootData } from '../data.js';
 
 type SecretWithUid = Secret & { metadata: { uid?: string } };
 
-/** The token id and Secret uid that will own kubeadm-certs: the current owner when it still exists, else a new proxy token. */
-async function proxyTokenOwner(data: BootData, api: ApiClient): Promise<{ tokenID: string; uid: string }> {
+/** A deterministic byte stream: HMAC-SHA256(certificate key, label/counter) blocks. */
+function derivedBytes(certificateKey: string, label: string): (n: number) => Buffer {
+  let counter = 0;
+  let pool = Buffer.alloc(0);
+  return (n) => {
+    while (pool.length < n) {
+      const block = createHmac('sha256', Buffer.from(certificateKey, 'hex')).update(`${label}/${counter++}`).digest();
+      pool = Buffer.concat([pool, block]);
+    }
+    const out = pool.subarray(0, n);
+    pool = pool.subarray(n);
+    return out;
+  };
+}
+
+/** The token id and Secret uid that will own kubeadm-certs: the current owner when it still exists, else the proxy token. */
+async function proxyTokenOwner(data: BootData, api: ApiClient, certificateKey: string): Promise<{ tokenID: string; uid: string }> {
   const existing = await api.getIfExists<SecretWithUid>('v1', 'Secret', KUBEADM_CERTS_SECRET, KUBE_SYSTEM);
   const ownerName = existing?.metadata.ownerReferences?.[0]?.name;
   if (ownerName) {
@@ -35,14 +53,16 @@ async function proxyTokenOwner(data: BootData, api: ApiClient): Promise<{ tokenI
     if (owner?.metadata.uid) return { tokenID: ownerName.replace(bootstrapTokenSecretName(''), ''), uid: owner.metadata.uid };
   }
   const { host, config } = data;
-  const fresh = newBootstrapToken({
+  const derived = newBootstrapToken({
     now: host.clock.now(),
     ttlSeconds: config.cluster.bootstrapToken.ttlSeconds,
     groups: [],
     description: '',
-    random: (n) => host.random.bytes(n),
+    random: derivedBytes(certificateKey, 'kgen upload-certs proxy token'),
   });
-  const proxy = certsProxyToken(fresh.id, fresh.secret, fresh.expiration);
+  const present = await api.getIfExists<SecretWithUid>('v1', 'Secret', bootstrapTokenSecretName(derived.id), KUBE_SYSTEM);
+  if (present?.metadata.uid) return { tokenID: derived.id, uid: present.metadata.uid };
+  const proxy = certsProxyToken(derived.id, derived.secret, derived.expiration);
   const created = await api.createOrUpdate<SecretWithUid>(bootstrapTokenSecret(proxy));
   if (!created.metadata.uid) throw new Error(`the API server returned Secret ${bootstrapTokenSecretName(proxy.id)} without a uid; cannot set the kubeadm-certs owner`);
   return { tokenID: proxy.id, uid: created.metadata.uid };
@@ -64,7 +84,7 @@ export function uploadCertsPhase(): Phase<BootData> {
         sealed.set(file, sealKubeadmCert(key, await host.readFile(pkiPath(file)), (n) => host.random.bytes(n)));
       }
       const api = await data.admin();
-      const owner = await proxyTokenOwner(data, api);
+      const owner = await proxyTokenOwner(data, api, key);
       await api.createOrUpdate(kubeadmCertsSecret(sealed, owner));
       for (const obj of kubeadmCertsRBAC()) await api.createOrUpdate(obj);
     },
