@@ -6,10 +6,11 @@ import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, UsageError, type CliIO, type Comm
 import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
 import { serveCommand } from './serve.js';
+import { imageCommand } from './image.js';
 import { VERSION } from '../version.js';
 import { InvalidInputError } from '../errors.js';
 
-export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand];
+export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: new URL('../..', import.meta.url).pathname,
-    include: ['test/boot/**/*.test.ts', 'images/**/*.test.ts'],
+    include: ['test/boot/**/*.test.ts'],
     testTimeout: 30 * 60_000,
     hookTimeout: 40 * 60_000,
     pool: 'forks',
