@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import options from './esbuild-options.json' with { type: 'json' };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -22,26 +23,11 @@ function findMains(dir) {
   });
 }
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  legalComments: 'none',
-  logLevel: 'warning',
-  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-  banner: { js: "import { createRequire as __kgenCreateRequire } from 'node:module'; const require = __kgenCreateRequire(import.meta.url);" },
-};
+const common = options.node;
 
 const jobs = [
   build({ ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'build/kgen.mjs', external: ['esbuild'] }),
-  build({
-    ...common,
-    entryPoints: ['src/boot/main.ts'],
-    outfile: 'build/kgen-boot.mjs',
-    minify: true,
-    banner: { js: '#!/usr/bin/env node\n' + common.banner.js },
-  }),
+  build({ ...common, ...options.bootProgram, entryPoints: ['src/boot/main.ts'], outfile: 'build/kgen-boot.mjs' }),
 ];
 if (existsSync('bench/bench.ts')) {
   jobs.push(build({ ...common, entryPoints: ['bench/bench.ts'], outfile: 'build/bench.mjs', external: ['esbuild'] }));

@@ -27,6 +27,7 @@ import { createFabric, destroyFabric, run, spawnIn, stopProcess, type ExecResult
 import { createTestNode, type TestNode } from './cluster/node.js';
 import { REPO_ROOT, sourceExists, waitFor } from './cluster/programs.js';
 import { KGEN } from './helpers.js';
+import { BOOT_PROGRAM } from './esbuild-options.js';
 
 const API_SERVER = 'test/controlplane/kube-apiserver-main.ts';
 const CONTROL_PLANE_SOURCES = [API_SERVER, 'test/controlplane/kube-controller-manager-main.ts'];
@@ -43,14 +44,7 @@ function buildPrograms(): Promise<void> {
     build({
       entryPoints: [`${REPO_ROOT}${entry}`],
       outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      minify: true,
-      legalComments: 'none',
-      logLevel: 'warning',
-      banner: { js: "#!/usr/bin/env node\nimport { createRequire as __kgenCreateRequire } from 'node:module'; const require = __kgenCreateRequire(import.meta.url);" },
+      ...BOOT_PROGRAM,
     });
   programs ??= Promise.all([
     buildClusterPrograms([...HARNESS_PROGRAMS, ...CONTROL_PLANE_SOURCES]),

@@ -21,6 +21,7 @@ import { startLoadBalancer } from './cluster/load-balancer.js';
 import { createFabric, destroyFabric, type Fabric } from './cluster/netns.js';
 import { createTestNode, type TestNode } from './cluster/node.js';
 import { REPO_ROOT, sourceExists } from './cluster/programs.js';
+import { BOOT_PROGRAM } from './esbuild-options.js';
 
 const API_SERVER = 'test/controlplane/kube-apiserver-main.ts';
 const CONTROLLER_MANAGER = 'test/controlplane/kube-controller-manager-main.ts';
@@ -42,14 +43,7 @@ async function buildBoot(): Promise<void> {
   await build({
     entryPoints: [`${REPO_ROOT}src/boot/main.ts`],
     outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __kgenCreateRequire } from 'node:module'; const require = __kgenCreateRequire(import.meta.url);" },
+    ...BOOT_PROGRAM,
   });
 }
 

@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from './cli.js';
 import { captureIO } from './test-node.js';
+import { BOOT_PROGRAM } from '../../test/esbuild-options.js';
 
 const out = join(mkdtempSync(join(tmpdir(), 'kgen-bundle-')), 'kgen-boot.mjs');
 let text = '';
@@ -21,17 +22,10 @@ beforeAll(async () => {
     metafile: true,
     entryPoints: [new URL('./main.ts', import.meta.url).pathname],
     outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __kgenCreateRequire } from 'node:module'; const require = __kgenCreateRequire(import.meta.url);" },
+    ...BOOT_PROGRAM,
   });
   text = readFileSync(out, 'utf8');
-  externals = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  externals = Object.values(result.metafile!.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
 }, 60_000);
 
 describe('kgen-boot bundle', () => {

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { REPO_ROOT, programPath } from './programs.js';
+import { NODE_PROGRAM } from '../esbuild-options.js';
 
 /** Every program the harness itself starts. */
 export const HARNESS_PROGRAMS = ['kubelet', 'kube-scheduler', 'forwarder', 'systemctl', 'kubelet-service'];
@@ -23,17 +24,11 @@ export async function buildClusterPrograms(names: readonly string[] = HARNESS_PR
         entryPoints: [name.includes('/') ? `${REPO_ROOT}${name}` : `${REPO_ROOT}test/cluster/${name}-main.ts`],
         outfile,
         write: false,
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'esm',
-        legalComments: 'none',
-        logLevel: 'warning',
-        banner: { js: "import { createRequire as __kgenCreateRequire } from 'node:module'; const require = __kgenCreateRequire(import.meta.url);" },
+        ...NODE_PROGRAM,
       });
       mkdirSync(dirname(outfile), { recursive: true });
       const tmp = `${outfile}.${process.pid}.tmp`;
-      writeFileSync(tmp, result.outputFiles[0]!.contents);
+      writeFileSync(tmp, result.outputFiles![0]!.contents);
       renameSync(tmp, outfile);
     }),
   );

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { toYaml } from '../../src/yaml.js';
 import { KubeClient } from './kube-client.js';
+import { NODE_PROGRAM } from '../esbuild-options.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SRC = join(ROOT, 'test/controlplane');
@@ -35,13 +36,7 @@ export async function bundle(name: string): Promise<string> {
   await build({
     entryPoints: [join(SRC, `${name}-main.ts`)],
     outfile: tmp,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    legalComments: 'none',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __kgenCreateRequire } from 'node:module'; const require = __kgenCreateRequire(import.meta.url);" },
+    ...NODE_PROGRAM,
   });
   renameSync(tmp, out);
   return out;

@@ -110,14 +110,15 @@ export async function runChecks(checks: Check[], data: BootData, ignore: readonl
   return errors;
 }
 
-export function preflightPhase(): Phase<BootData> {
+/** A preflight phase over a check list (init and join differ only in their checks and wording). */
+export function preflightPhaseOver(workflow: 'init' | 'join', checks: (data: BootData) => Check[]): Phase<BootData> {
   return {
     name: 'preflight',
-    short: 'Run pre-flight checks',
-    long: 'Run pre-flight checks for kubeadm init.',
+    short: workflow === 'init' ? 'Run pre-flight checks' : 'Run join pre-flight checks',
+    long: `Run pre-flight checks for kubeadm ${workflow}.`,
     async run(data) {
       data.log.phase('preflight', 'Running pre-flight checks');
-      const errors = await runChecks(initChecks(data), data, data.config.cluster.ignorePreflightErrors);
+      const errors = await runChecks(checks(data), data, data.config.cluster.ignorePreflightErrors);
       if (errors.length > 0) {
         throw new Error(
           `some fatal errors occurred:\n\t${errors.join('\n\t')}\n` +
@@ -126,4 +127,8 @@ export function preflightPhase(): Phase<BootData> {
       }
     },
   };
+}
+
+export function preflightPhase(): Phase<BootData> {
+  return preflightPhaseOver('init', initChecks);
 }

@@ -5,7 +5,7 @@
 import { API_SERVER_BIND_PORT, ETCD_LISTEN_CLIENT_PORT, ETCD_LISTEN_PEER_PORT, KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../../../kube/index.js';
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';
-import { containerRuntime, ipForward, isPrivilegedUser, kubeletBinary, portCheck, runChecks, swap, type Check } from '../init/preflight.js';
+import { containerRuntime, ipForward, isPrivilegedUser, kubeletBinary, portCheck, preflightPhaseOver, swap, type Check } from '../init/preflight.js';
 import { isControlPlane, isLocalEtcd } from './context.js';
 
 const KUBELET_PORT = 10250;
@@ -24,19 +24,5 @@ export function joinChecks(data: BootData): Check[] {
 }
 
 export function joinPreflightPhase(): Phase<BootData> {
-  return {
-    name: 'preflight',
-    short: 'Run join pre-flight checks',
-    long: 'Run pre-flight checks for kubeadm join.',
-    async run(data) {
-      data.log.phase('preflight', 'Running pre-flight checks');
-      const errors = await runChecks(joinChecks(data), data, data.config.cluster.ignorePreflightErrors);
-      if (errors.length > 0) {
-        throw new Error(
-          `some fatal errors occurred:\n\t${errors.join('\n\t')}\n` +
-            'If you know what you are doing, you can make a check non-fatal by adding its name to cluster.ignorePreflightErrors in nodes.yaml',
-        );
-      }
-    },
-  };
+  return preflightPhaseOver('join', joinChecks);
 }
