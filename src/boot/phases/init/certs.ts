@@ -126,7 +126,7 @@ async function writeExternalEtcd(data: BootData): Promise<void> {
 }
 
 /** Starts generating keys for every leaf whose key is not on disk yet, so the children sign without waiting in turn. */
-async function warmLeafKeys(data: BootData): Promise<void> {
+export async function warmLeafKeys(data: BootData): Promise<void> {
   const local = isLocalEtcd(data);
   let missing = 0;
   for (const [name] of LEAVES) {

@@ -75,15 +75,19 @@ export async function writeKubeconfigFrom(data: BootData, file: KubeconfigFile, 
   await host.writeFile(path, text, { mode: 0o600 });
 }
 
+/** Starts generating keys for the kubeconfigs not written yet, together (see KeyPool). */
+export async function warmKubeconfigKeys(data: BootData, files: readonly KubeconfigFile[]): Promise<void> {
+  const exists = await Promise.all(files.map((file) => data.host.exists(`${KUBERNETES_DIR}/${file}`)));
+  data.keys.warm(exists.filter((e) => !e).length);
+}
+
 export function kubeconfigPhase(): Phase<BootData> {
   return {
     name: 'kubeconfig',
     short: 'Generate all kubeconfig files necessary to establish the control plane and the admin kubeconfig file',
     run: async (d) => {
       d.log.phase(TAG, `Using kubeconfig folder "${KUBERNETES_DIR}"`);
-      // Keys for the kubeconfigs not written yet, generated together (see KeyPool).
-      const missing = await Promise.all(KUBECONFIG_CHILDREN.map(([, file]) => d.host.exists(`${KUBERNETES_DIR}/${file}`)));
-      d.keys.warm(missing.filter((exists) => !exists).length);
+      await warmKubeconfigKeys(d, KUBECONFIG_CHILDREN.map(([, file]) => file));
     },
     phases: KUBECONFIG_CHILDREN.map(([name, file, short]) => ({ name, short, dependsOn: ['certs/ca'], run: (d: BootData) => writeKubeconfig(d, file) })),
   };

@@ -11,9 +11,9 @@ import { KUBEADM_CERTS_MISSING_HINT, openKubeadmCerts } from '../../kubeadm-cert
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';
 import { writeIfChanged } from '../files.js';
-import { ETCD_ONLY, LEAVES, writeLeafFrom } from '../init/certs.js';
+import { ETCD_ONLY, LEAVES, warmLeafKeys, writeLeafFrom } from '../init/certs.js';
 import { controlPlanePhase } from '../init/control-plane.js';
-import { KUBECONFIG_CHILDREN, writeKubeconfigFrom } from '../init/kubeconfig.js';
+import { KUBECONFIG_CHILDREN, warmKubeconfigKeys, writeKubeconfigFrom } from '../init/kubeconfig.js';
 import { CA_FILES, bootstrapClient, caFromDisk, isControlPlane, isLocalEtcd, tokenID } from './context.js';
 
 const PARENT = 'control-plane-prepare';
@@ -58,7 +58,10 @@ function certsPhase(): Phase<BootData> {
     name: 'certs',
     short: "Generate the certificates for the new control plane components from the cluster's CAs",
     phases: children,
-    run: async (d) => d.log.phase('certs', `Using certificateDir folder "${CERTIFICATES_DIR}"`),
+    run: async (d) => {
+      d.log.phase('certs', `Using certificateDir folder "${CERTIFICATES_DIR}"`);
+      await warmLeafKeys(d);
+    },
   };
 }
 
@@ -66,7 +69,10 @@ function kubeconfigPhase(): Phase<BootData> {
   return {
     name: 'kubeconfig',
     short: 'Generate the kubeconfig for the new control plane components',
-    run: async (d) => d.log.phase('kubeconfig', `Using kubeconfig folder "${KUBERNETES_DIR}"`),
+    run: async (d) => {
+      d.log.phase('kubeconfig', `Using kubeconfig folder "${KUBERNETES_DIR}"`);
+      await warmKubeconfigKeys(d, JOIN_CONTROL_PLANE_KUBECONFIGS);
+    },
     phases: KUBECONFIG_CHILDREN.filter(([, file]) => JOIN_CONTROL_PLANE_KUBECONFIGS.includes(file)).map(([name, file, short]) => ({
       name,
       short,
