@@ -21,6 +21,8 @@ export interface OutFile {
   path: string;
   data: string | Buffer;
   mode: number;
+  /** Write it as a hard link to this earlier file (same bytes, no extra space). */
+  linkTo?: string;
 }
 
 export interface NodeArtifacts {
@@ -48,7 +50,11 @@ export function nodeArtifacts(node: NodeSpec, config: NodeBootConfig, boot: Clus
         { path: `${dir}/node.yaml`, data: configYaml, mode: 0o600 },
         ...seed.map((f) => ({ path: `${dir}/${f.name}`, data: f.data, mode: modeFor(`/${f.name}`) })),
         { path: `${dir}/seed.iso`, data: buildSeedIso(seed), mode: 0o600 },
-        ...seedTreeFiles([{ name: node.name, mac: node.mac, uuid: node.uuid, files: seed }]).map((f) => ({ ...f, mode: modeFor(f.path) })),
+        // The by-mac/by-uuid aliases hold the same bytes as nodes/<name>/: hard links, not copies.
+        ...seedTreeFiles([{ name: node.name, mac: node.mac, uuid: node.uuid, files: seed }]).map((f) => {
+          const own = `${dir}/${f.path.slice(f.path.lastIndexOf('/') + 1)}`;
+          return { ...f, mode: modeFor(f.path), ...(f.path === own ? {} : { linkTo: own }) };
+        }),
       ];
     },
   };

@@ -61,4 +61,20 @@ describe('TreeWriter', () => {
     expect(() => new TreeWriter(d).write('nodes/a/user-data', 'x', { mode: 0o600 })).toThrow(/EEXIST|ENOTDIR/);
     expect(existsSync(join(d, 'nodes'))).toBe(true);
   });
+
+  it('links an alias to an earlier file, keeps a correct link, and re-links after the target was replaced', () => {
+    const d = dir();
+    const w = new TreeWriter(d);
+    w.write('nodes/a/user-data', 'v1', { mode: 0o600 });
+    w.link('nodes/by-mac/52-54-00-00-00-01/user-data', 'nodes/a/user-data');
+    const alias = join(d, 'nodes/by-mac/52-54-00-00-00-01/user-data');
+    expect(statSync(alias).ino).toBe(statSync(join(d, 'nodes/a/user-data')).ino);
+    expect(statSync(alias).mode & 0o777).toBe(0o600);
+    w.link('nodes/by-mac/52-54-00-00-00-01/user-data', 'nodes/a/user-data');
+    expect(readdirSync(join(d, 'nodes/by-mac/52-54-00-00-00-01'))).toEqual(['user-data']);
+    w.write('nodes/a/user-data', 'v2', { mode: 0o600 });
+    expect(readFileSync(alias, 'utf8')).toBe('v1');
+    w.link('nodes/by-mac/52-54-00-00-00-01/user-data', 'nodes/a/user-data');
+    expect(readFileSync(alias, 'utf8')).toBe('v2');
+  });
 });

@@ -70,15 +70,44 @@ export class TreeWriter {
 
   /** `rel` is `/`-separated, relative to the root. */
   write(rel: string, data: string | Uint8Array, opts: WriteOptions): void {
-    const path = join(this.root, rel);
+    const path = this.prepare(rel);
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (sameFile(path, bytes, opts.mode)) return;
+    writeTmpThenRename(path, bytes, opts);
+  }
+
+  /**
+   * Makes `rel` a hard link to `targetRel` (written before): the same regular file under a second name,
+   * costing no space, and replaced atomically (link to a temporary name, then rename).
+   */
+  link(rel: string, targetRel: string): void {
+    const path = this.prepare(rel);
+    const target = join(this.root, targetRel);
+    const want = statSync(target);
+    try {
+      const have = statSync(path);
+      if (have.ino === want.ino && have.dev === want.dev) return;
+    } catch {
+      // not there yet
+    }
+    const tmp = tmpPath(path);
+    linkSync(target, tmp);
+    try {
+      renameSync(tmp, path);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  private prepare(rel: string): string {
+    const path = join(this.root, rel);
     const dir = dirname(path);
     if (!this.made.has(dir)) {
       mkdirSync(dir, { recursive: true });
       this.made.add(dir);
     }
-    if (sameFile(path, bytes, opts.mode)) return;
-    writeTmpThenRename(path, bytes, opts);
+    return path;
   }
 }
 

@@ -196,7 +196,7 @@ function checkTargetLimit(target: Target, reports: NodeReport[]): void {
 
 function writeOutput(outDir: string, inventory: Inventory, artifacts: NodeArtifacts[], bundle: BootBundle): void {
   const tree = new TreeWriter(outDir);
-  const write = (f: OutFile) => tree.write(f.path, f.data, { mode: f.mode });
+  const write = (f: OutFile) => (f.linkTo ? tree.link(f.path, f.linkTo) : tree.write(f.path, f.data, { mode: f.mode }));
   for (const a of artifacts) a.files().forEach(write);
   for (const f of pxeFiles(inventory.cluster, inventory.nodes)) write({ ...f, mode: 0o644 });
   write({ path: 'kgen-boot', data: bundle.bytes, mode: 0o755 });

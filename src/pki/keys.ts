@@ -31,12 +31,22 @@ export function generateKeyPair(algorithm: KeyAlgorithm): Promise<KeyPairPem> {
 }
 
 /** Reads a private key (PKCS#8, PKCS#1 or SEC1 PEM); the error never echoes the key. */
+// A phase signs many certificates with the same few CA keys and checks the same key files again and again:
+// parsing a PEM key costs far more than signing with ECDSA, so parsed keys are kept (a handful per process).
+const parsedKeys = new Map<string, KeyObject>();
+const PARSED_KEYS_KEPT = 32;
+
 export function privateKeyObject(pem: string): KeyObject {
+  let key = parsedKeys.get(pem);
+  if (key) return key;
   try {
-    return createPrivateKey(pem);
+    key = createPrivateKey(pem);
   } catch (cause) {
     throw new Error('could not read the private key: expected a PEM "PRIVATE KEY", "RSA PRIVATE KEY" or "EC PRIVATE KEY" block', { cause });
   }
+  if (parsedKeys.size >= PARSED_KEYS_KEPT) parsedKeys.delete(parsedKeys.keys().next().value!);
+  parsedKeys.set(pem, key);
+  return key;
 }
 
 /** DER SubjectPublicKeyInfo of a public or private key (PEM). */

@@ -2,7 +2,7 @@
 // real peers: cloud-init's own schema validator and network renderer, isoinfo for the seed ISO, and the
 // built kgen-boot reading the node config it was given.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { gunzipSync } from 'node:zlib';
@@ -50,6 +50,17 @@ describe('kgen render on examples/nodes.yaml', () => {
       }
     }
     expect(JSON.parse(readFileSync(join(out, 'nodes.json'), 'utf8')).nodes.map((n: { name: string }) => n.name)).toEqual(NODES);
+  });
+
+  it('serves each node\'s seed under its MAC and UUID too, as hard links to the same files', () => {
+    const { nodes } = JSON.parse(readFileSync(join(out, 'nodes.json'), 'utf8')) as { nodes: Array<{ name: string; mac: string; uuid: string }> };
+    for (const n of nodes) {
+      for (const alias of [`by-mac/${n.mac.replaceAll(':', '-')}`, `by-uuid/${n.uuid}`]) {
+        for (const f of ['user-data', 'meta-data', 'network-config', 'vendor-data']) {
+          expect(statSync(join(out, 'nodes', alias, f)).ino, `${alias}/${f}`).toBe(statSync(join(out, 'nodes', n.name, f)).ino);
+        }
+      }
+    }
   });
 
   it('creates the state with kubeadm\'s layout, 0700 directory and 0600 private material', () => {
