@@ -8,7 +8,7 @@
 // Aliases are regular files, not symlinks, so they survive `cp -r`, `rsync -a`, `aws s3 sync`, object
 // stores and servers that refuse symlinks (nginx `disable_symlinks`, `kgen serve`) unchanged. This module
 // lists them with their bytes; `kgen render` writes them as hard links to nodes/<name>/'s files (an embedded
-// user-data is ~340 KB), and rewrites them together, so they cannot drift apart.
+// user-data is ~260 KB), and rewrites them together, so they cannot drift apart.
 //
 // vendor-data: cloud-init's http seed reader fetches meta-data, user-data and vendor-data with 10
 // retries a second apart each (cloudinit/util.py read_seeded, retries=10), so a missing vendor-data
