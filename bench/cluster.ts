@@ -12,7 +12,7 @@
 // Needs root (ip netns); without it, or without the harness' tools, the rows are recorded as skipped.
 // Everything started here is stopped and every namespace deleted, also on failure.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { startLoadBalancer } from '../test/cluster/load-balancer.js';
 import { createFabric, destroyFabric, type Fabric } from '../test/cluster/netns.js';
 import { createTestNode, type TestNode } from '../test/cluster/node.js';
 import { programPath } from '../test/cluster/programs.js';
+import { prepareNodeImage } from '../test/cluster/node-image.js';
 
 type RecordRow = (what: string, figure: string, target: string, met: boolean | undefined) => void;
 
@@ -92,16 +93,6 @@ function inventory(): string {
   });
 }
 
-/** What a node image provides before first boot (as test/join.integration.test.ts prepares it). */
-function prepareImage(root: string): void {
-  for (const dir of ['usr/bin', 'run/containerd', 'var/run/containerd', 'proc/sys/net/ipv4', 'etc/kgen']) mkdirSync(join(root, dir), { recursive: true });
-  writeFileSync(join(root, 'usr/bin/kubelet'), '#!/bin/sh\n');
-  chmodSync(join(root, 'usr/bin/kubelet'), 0o755);
-  writeFileSync(join(root, 'run/containerd/containerd.sock'), '');
-  writeFileSync(join(root, 'var/run/containerd/containerd.sock'), '');
-  writeFileSync(join(root, 'proc/sys/net/ipv4/ip_forward'), '1\n');
-  writeFileSync(join(root, 'proc/swaps'), 'Filename\tType\tSize\tUsed\tPriority\n');
-}
 
 /**
  * Runs build/kgen-boot.mjs in the node's namespace exactly as node.runBoot does (same program, arguments,
@@ -215,7 +206,7 @@ export async function benchClusterBringUp(record: RecordRow): Promise<void> {
     await startLoadBalancer(fabric, { address: LB, backends: CONTROL_PLANE.map(address) });
     const addNode = async (name: string) => {
       const node = await createTestNode(fabric!, { name, address: address(name) });
-      prepareImage(node.root);
+      prepareNodeImage(node.root);
       writeFileSync(join(node.root, 'etc/kgen/node.yaml'), nodeYaml(name), { mode: 0o600 });
       nodes.set(name, node);
       return node;

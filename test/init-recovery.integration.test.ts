@@ -12,7 +12,7 @@
 //   4. Encryption at rest: Secrets are stored aescbc-encrypted in etcd; kubeadm-certs carries the config.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
@@ -28,6 +28,7 @@ import { createTestNode, type TestNode } from './cluster/node.js';
 import { REPO_ROOT, sourceExists, waitFor } from './cluster/programs.js';
 import { KGEN } from './helpers.js';
 import { BOOT_PROGRAM } from './esbuild-options.js';
+import { prepareNodeImage } from './cluster/node-image.js';
 
 const API_SERVER = 'test/controlplane/kube-apiserver-main.ts';
 const CONTROL_PLANE_SOURCES = [API_SERVER, 'test/controlplane/kube-controller-manager-main.ts'];
@@ -68,17 +69,6 @@ function render(dir: string, lb: string, address: string, cluster: Record<string
   return readFileSync(join(dir, 'dist/nodes/cp1/node.yaml'), 'utf8');
 }
 
-/** What a node image provides before first boot: a kubelet package, a runtime socket, kernel settings. */
-function prepareImage(root: string, nodeYaml: string): void {
-  for (const dir of ['usr/bin', 'run/containerd', 'var/run/containerd', 'proc/sys/net/ipv4', 'etc/kgen']) mkdirSync(join(root, dir), { recursive: true });
-  writeFileSync(join(root, 'usr/bin/kubelet'), '#!/bin/sh\n');
-  chmodSync(join(root, 'usr/bin/kubelet'), 0o755);
-  writeFileSync(join(root, 'run/containerd/containerd.sock'), '');
-  writeFileSync(join(root, 'var/run/containerd/containerd.sock'), '');
-  writeFileSync(join(root, 'proc/sys/net/ipv4/ip_forward'), '1\n');
-  writeFileSync(join(root, 'proc/swaps'), 'Filename\tType\tSize\tUsed\tPriority\n');
-  writeFileSync(join(root, 'etc/kgen/node.yaml'), nodeYaml, { mode: 0o600 });
-}
 
 /** A one-node cluster: fabric, load balancer, the node with its image and node.yaml. */
 interface OneNode {
@@ -94,7 +84,7 @@ async function oneNode(subnet: string, cluster: Record<string, unknown> = {}): P
   const fabric = await createFabric();
   const node = await createTestNode(fabric, { name: 'cp1', address });
   await startLoadBalancer(fabric, { address: lb, backends: [address] });
-  prepareImage(node.root, nodeYaml);
+  prepareNodeImage(node.root, { nodeYaml });
   return { fabric, node, config: parse(nodeYaml) };
 }
 

@@ -5,7 +5,7 @@
 // plays the control-plane load balancer. Everything kgen-boot created is then read back with kubectl
 // using the admin.conf it wrote (which only works once its kubeadm:cluster-admins binding exists).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -22,6 +22,7 @@ import { createFabric, destroyFabric, type Fabric } from './cluster/netns.js';
 import { createTestNode, type TestNode } from './cluster/node.js';
 import { REPO_ROOT, sourceExists } from './cluster/programs.js';
 import { BOOT_PROGRAM } from './esbuild-options.js';
+import { prepareNodeImage } from './cluster/node-image.js';
 
 const API_SERVER = 'test/controlplane/kube-apiserver-main.ts';
 const CONTROLLER_MANAGER = 'test/controlplane/kube-controller-manager-main.ts';
@@ -56,13 +57,6 @@ async function kubectl(args: string[]): Promise<string> {
 }
 const getJson = async (path: string) => JSON.parse(await kubectl(['get', '--raw', path]));
 
-/** What a node image provides before first boot: a kubelet package, a runtime socket, kernel settings. */
-function prepareImage(root: string): void {
-  for (const dir of ['usr/bin', 'run/containerd', 'proc/sys/net/ipv4', 'etc/kgen']) mkdirSync(join(root, dir), { recursive: true });
-  writeFileSync(join(root, 'run/containerd/containerd.sock'), '');
-  writeFileSync(join(root, 'proc/sys/net/ipv4/ip_forward'), '1\n');
-  writeFileSync(join(root, 'proc/swaps'), 'Filename\tType\tSize\tUsed\tPriority\n');
-}
 
 describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER))('kgen-boot run on the init node (test control plane)', () => {
   beforeAll(async () => {
@@ -77,7 +71,7 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER))(
       c.secrets!.bootstrapTokens[0]!.expiration = rfc3339(new Date(Date.now() + 3600_000));
     });
     config.discovery.caCertHashes = [caCertHash(config.secrets!.ca.cert)];
-    prepareImage(cp.root);
+    prepareNodeImage(cp.root, { kubelet: false });
     writeFileSync(join(cp.root, 'etc/kgen/node.yaml'), toYaml(config), { mode: 0o600 });
     // First boot on an image without a kubelet: preflight fails; then the package appears and a second
     // run picks up from the failed phase.

@@ -9,7 +9,7 @@
 // kubeadm-certs, a Ready Node with the same name), each reported with a failed status and retryable; and the
 // cluster surviving the init node's control plane going down.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -23,6 +23,7 @@ import { createTestNode, type TestNode } from './cluster/node.js';
 import { REPO_ROOT, sourceExists } from './cluster/programs.js';
 import { KGEN } from './helpers.js';
 import { BOOT_PROGRAM } from './esbuild-options.js';
+import { prepareNodeImage } from './cluster/node-image.js';
 
 const API_SERVER = 'test/controlplane/kube-apiserver-main.ts';
 const CONTROLLER_MANAGER = 'test/controlplane/kube-controller-manager-main.ts';
@@ -66,21 +67,11 @@ function inventory(): string {
   });
 }
 
-/** What a node image provides before first boot: a kubelet package, a runtime socket, kernel settings. */
-function prepareImage(root: string): void {
-  for (const dir of ['usr/bin', 'run/containerd', 'var/run/containerd', 'proc/sys/net/ipv4', 'etc/kgen']) mkdirSync(join(root, dir), { recursive: true });
-  writeFileSync(join(root, 'usr/bin/kubelet'), '#!/bin/sh\n');
-  chmodSync(join(root, 'usr/bin/kubelet'), 0o755);
-  writeFileSync(join(root, 'run/containerd/containerd.sock'), '');
-  writeFileSync(join(root, 'var/run/containerd/containerd.sock'), '');
-  writeFileSync(join(root, 'proc/sys/net/ipv4/ip_forward'), '1\n');
-  writeFileSync(join(root, 'proc/swaps'), 'Filename\tType\tSize\tUsed\tPriority\n');
-}
 
 /** A fresh machine named `netName` (its hostname and namespace) with the given node.yaml. */
 async function addNode(netName: string, nodeYaml: string): Promise<TestNode> {
   const node = await createTestNode(fabric, { name: netName, address: ADDRESSES[netName] ?? '172.31.77.99' });
-  prepareImage(node.root);
+  prepareNodeImage(node.root);
   writeFileSync(join(node.root, 'etc/kgen/node.yaml'), nodeYaml, { mode: 0o600 });
   nodes.set(netName, node);
   return node;
