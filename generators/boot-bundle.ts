@@ -26,7 +26,7 @@ export function bootBundleFrom(bytes: Buffer): BootBundle {
 }
 
 /** Finds build/kgen-boot.mjs by walking up from this module to the package root. */
-export function defaultBootBundlePath(from: string = fileURLToPath(import.meta.url)): string {
+function defaultBootBundlePath(from: string = fileURLToPath(import.meta.url)): string {
   let dir = dirname(from);
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) return join(dir, 'build', 'kgen-boot.mjs');

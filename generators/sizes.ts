@@ -12,7 +12,7 @@ export interface Sizes {
   base64: number;
 }
 
-export function base64Length(n: number): number {
+function base64Length(n: number): number {
   return 4 * Math.ceil(n / 3);
 }
 

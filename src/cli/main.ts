@@ -33,7 +33,7 @@ function topHelp(): string {
 }
 
 /** Error message with its cause chain, one line each; never includes stacks (or secrets). */
-export function describeError(err: unknown): string {
+function describeError(err: unknown): string {
   const lines: string[] = [];
   for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; depth++) {
     lines.push(e instanceof Error ? e.message : String(e));

@@ -23,7 +23,7 @@ import { writeFileExclusive } from '../fsutil.js';
 import { toYaml } from '../yaml.js';
 import { InvalidInputError } from '../errors.js';
 
-export const STATE_API_VERSION = 'kgen.dev/v1alpha1';
+const STATE_API_VERSION = 'kgen.dev/v1alpha1';
 
 /** What the state needs from the PKI library; src/secrets/pki-port.ts wires the real one. */
 export interface StatePki {
