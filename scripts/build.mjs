@@ -1,6 +1,6 @@
 // Builds kgen's programs with esbuild:
 //   build/kgen.mjs       the CLI (bin/kgen.mjs runs it)
-//   build/kgen-boot.mjs  the first-boot program: one file, Node's standard library only
+//   build/kgen-boot.mjs  the first-boot program: one file, Node's standard library only (boot-program.mjs)
 //   build/bench.mjs      `npm run bench`
 //   build/test/<name>.mjs every test/**/<name>-main.ts (test control plane programs that the test
 //                        kubelet starts as processes)
@@ -10,6 +10,7 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import options from './esbuild-options.json' with { type: 'json' };
+import { buildBootProgram } from './boot-program.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -27,7 +28,7 @@ const common = options.node;
 
 const jobs = [
   build({ ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'build/kgen.mjs', external: ['esbuild'] }),
-  build({ ...common, ...options.bootProgram, entryPoints: ['src/boot/main.ts'], outfile: 'build/kgen-boot.mjs' }),
+  buildBootProgram('src/boot/main.ts', 'build/kgen-boot.mjs'),
 ];
 if (existsSync('bench/bench.ts')) {
   jobs.push(build({ ...common, entryPoints: ['bench/bench.ts'], outfile: 'build/bench.mjs', external: ['esbuild'] }));

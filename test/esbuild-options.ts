@@ -6,5 +6,5 @@ import options from '../scripts/esbuild-options.json' with { type: 'json' };
 /** A Node program: ESM bundle, CommonJS dependencies' require() served by createRequire. */
 export const NODE_PROGRAM = options.node as BuildOptions;
 
-/** kgen-boot exactly as shipped: minified, with its shebang. */
-export const BOOT_PROGRAM = { ...options.node, ...options.bootProgram } as BuildOptions;
+/** Builds kgen-boot (or a program around src/boot/cli.ts) exactly as shipped: two layers, minified, with its shebang. */
+export { buildBootProgram } from '../scripts/boot-program.mjs';

@@ -15,7 +15,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { build } from 'esbuild';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhaseRecord, StatusRecord } from '../src/boot/runner.js';
@@ -27,7 +26,7 @@ import { createFabric, destroyFabric, run, spawnIn, stopProcess, type ExecResult
 import { createTestNode, type TestNode } from './cluster/node.js';
 import { REPO_ROOT, sourceExists, waitFor } from './cluster/programs.js';
 import { KGEN } from './helpers.js';
-import { BOOT_PROGRAM } from './esbuild-options.js';
+import { buildBootProgram } from './esbuild-options.js';
 import { prepareNodeImage } from './cluster/node-image.js';
 
 const API_SERVER = 'test/controlplane/kube-apiserver-main.ts';
@@ -41,12 +40,7 @@ const canRun = CONTROL_PLANE_SOURCES.every(sourceExists) && existsSync(KGEN);
 /** kgen-boot bundled exactly as scripts/build.mjs does (as init.integration does), plus the short-timeouts CLI. */
 let programs: Promise<void> | undefined;
 function buildPrograms(): Promise<void> {
-  const bundle = (entry: string, outfile: string) =>
-    build({
-      entryPoints: [`${REPO_ROOT}${entry}`],
-      outfile,
-      ...BOOT_PROGRAM,
-    });
+  const bundle = (entry: string, outfile: string) => buildBootProgram(`${REPO_ROOT}${entry}`, outfile);
   programs ??= Promise.all([
     buildClusterPrograms([...HARNESS_PROGRAMS, ...CONTROL_PLANE_SOURCES]),
     bundle('src/boot/main.ts', BOOT),

@@ -8,7 +8,6 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeBootConfig } from '../src/boot/config.js';
 import { realInitConfig } from '../src/boot/test-node.js';
@@ -21,7 +20,7 @@ import { startLoadBalancer } from './cluster/load-balancer.js';
 import { createFabric, destroyFabric, type Fabric } from './cluster/netns.js';
 import { createTestNode, type TestNode } from './cluster/node.js';
 import { REPO_ROOT, sourceExists } from './cluster/programs.js';
-import { BOOT_PROGRAM } from './esbuild-options.js';
+import { buildBootProgram } from './esbuild-options.js';
 import { prepareNodeImage } from './cluster/node-image.js';
 
 const API_SERVER = 'test/controlplane/kube-apiserver-main.ts';
@@ -41,11 +40,7 @@ const bundle = join(scratch, 'kgen-boot.mjs');
 
 /** kgen-boot bundled exactly as scripts/build.mjs does, without depending on the rest of the build. */
 async function buildBoot(): Promise<void> {
-  await build({
-    entryPoints: [`${REPO_ROOT}src/boot/main.ts`],
-    outfile: bundle,
-    ...BOOT_PROGRAM,
-  });
+  await buildBootProgram(`${REPO_ROOT}src/boot/main.ts`, bundle);
 }
 
 const boot = (args: string[]) => cp.exec(process.execPath, [bundle, ...args, '--root', cp.root], { timeoutMs: 300_000 });

@@ -12,7 +12,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toYaml } from '../src/yaml.js';
@@ -22,7 +21,7 @@ import { createFabric, destroyFabric, type Fabric } from './cluster/netns.js';
 import { createTestNode, type TestNode } from './cluster/node.js';
 import { REPO_ROOT, sourceExists } from './cluster/programs.js';
 import { KGEN } from './helpers.js';
-import { BOOT_PROGRAM } from './esbuild-options.js';
+import { buildBootProgram } from './esbuild-options.js';
 import { prepareNodeImage } from './cluster/node-image.js';
 
 const API_SERVER = 'test/controlplane/kube-apiserver-main.ts';
@@ -52,11 +51,7 @@ const rendered = new Map<string, Record<string, any>>();
 
 /** kgen-boot bundled exactly as scripts/build.mjs does (as the init integration test does). */
 async function buildBoot(): Promise<void> {
-  await build({
-    entryPoints: [`${REPO_ROOT}src/boot/main.ts`],
-    outfile: bundle,
-    ...BOOT_PROGRAM,
-  });
+  await buildBootProgram(`${REPO_ROOT}src/boot/main.ts`, bundle);
 }
 
 function inventory(): string {

@@ -1,5 +1,6 @@
 // kgen-boot's commands that touch node.yaml, the disk and the API (run, phase, phases, status,
-// check-config). cli.ts loads this module lazily so `--version` and `--help` start without parsing it.
+// check-config). cli.ts loads this module lazily so `--version` and `--help` start without parsing it; the
+// shipped program embeds it as a separately compiled layer (scripts/boot-program.mjs).
 // Dry-run is chosen here, once, by building a recording Host, an in-memory status store and a recording
 // API transport; phases never see the flag.
 import { EXIT_INVALID, EXIT_OK, UsageError, parseFlags, type CliIO } from '../cli/command.js';
@@ -14,6 +15,7 @@ import { createBootData, type Timeouts } from './phases/data.js';
 import { ROLES, phasesFor } from './phases/index.js';
 import { PhaseError, PhaseSelectionError, Runner, type StatusStore } from './runner.js';
 import { fileStatusStore, formatStatus, memoryStatusStore } from './status.js';
+import { reportUsageError } from './usage.js';
 
 export interface BootDeps {
   /** Builds the Host for --root; default createHost with real side effects. */
@@ -146,7 +148,7 @@ async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?
   }
 }
 
-/** Runs one of the commands above; node.yaml problems print their list and exit 1. */
+/** Runs one of the commands above; node.yaml problems and usage errors print their message and exit 1. */
 export async function runCommand(command: string, args: string[], io: CliIO, deps: BootDeps): Promise<number> {
   try {
     switch (command) {
@@ -171,6 +173,7 @@ export async function runCommand(command: string, args: string[], io: CliIO, dep
       io.stderr(`kgen-boot: ${err.message}\n`);
       return EXIT_INVALID;
     }
+    if (err instanceof UsageError) return reportUsageError(io, err);
     throw err;
   }
 }

@@ -1,0 +1,64 @@
+// kgen-boot as nodes get it: one file, built in two layers so a cold start stays cheap.
+//
+// The outer layer is the entry point (src/boot/main.ts → cli.ts: --version, --help, argument dispatch). The
+// inner layer is src/boot/commands.ts and everything it pulls in (undici, yaml, node-forge, the phases), built
+// separately as CommonJS and embedded in the outer file as a string literal, which cli.ts's
+// `import('./commands.js')` compiles with node:vm on first use. V8 only scans a string literal, where it
+// must parse ~550 KB of code and load the builtins undici needs: `kgen-boot --version` costs ~55M
+// instructions over bare `node` this way, ~120M as one plain ESM bundle (valgrind --tool=callgrind).
+//
+// Only plain values and Errors may cross the boundary: the inner layer has its own copies of the modules both
+// layers import (src/cli/command.ts's UsageError among them), so `instanceof` across it fails; commands.ts
+// reports its own usage errors.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import options from './esbuild-options.json' with { type: 'json' };
+
+const CLI = fileURLToPath(new URL('../src/boot/cli.ts', import.meta.url));
+const COMMANDS = fileURLToPath(new URL('../src/boot/commands.ts', import.meta.url));
+
+/** esbuild plugin: cli.ts's `./commands.js` becomes the embedded, lazily compiled inner layer. */
+function embedCommands(source) {
+  return {
+    name: 'kgen-embed-commands',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/commands\.js$/ }, (args) => (args.importer === CLI ? { path: COMMANDS, namespace: 'kgen-embedded' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'kgen-embedded' }, () => ({
+        loader: 'js',
+        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+        contents: [
+          "import { compileFunction } from 'node:vm';",
+          "import { fileURLToPath } from 'node:url';",
+          `const SOURCE = ${JSON.stringify(source)};`,
+          'const module = { exports: {} };',
+          // The file name stack traces show for the inner layer: the program's own path, marked.
+          "compileFunction(SOURCE, ['exports', 'require', 'module'], { filename: `${fileURLToPath(import.meta.url)}#commands` })(module.exports, require, module);",
+          'export const runCommand = module.exports.runCommand;',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+/** The node builtins an esbuild result still imports or requires at run time. */
+function externalsOf(result) {
+  return Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+}
+
+/**
+ * Builds kgen-boot (or a test program around src/boot/cli.ts) from `entryPoint` into `outfile`.
+ * Returns every module the program imports or requires at run time, from both layers.
+ */
+export async function buildBootProgram(entryPoint, outfile) {
+  const common = { ...options.node, ...options.bootProgram, metafile: true };
+  const inner = await build({
+    ...common,
+    entryPoints: [COMMANDS],
+    format: 'cjs',
+    banner: {}, // the outer layer's banner (shebang, createRequire) has no place inside it
+    write: false,
+    outfile: 'commands.cjs',
+  });
+  const outer = await build({ ...common, entryPoints: [entryPoint], outfile, plugins: [embedCommands(inner.outputFiles[0].text)] });
+  return { externals: [...new Set([...externalsOf(inner), ...externalsOf(outer)])] };
+}

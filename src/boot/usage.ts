@@ -1,0 +1,40 @@
+// kgen-boot's usage text, shared by cli.ts and commands.ts. The shipped program compiles commands.ts apart
+// from cli.ts (scripts/boot-program.mjs), so each reports its own UsageErrors with this text.
+import { EXIT_INVALID, type CliIO, type UsageError } from '../cli/command.js';
+import { DEFAULT_NODE_CONFIG, EXIT_PHASE_FAILED, STATUS_FILE } from './constants.js';
+
+export const USAGE = `kgen-boot: bring this machine into its Kubernetes cluster on first boot.
+
+Usage:
+  kgen-boot run [--config ${DEFAULT_NODE_CONFIG}] [--root /] [--dry-run]
+  kgen-boot phase NAME [--config ${DEFAULT_NODE_CONFIG}] [--root /] [--dry-run]
+  kgen-boot phases [--role init|control-plane-join|worker] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
+  kgen-boot status [--json] [--root /]
+  kgen-boot check-config [--config ${DEFAULT_NODE_CONFIG}] [--root /]
+  kgen-boot --version
+  kgen-boot --help
+
+Commands:
+  run            run every phase for this node's role; phases completed by an earlier run are skipped
+  phase NAME     run one phase and its children (NAME or PARENT/CHILD, e.g. certs/apiserver)
+  phases         print the phase tree for this node's role (or for --role)
+  status         print the phases recorded in ${STATUS_FILE}
+  check-config   read and validate node.yaml and print a summary (no secrets)
+
+Flags:
+  --config PATH  node config, a path on the node (resolved under --root) (default ${DEFAULT_NODE_CONFIG})
+  --root DIR     directory every node path is resolved under (default /)
+  --dry-run      print what would be written, run and sent instead of doing it
+  --json         status as JSON
+
+Exit codes: 0 done, 1 invalid input (flags, node.yaml), 2 internal error, ${EXIT_PHASE_FAILED} a phase failed.
+
+Example:
+  kgen-boot phase certs/apiserver --dry-run
+`;
+
+/** Prints a usage error and the usage text; returns the exit code for it. */
+export function reportUsageError(io: CliIO, err: UsageError): number {
+  io.stderr(`kgen-boot: ${err.message}\n\n${USAGE}`);
+  return EXIT_INVALID;
+}
