@@ -196,9 +196,19 @@ function writeReport(): void {
   console.log('\nwrote BENCHMARKS.md');
 }
 
-benchBootProgram();
-await benchInitPhases();
-benchStateCreation();
-benchRender();
-await benchClusterBringUp(record);
-writeReport();
+// `npm run bench -- NAME...` runs only the named groups and leaves BENCHMARKS.md alone.
+const GROUPS: Record<string, () => void | Promise<void>> = {
+  'boot-program': benchBootProgram,
+  'init-phases': benchInitPhases,
+  state: benchStateCreation,
+  render: benchRender,
+  cluster: () => benchClusterBringUp(record),
+};
+const only = process.argv.slice(2);
+const unknown = only.filter((name) => !(name in GROUPS));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark group(s) ${unknown.join(', ')}; groups: ${Object.keys(GROUPS).join(', ')}`);
+  process.exit(1);
+}
+for (const [name, run] of Object.entries(GROUPS)) if (only.length === 0 || only.includes(name)) await run();
+if (only.length === 0) writeReport();

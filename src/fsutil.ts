@@ -1,7 +1,8 @@
 // Atomic file writes for everything kgen puts on disk: write a temporary file beside the target with the
 // final mode, fsync when asked (secrets), then rename over the target. A crash leaves either the old file or
 // the new one, never half of one. Private material is written 0600 from the first byte (no chmod window).
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 export interface WriteOptions {
@@ -11,10 +12,10 @@ export interface WriteOptions {
   durable?: boolean;
 }
 
-// Temporary names only need to be unique within this process ('wx' refuses a clash with another's).
-let tmpCounter = 0;
+// Random temporary names: a crash can leave one behind, and a node's first boot reuses the same pids, so a
+// pid-based name could collide with a leftover ('wx' would then refuse it and fail the write).
 function tmpPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
 function writeAll(fd: number, data: string | Uint8Array): void {
@@ -28,6 +29,7 @@ function writeTmpThenRename(path: string, data: string | Uint8Array, opts: Write
   const fd = openSync(tmp, 'wx', opts.mode);
   try {
     writeAll(fd, data);
+    fchmodSync(fd, opts.mode); // open() applies the umask to the mode
     if (opts.durable) fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, path);

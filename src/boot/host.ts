@@ -1,15 +1,16 @@
 // The one door for kgen-boot's side effects (model: zx src/core.ts options; Talos' injected clock):
 // a Host rooted at a directory. Phases name node paths as the node sees them ("/etc/kubernetes/pki/ca.crt")
 // and the Host maps them under its root, so tests run many "nodes" on one machine. Files are written
-// atomically (temp file, fsync, rename) and anything holding a PEM private key is forced to mode 0600.
+// atomically (src/fsutil.ts: temp file, fsync, rename) and anything holding a PEM private key is forced to mode 0600.
 // Dry-run is a Host too (createDryRunHost): it records writes, removes, commands and service actions and
 // prints them instead of performing them; phases never branch on dry-run.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { appendFileSync, constants as fsConstants, mkdirSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, isAbsolute, join, normalize, posix } from 'node:path';
+import { writeFileAtomic } from '../fsutil.js';
 
 export interface ExecResult {
   code: number;
@@ -203,31 +204,15 @@ export function createHost(options: HostOptions = {}): Host {
         throw err;
       }
     },
+    // Synchronous on purpose (as appendFile): a write is a few small syscalls, and each awaited fs/promises
+    // call is a thread-pool round trip; phases write dozens of files while key generation fills that pool.
     async writeFile(path, data, opts = {}) {
-      const real = resolve(path);
-      const mode = fileMode(data, opts.mode);
-      await fsp.mkdir(dirname(real), { recursive: true });
-      const tmp = `${real}.kgen-tmp-${randomBytes(6).toString('hex')}`;
-      try {
-        // fsync before rename: after a power cut the file is either the old one or the whole new one.
-        const handle = await fsp.open(tmp, 'wx', mode);
-        try {
-          await handle.writeFile(data);
-          await handle.chmod(mode);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await fsp.rename(tmp, real);
-      } catch (err) {
-        await fsp.rm(tmp, { force: true });
-        throw err;
-      }
+      writeFileAtomic(resolve(path), data, { mode: fileMode(data, opts.mode), durable: true });
     },
     async appendFile(path, data) {
       const real = resolve(path);
-      await fsp.mkdir(dirname(real), { recursive: true });
-      await fsp.appendFile(real, data, { mode: 0o640 });
+      mkdirSync(dirname(real), { recursive: true });
+      appendFileSync(real, data, { mode: 0o640 });
     },
     exists: (path) => pathExists(resolve(path)),
     mkdir: async (path, mode) => {

@@ -150,7 +150,32 @@ describe('Runner', () => {
     expect(store.current()?.phases[0]?.error).toBe('phase boom failed: boom <redacted>');
   });
 
-  it('writes the status record to /var/lib/kgen/status.json under the root after each phase', async () => {
+  it('saves the record as each top-level phase starts, on a failure and at the end, not for every child', async () => {
+    const saves: Array<Array<[string, string]>> = [];
+    const spy = (inner: StatusStore): StatusStore => ({
+      load: () => inner.load(),
+      save: async (r) => {
+        saves.push(r.phases.map((p) => [p.phase, p.outcome]));
+        await inner.save(r);
+      },
+    });
+    await new Runner(tree()).run({ ran: [] }, options(spy(memoryStatusStore())));
+    expect(saves).toEqual([
+      [['preflight', 'running']],
+      [['preflight', 'done'], ['certs/ca', 'running']],
+      [['preflight', 'done'], ['certs/ca', 'done'], ['certs/apiserver', 'done'], ['kubeconfig', 'running']],
+      [['preflight', 'done'], ['certs/ca', 'done'], ['certs/apiserver', 'done'], ['kubeconfig', 'done'], ['addon/coredns', 'running']],
+      [['preflight', 'done'], ['certs/ca', 'done'], ['certs/apiserver', 'done'], ['kubeconfig', 'done'], ['addon/coredns', 'done']],
+    ]);
+
+    saves.length = 0;
+    const store = memoryStatusStore();
+    await expect(new Runner(tree()).run({ ran: [], failOn: 'apiserver' }, options(spy(store)))).rejects.toThrow('phase certs/apiserver failed');
+    expect(saves.at(-1)).toEqual([['preflight', 'done'], ['certs/ca', 'done'], ['certs/apiserver', 'failed']]);
+    expect(store.current()?.state).toBe('failed');
+  });
+
+  it('writes the status record to /var/lib/kgen/status.json under the root as each top-level phase starts', async () => {
     const root = mkdtempSync(join(tmpdir(), 'kgen-runner-'));
     const host = createHost({ root });
     const seen: string[] = [];

@@ -2,7 +2,8 @@
 // phase.go and runner.go). Phases run in order, parents before their children; `parent/child` names
 // select a subtree; unknown names are rejected with the list of known ones; a failure is wrapped as
 // `phase certs/apiserver failed: <cause>`. Beyond kubeadm, every phase outcome is recorded in a status
-// record (saved after each phase) so that `run` after a crash or reboot skips what already completed.
+// record (saved as each top-level phase starts, and at the end or on a failure) so that `run` after a crash
+// or reboot skips what already completed.
 // Phases must also be idempotent: the record is an optimisation and a report, not a lock.
 
 export interface Phase<D> {
@@ -172,6 +173,7 @@ export class Runner<D> {
       }
     }
 
+    let savedFor: Phase<D> | undefined;
     for (const f of selected) {
       if (!f.phase.run) continue;
       const start = options.now().toISOString();
@@ -181,11 +183,17 @@ export class Runner<D> {
       }
       if (!applies(f)) {
         setRecord({ phase: f.fullName, outcome: 'skipped', start, end: start });
-        await options.store.save(record);
         continue;
       }
       setRecord({ phase: f.fullName, outcome: 'running', start });
-      await options.store.save(record);
+      // The record is written when a top-level phase's subtree is entered, carrying every outcome before it
+      // (a crash only repeats idempotent phases since then), and on a failure and at the end: a phase's
+      // children do not pay a durable write each.
+      const topLevel = f.chain[0]!;
+      if (topLevel !== savedFor) {
+        savedFor = topLevel;
+        await options.store.save(record);
+      }
       try {
         await f.phase.run(data);
       } catch (err) {
@@ -196,7 +204,6 @@ export class Runner<D> {
         throw failure;
       }
       setRecord({ phase: f.fullName, outcome: 'done', start, end: options.now().toISOString() });
-      await options.store.save(record);
     }
     // A full run that got here ran or skipped everything; a selection leaves earlier failures standing.
     record.state = record.phases.some((r) => r.outcome === 'failed') ? 'failed' : 'succeeded';

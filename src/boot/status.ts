@@ -1,5 +1,5 @@
 // Where kgen-boot keeps its progress: /var/lib/kgen/status.json on the node (written atomically through
-// the Host after every phase), read back by `run` to resume and by `kgen-boot status` to report.
+// the Host as each top-level phase starts and when the run ends), read back by `run` to resume and by `kgen-boot status` to report.
 import type { Host } from './host.js';
 import type { StatusRecord, StatusStore } from './runner.js';
 import { STATUS_FILE } from './constants.js';

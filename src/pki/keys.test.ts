@@ -1,4 +1,5 @@
 // Key pairs: PKCS#8/SPKI PEM that openssl reads, and keys in kubeadm's own formats (PKCS#1, SEC1) accepted.
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KeyAlgorithm } from '../inventory/types.js';
 import { createCA, signCertificate } from './certificate.js';
@@ -38,6 +39,15 @@ describe('keys in kubeadm formats', () => {
     const crt = scratch.write('leaf.crt', leaf);
     expect(ok('openssl', ['verify', '-CAfile', scratch.write('ca.crt', caPem), crt])).toBe(`${crt}: OK\n`);
     expect(spkiOf(caKey).equals(spkiOf(ok('openssl', ['pkey', '-pubout'], caKey)))).toBe(true);
+  });
+
+  it('reads the SubjectPublicKeyInfo of every public key form openssl writes', () => {
+    const key = ok('openssl', ['genrsa', '2048']);
+    const spkiDer = execFileSync('openssl', ['pkey', '-pubout', '-outform', 'DER'], { input: key });
+    expect(spkiOf(ok('openssl', ['pkey', '-pubout'], key))).toEqual(spkiDer);
+    expect(spkiOf(ok('openssl', ['rsa', '-RSAPublicKey_out'], key))).toEqual(spkiDer); // "RSA PUBLIC KEY" (PKCS#1)
+    expect(spkiOf(key)).toEqual(spkiDer);
+    expect(() => spkiOf('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toThrow();
   });
 
   it('a key that cannot be read is reported without echoing it', () => {

@@ -49,10 +49,24 @@ export function privateKeyObject(pem: string): KeyObject {
   return key;
 }
 
+// An SPKI "PUBLIC KEY" PEM is the DER SubjectPublicKeyInfo in base64 (RFC 7468 section 13), so its DER is
+// read without parsing the key; a DER SEQUENCE is checked for, node:crypto parses anything else.
+const SPKI_PEM = /^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END PUBLIC KEY-----\s*$/;
+const privateKeySpki = new WeakMap<KeyObject, Buffer>();
+
 /** DER SubjectPublicKeyInfo of a public or private key (PEM). */
 export function spkiOf(pem: string): Buffer {
-  const key = pem.includes('PRIVATE KEY') ? createPublicKey(privateKeyObject(pem)) : createPublicKey(pem);
-  return key.export({ type: 'spki', format: 'der' });
+  const body = SPKI_PEM.exec(pem)?.[1];
+  if (body !== undefined) {
+    const der = Buffer.from(body, 'base64');
+    if (der[0] === 0x30) return der;
+  }
+  if (!pem.includes('PRIVATE KEY')) return createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  // A CA key's SPKI is checked against its certificate for every certificate it signs.
+  const key = privateKeyObject(pem);
+  let der = privateKeySpki.get(key);
+  if (!der) privateKeySpki.set(key, (der = createPublicKey(key).export({ type: 'spki', format: 'der' })));
+  return der;
 }
 
 /** The signatureAlgorithm OID a key signs with (SHA-256 always, as Go's x509 picks for these keys). */

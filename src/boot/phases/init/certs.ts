@@ -38,9 +38,17 @@ function caPair(data: BootData, name: KubeadmCAName): CertKeyPair {
   return pair;
 }
 
+// Every certs child asks for its spec; the list depends only on node.yaml, so it is built once per run.
+const certLists = new WeakMap<BootData, KubeadmCertSpec[]>();
+
 function specFor(data: BootData, name: string): KubeadmCertSpec {
-  const { node, cluster } = data.config;
-  const spec = kubeadmCertList({ nodeName: node.name, advertiseAddress: node.address, localEtcd: isLocalEtcd(data), cluster }).find((s) => s.name === name);
+  let list = certLists.get(data);
+  if (!list) {
+    const { node, cluster } = data.config;
+    list = kubeadmCertList({ nodeName: node.name, advertiseAddress: node.address, localEtcd: isLocalEtcd(data), cluster });
+    certLists.set(data, list);
+  }
+  const spec = list.find((s) => s.name === name);
   if (!spec) throw new Error(`kubeadm's certificate list has no "${name}" for this cluster`);
   return spec;
 }
