@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TreeWriter, writeFileAtomic, writeFileExclusive } from './fsutil.js';
@@ -53,6 +53,25 @@ describe('TreeWriter', () => {
     chmodSync(join(d, 'n/user-data'), 0o644);
     again.write('n/user-data', 'x', { mode: 0o600 });
     expect(statSync(join(d, 'n/user-data')).mode & 0o777).toBe(0o600);
+  });
+
+  it('prunes what an earlier writer wrote and this one did not, only where `owned` says so, and empty directories', () => {
+    const d = dir();
+    const first = new TreeWriter(d);
+    for (const rel of ['nodes/a/user-data', 'nodes/b/user-data', 'nodes/b/meta-data', 'nodes/by-mac/x/user-data', 'pxe/x.ipxe', 'pxe/boot.ipxe']) {
+      first.write(rel, rel, { mode: 0o644 });
+    }
+    writeFileSync(join(d, 'pxe/operator.kpxe'), 'mine');
+    mkdirSync(join(d, 'nodes/empty'));
+
+    const second = new TreeWriter(d);
+    second.write('nodes/a/user-data', 'nodes/a/user-data', { mode: 0o644 });
+    second.write('pxe/boot.ipxe', 'pxe/boot.ipxe', { mode: 0o644 });
+    expect(second.prune('nodes', () => true)).toEqual(['nodes/b/meta-data', 'nodes/b/user-data', 'nodes/by-mac/x/user-data']);
+    expect(second.prune('pxe', (rel) => rel.endsWith('.ipxe'))).toEqual(['pxe/x.ipxe']);
+    expect(readdirSync(join(d, 'nodes')).sort()).toEqual(['a']);
+    expect(readdirSync(join(d, 'pxe')).sort()).toEqual(['boot.ipxe', 'operator.kpxe']);
+    expect(second.prune('nodes', () => true)).toEqual([]);
   });
 
   it('refuses to write below a file that sits where a directory should be, and keeps that file', () => {

@@ -2,7 +2,7 @@
 // final mode, fsync when asked (secrets), then rename over the target. A crash leaves either the old file or
 // the new one, never half of one. Private material is written 0600 from the first byte (no chmod window).
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 export interface WriteOptions {
@@ -67,12 +67,15 @@ function sameFile(path: string, data: Uint8Array, mode: number): boolean {
  */
 export class TreeWriter {
   private readonly made = new Set<string>();
+  /** Every `rel` written or linked, for prune(). */
+  private readonly written = new Set<string>();
 
   constructor(private readonly root: string) {}
 
   /** `rel` is `/`-separated, relative to the root. */
   write(rel: string, data: string | Uint8Array, opts: WriteOptions): void {
     const path = this.prepare(rel);
+    this.written.add(rel);
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     if (sameFile(path, bytes, opts.mode)) return;
     writeTmpThenRename(path, bytes, opts);
@@ -84,6 +87,7 @@ export class TreeWriter {
    */
   link(rel: string, targetRel: string): void {
     const path = this.prepare(rel);
+    this.written.add(rel);
     const target = join(this.root, targetRel);
     const want = statSync(target);
     try {
@@ -100,6 +104,34 @@ export class TreeWriter {
       rmSync(tmp, { force: true });
       throw err;
     }
+  }
+
+  /**
+   * Removes the files below `dir` (relative) that this writer did not write and `owned` claims, then the
+   * directories that leaves empty. Returns the removed files' `rel` paths, sorted.
+   */
+  prune(dir: string, owned: (rel: string) => boolean): string[] {
+    const removed: string[] = [];
+    /** Prunes below `rel`; true when `rel` itself was removed (nothing in it is kept). */
+    const walk = (rel: string): boolean => {
+      let kept = 0;
+      for (const entry of readdirSync(join(this.root, rel), { withFileTypes: true })) {
+        const child = `${rel}/${entry.name}`;
+        if (entry.isDirectory()) {
+          if (!walk(child)) kept++;
+        } else if (!this.written.has(child) && owned(child)) {
+          rmSync(join(this.root, child));
+          removed.push(child);
+        } else {
+          kept++;
+        }
+      }
+      if (kept > 0 || rel === dir) return false;
+      rmdirSync(join(this.root, rel));
+      return true;
+    };
+    walk(dir);
+    return removed.sort();
   }
 
   private prepare(rel: string): string {

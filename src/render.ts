@@ -60,6 +60,8 @@ export interface RenderReport {
    * `manifest` (relative to the output directory): `kubectl apply -f` it with an admin kubeconfig.
    */
   newTokens: Array<{ id: string; forNode: string; expiration: string; manifest: string }>;
+  /** Output files of an earlier render that this one no longer writes, removed (relative to the output directory). */
+  removed: string[];
   warnings: string[];
   bootSha256: string;
 }
@@ -118,7 +120,7 @@ export async function render(opts: RenderOptions, deps: RenderDeps): Promise<Ren
   // Every check passed: persist what --reimage decided, then write the output.
   for (const t of newTokens) addToken(opts.stateDir, t.token);
   if (opts.reimage.length > 0) writeGenerations(opts.stateDir, generations);
-  writeOutput(opts.outDir, inventory, planned.map((p) => p.artifacts), bundle);
+  const removed = writeOutput(opts.outDir, inventory, planned.map((p) => p.artifacts), bundle);
   const tokenManifests = newTokens.map((t) => {
     const manifest = `bootstrap-tokens/${t.token.id}.yaml`;
     writeFileAtomic(join(opts.outDir, manifest), toYaml(bootstrapTokenSecret(t.token)), { mode: 0o600 });
@@ -129,6 +131,7 @@ export async function render(opts: RenderOptions, deps: RenderDeps): Promise<Ren
     nodes: reports,
     stateCreated: created,
     newTokens: tokenManifests,
+    removed,
     warnings,
     bootSha256: bundle.sha256,
   };
@@ -194,7 +197,16 @@ function checkTargetLimit(target: Target, reports: NodeReport[]): void {
   );
 }
 
-function writeOutput(outDir: string, inventory: Inventory, artifacts: NodeArtifacts[], bundle: BootBundle): void {
+// A node's script under pxe/ (generators/pxe.ts nodeIpxeFileName); other files there may be the operator's.
+const NODE_IPXE = /^pxe\/[0-9a-f]{2}(-[0-9a-f]{2}){5}\.ipxe$/;
+
+/**
+ * Writes the output tree and removes what an earlier render wrote that this one did not: the seeds of
+ * nodes no longer in nodes.yaml (an old init node's user-data holds the CA keys) and of changed MACs or
+ * UUIDs, which a static web server would otherwise go on serving. nodes/ is kgen's alone; in pxe/ only
+ * node scripts are. Returns the removed paths.
+ */
+function writeOutput(outDir: string, inventory: Inventory, artifacts: NodeArtifacts[], bundle: BootBundle): string[] {
   const tree = new TreeWriter(outDir);
   const write = (f: OutFile) => (f.linkTo ? tree.link(f.path, f.linkTo) : tree.write(f.path, f.data, { mode: f.mode }));
   for (const a of artifacts) a.files().forEach(write);
@@ -203,4 +215,5 @@ function writeOutput(outDir: string, inventory: Inventory, artifacts: NodeArtifa
   write({ path: 'kgen-boot.sha256', data: `${bundle.sha256}  kgen-boot\n`, mode: 0o644 });
   const index = inventory.nodes.map((n) => ({ name: n.name, address: n.address, ...(n.mac ? { mac: n.mac } : {}), ...(n.uuid ? { uuid: n.uuid } : {}) }));
   write({ path: 'nodes.json', data: `${JSON.stringify({ nodes: index }, null, 2)}\n`, mode: 0o644 });
+  return [...tree.prune('nodes', () => true), ...tree.prune('pxe', (rel) => NODE_IPXE.test(rel))];
 }

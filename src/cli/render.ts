@@ -90,5 +90,10 @@ function printSummary(report: RenderReport, out: string, io: CliIO): void {
   for (const t of report.newTokens) {
     io.stdout(`new bootstrap token ${t.id} for ${t.forNode}, valid until ${t.expiration}; register it in the running cluster: kubectl --kubeconfig admin.conf apply -f ${join(out, t.manifest)}\n`);
   }
+  if (report.removed.length > 0) {
+    // nodes/old-1/user-data -> nodes/old-1/, nodes/by-mac/<mac>/user-data -> nodes/by-mac/<mac>/, pxe/<mac>.ipxe as is
+    const where = [...new Set(report.removed.map((p) => p.replace(/^(nodes\/(?:by-mac\/|by-uuid\/)?[^/]+\/).*$/, '$1')))];
+    io.stdout(`removed ${report.removed.length} files an earlier render wrote for nodes, MACs or UUIDs no longer in the inventory: ${where.join(', ')}\n`);
+  }
   io.stdout(`wrote ${report.nodes.length} nodes to ${out}/ (boot program sha256 ${report.bootSha256})\n`);
 }

@@ -164,6 +164,32 @@ describe('kgen render on examples/nodes.yaml', () => {
     expect(changedPaths(before, snapshotTree(out))).toEqual([]);
   });
 
+  it('a render without a node, and with a MAC changed, removes their old seeds and PXE scripts and nothing else', () => {
+    const inventory = readFileSync(join(work, 'examples/nodes.yaml'), 'utf8');
+    const worker2 = inventory.indexOf('  - name: worker-2\n');
+    const fewer = join(work, 'examples', 'fewer.yaml');
+    writeFileSync(fewer, inventory.slice(0, worker2).replace('mac: 52:54:00:00:00:21', 'mac: 52:54:00:00:00:99'));
+    expect(kgen(['render', '--nodes', 'examples/nodes.yaml', '--out', 'dist-prune'], { cwd: work }).code).toBe(0);
+    const pruneOut = join(work, 'dist-prune');
+    writeFileSync(join(pruneOut, 'pxe', 'undionly.kpxe'), 'the operator\'s iPXE binary');
+    const before = snapshotTree(pruneOut);
+
+    const r = kgen(['render', '--nodes', 'examples/fewer.yaml', '--out', 'dist-prune'], { cwd: work });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'removed 20 files an earlier render wrote for nodes, MACs or UUIDs no longer in the inventory: nodes/by-mac/52-54-00-00-00-21/, nodes/by-mac/52-54-00-00-00-22/, nodes/by-uuid/6f1c2a3e-0b1d-4c55-9a0e-000000000022/, nodes/worker-2/, pxe/52-54-00-00-00-21.ipxe, pxe/52-54-00-00-00-22.ipxe\n',
+    );
+    for (const gone of ['nodes/worker-2', 'nodes/by-mac/52-54-00-00-00-22', 'nodes/by-mac/52-54-00-00-00-21', 'nodes/by-uuid/6f1c2a3e-0b1d-4c55-9a0e-000000000022', 'pxe/52-54-00-00-00-22.ipxe']) {
+      expect(existsSync(join(pruneOut, gone)), gone).toBe(false);
+    }
+    expect(readFileSync(join(pruneOut, 'nodes/by-mac/52-54-00-00-00-99/user-data'), 'utf8')).toBe(readFileSync(join(pruneOut, 'nodes/worker-1/user-data'), 'utf8'));
+    expect(existsSync(join(pruneOut, 'pxe/52-54-00-00-00-99.ipxe'))).toBe(true);
+    expect(readFileSync(join(pruneOut, 'pxe', 'undionly.kpxe'), 'utf8')).toBe('the operator\'s iPXE binary');
+    // Everything else is as it was: the other nodes' files, boot.ipxe, the boot program.
+    const changed = changedPaths(before, snapshotTree(pruneOut));
+    expect(changed.filter((p) => !/worker-[12]|52-54-00-00-00-(21|22|99)|0000000000(21|22)|nodes\.json/.test(p))).toEqual([]);
+  });
+
   it('--json reports every node with its sizes', () => {
     const r = kgen(['render', '--nodes', 'examples/nodes.yaml', '--out', 'dist', '--json'], { cwd: work });
     expect(r.code).toBe(0);
