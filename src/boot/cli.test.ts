@@ -46,6 +46,25 @@ describe('kgen-boot --version and --help', () => {
   });
 });
 
+describe('kgen-boot --dry-run on a joining node', () => {
+  it.each(['worker', 'control-plane-join'] as const)('%s: refuses run and discovery at once, naming what it covers', async (role) => {
+    const node = testNode(configFor(role));
+    for (const argv of [['run'], ['phase', 'discovery']]) {
+      const c = captureIO();
+      expect(await main([...argv, '--dry-run', '--root', node.root], c.io, node.deps)).toBe(1);
+      expect(c.err()).toContain(`kgen-boot: --dry-run on a joining node (${role}) covers \`kgen-boot phase preflight\` only`);
+    }
+  });
+
+  it('runs preflight as a dry run', async () => {
+    const node = testNode(configFor('worker'));
+    const c = captureIO();
+    await main(['phase', 'preflight', '--dry-run', '--root', node.root], c.io, node.deps);
+    expect(c.out()).toContain('[preflight] Running pre-flight checks');
+    expect(c.err()).not.toContain('covers');
+  });
+});
+
 describe('kgen-boot check-config', () => {
   it('prints a summary of a valid config without any secret value', async () => {
     const node = testNode(configFor('init'));

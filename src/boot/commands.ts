@@ -114,6 +114,14 @@ async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?
     const role = nodeRole(config);
     const runner = new Runner(phasesFor(role));
     runner.select(selection);
+    if (dryRun && role !== 'init' && selection?.split('/')[0] !== 'preflight') {
+      // Everything after a joiner's preflight starts from what discovery reads from the running cluster
+      // (the CA) and waits on it and on the kubelet; a dry run has neither, and would wait out the
+      // discovery timeout instead of printing anything useful.
+      throw new UsageError(
+        `--dry-run on a joining node (${role}) covers \`kgen-boot phase preflight\` only: its other phases need the running cluster; \`kgen-boot check-config\` validates node.yaml`,
+      );
+    }
     const host = dryRun ? createDryRunHost(base, (l) => log.info(l)) : base;
     const store: StatusStore = dryRun ? memoryStatusStore(await fileStatusStore(base).load()) : fileStatusStore(base);
     const recorder = dryRun ? dryRunTransport((l) => log.info(l)) : undefined;
