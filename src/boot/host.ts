@@ -1,7 +1,8 @@
 // The one door for kgen-boot's side effects (model: zx src/core.ts options; Talos' injected clock):
 // a Host rooted at a directory. Phases name node paths as the node sees them ("/etc/kubernetes/pki/ca.crt")
 // and the Host maps them under its root, so tests run many "nodes" on one machine. Files are written
-// atomically (src/fsutil.ts: temp file, fsync, rename) and anything holding a PEM private key is forced to mode 0600.
+// atomically (src/fsutil.ts: temp file, fsync, rename) and anything holding a PEM private key is forced to
+// mode 0600.
 // Dry-run is a Host too (createDryRunHost): it records writes, removes, commands and service actions and
 // prints them instead of performing them; phases never branch on dry-run.
 import { execFile } from 'node:child_process';
