@@ -11,6 +11,7 @@ import { toYaml } from '../src/yaml.js';
 import { main as bootMain } from '../src/boot/cli.js';
 import type { KeyAlgorithm } from '../src/inventory/types.js';
 import { generateKeyPair } from '../src/pki/keys.js';
+import { phasesFor } from '../src/boot/phases/index.js';
 import { benchClusterBringUp } from './cluster.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -148,17 +149,25 @@ async function benchInitPhases(): Promise<void> {
   for (const alg of Object.keys(targets)) {
     const node = initNodeRoot(alg);
     try {
-      const runPhases = async (root: string) => {
+      const ms = async (argvs: string[][]) => {
         const start = process.hrtime.bigint();
-        for (const phase of ['certs', 'kubeconfig']) {
-          const code = await bootMain(['phase', phase, '--root', root], quiet);
-          if (code !== 0) throw new Error(`kgen-boot phase ${phase} exited ${code}`);
+        for (const argv of argvs) {
+          const code = await bootMain(argv, quiet);
+          if (code !== 0) throw new Error(`kgen-boot ${argv.join(' ')} exited ${code}`);
         }
         return Number(process.hrtime.bigint() - start) / 1e6;
       };
-      await runPhases(node.root()); // loads the phase modules once, as a running kgen-boot has
-      const inProcess: number[] = [];
-      for (let i = 0; i < 5; i++) inProcess.push(await runPhases(node.root()));
+      // As the init node runs them: inside `kgen-boot run`, which warms both phases' keys in one batch.
+      const others = phasesFor('init').map((p) => p.name).filter((n) => n !== 'certs' && n !== 'kubeconfig').join(',');
+      const asRun = (root: string) => ms([['run', '--skip-phases', others, '--root', root]]);
+      const asPhases = (root: string) => ms(['certs', 'kubeconfig'].map((phase) => ['phase', phase, '--root', root]));
+      await asPhases(node.root()); // loads the phase modules once, as a running kgen-boot has
+      const inRun: number[] = [];
+      const inPhases: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        inRun.push(await asRun(node.root()));
+        inPhases.push(await asPhases(node.root()));
+      }
       const wholeProcess: number[] = [];
       for (let i = 0; i < 3; i++) {
         const root = node.root();
@@ -175,9 +184,9 @@ async function benchInitPhases(): Promise<void> {
       }
       record(
         `init node certs + kubeconfig phases (7 certificates, 5 kubeconfigs), ${alg}, median of 5`,
-        `${median(inProcess).toFixed(0)} ms in-process (two \`kgen-boot phase\` processes: ${median(wholeProcess).toFixed(0)} ms; generating their 12 keys alone: ${median(keysOnly).toFixed(0)} ms)`,
+        `${median(inRun).toFixed(0)} ms in \`kgen-boot run\` (as two in-process \`phase\` calls: ${median(inPhases).toFixed(0)} ms; as two \`kgen-boot phase\` processes: ${median(wholeProcess).toFixed(0)} ms; generating their 12 keys alone: ${median(keysOnly).toFixed(0)} ms)`,
         `<= ${targets[alg]} ms`,
-        median(inProcess) <= targets[alg]!,
+        median(inRun) <= targets[alg]!,
       );
     } finally {
       rmSync(node.dir, { recursive: true, force: true });

@@ -102,7 +102,10 @@ const COMPLETION: Record<NodeRole, string> = {
 
 /** `run` and `phase NAME`: the workflow for the node's role, or one subtree of it. */
 async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?: string): Promise<number> {
-  const flags = parseFlags(args, { ...COMMON_FLAGS, 'dry-run': { type: 'boolean', default: false } });
+  const flags = parseFlags(args, { ...COMMON_FLAGS, 'dry-run': { type: 'boolean', default: false }, 'skip-phases': { type: 'string' } });
+  if (selection !== undefined && flags['skip-phases'] !== undefined) throw new UsageError('--skip-phases is a flag of `kgen-boot run`; `phase NAME` runs one phase and its children');
+  // kubeadm's form: --skip-phases preflight,addon/kube-proxy
+  const skip = (flags['skip-phases'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   const base = hostFor(deps, flags.root);
   const dryRun = flags['dry-run'];
   // A dry run leaves the node untouched, its log file included.
@@ -113,7 +116,7 @@ async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?
     log.addSecrets(secretValues(config));
     const role = nodeRole(config);
     const runner = new Runner(phasesFor(role));
-    runner.select(selection);
+    const plan = runner.select(selection, skip).map((f) => f.fullName);
     if (dryRun && role !== 'init' && selection?.split('/')[0] !== 'preflight') {
       // Everything after a joiner's preflight starts from what discovery reads from the running cluster
       // (the CA) and waits on it and on the kubelet; a dry run has neither, and would wait out the
@@ -126,7 +129,7 @@ async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?
     const store: StatusStore = dryRun ? memoryStatusStore(await fileStatusStore(base).load()) : fileStatusStore(base);
     const recorder = dryRun ? dryRunTransport((l) => log.info(l)) : undefined;
     const transport = recorder ? () => recorder : (deps.transport ?? httpsTransport);
-    const data = createBootData({ config, host, log, transport, timeouts: deps.timeouts, guessUnknownKinds: dryRun });
+    const data = createBootData({ config, host, log, transport, timeouts: deps.timeouts, guessUnknownKinds: dryRun, plan });
     if (dryRun) log.phase('dryrun', 'Running in dry-run mode: nothing is written, started or sent');
     log.phase(role === 'init' ? 'init' : 'join', `Using Kubernetes version: ${config.cluster.kubernetesVersion}`);
     await runner.run(
@@ -136,6 +139,7 @@ async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?
         now: () => host.clock.now(),
         generation: config.node.generation,
         role,
+        skip,
         redact: (t) => log.redact(t),
         events: { skipped: (phase, why) => log.phase(phase.split('/')[0]!, `Skipping phase ${phase}: ${why}`) },
       },

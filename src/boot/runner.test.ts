@@ -53,6 +53,15 @@ describe('Runner', () => {
     ]);
   });
 
+  it('skips the named phases with their children, and rejects an unknown one', async () => {
+    const data: Data = { ran: [] };
+    const skipped: string[] = [];
+    await new Runner(tree()).run(data, options(memoryStatusStore(), { skip: ['certs/apiserver', 'addon'], events: { skipped: (p) => skipped.push(p) } }));
+    expect(data.ran).toEqual(['preflight', 'ca', 'kubeconfig']);
+    expect(skipped).toEqual(['certs/apiserver', 'addon']);
+    expect(() => new Runner(tree()).select(undefined, ['adon'])).toThrow(PhaseSelectionError);
+  });
+
   it.each([
     ['a parent runs its children', 'certs', ['ca', 'apiserver']],
     ['a child runs alone', 'certs/ca', ['ca']],

@@ -58,6 +58,8 @@ export interface RunnerOptions {
   now: () => Date;
   generation: number;
   role: string;
+  /** Full names of phases not to run, with their descendants (kubeadm's --skip-phases). */
+  skip?: readonly string[];
   /** Applied to error text before it is stored (the logger's redactor). */
   redact?: (text: string) => string;
   events?: RunnerEvents;
@@ -132,20 +134,27 @@ export class Runner<D> {
     return this.flat.map((f) => `${label(f).padEnd(width + 2)}${f.phase.short}`).join('\n') + '\n';
   }
 
-  /** The phases a selection runs: all of them, or the named one and its descendants. */
-  select(selection?: string): Flat<D>[] {
-    if (selection === undefined) return this.flat;
-    const name = selection.replace(/^\/+|\/+$/g, '');
-    if (!this.flat.some((f) => f.fullName === name)) throw new PhaseSelectionError(selection, this.names());
-    return this.flat.filter((f) => f.fullName === name || f.fullName.startsWith(`${name}/`));
+  /**
+   * The phases a selection runs: all of them, or the named one and its descendants; without the `skip`ped
+   * ones and their descendants (kubeadm's --skip-phases).
+   */
+  select(selection?: string, skip: readonly string[] = []): Flat<D>[] {
+    const subtree = (given: string) => {
+      const name = given.replace(/^\/+|\/+$/g, '');
+      if (!this.flat.some((f) => f.fullName === name)) throw new PhaseSelectionError(given, this.names());
+      return (f: Flat<D>) => f.fullName === name || f.fullName.startsWith(`${name}/`);
+    };
+    const skipped = skip.map(subtree);
+    const selected = selection === undefined ? this.flat : this.flat.filter(subtree(selection));
+    return selected.filter((f) => !skipped.some((inSkipped) => inSkipped(f)));
   }
 
   /**
    * Runs the selection. Without a selection (a full `run`), phases recorded as done for this generation
-   * are skipped; a named selection (`phase NAME`) always runs and first checks its dependencies.
+   * are skipped; a named selection (`phase NAME`), or a run that skips phases, first checks dependencies.
    */
   async run(data: D, options: RunnerOptions, selection?: string): Promise<StatusRecord> {
-    const selected = this.select(selection);
+    const selected = this.select(selection, options.skip);
     const previous = await options.store.load();
     const record: StatusRecord =
       previous && previous.generation === options.generation
@@ -162,7 +171,8 @@ export class Runner<D> {
     };
     const redact = options.redact ?? ((t: string) => t);
 
-    if (selection !== undefined) {
+    for (const name of options.skip ?? []) options.events?.skipped(name, 'named in --skip-phases');
+    if (selection !== undefined || (options.skip?.length ?? 0) > 0) {
       const selectedNames = new Set(selected.map((f) => f.fullName));
       for (const f of selected.filter(applies)) {
         for (const dep of f.phase.dependsOn ?? []) {

@@ -6,7 +6,7 @@ import { DEFAULT_NODE_CONFIG, EXIT_PHASE_FAILED, STATUS_FILE } from './constants
 export const USAGE = `kgen-boot: bring this machine into its Kubernetes cluster on first boot.
 
 Usage:
-  kgen-boot run [--config ${DEFAULT_NODE_CONFIG}] [--root /] [--dry-run]
+  kgen-boot run [--config ${DEFAULT_NODE_CONFIG}] [--root /] [--dry-run] [--skip-phases P1,P2]
   kgen-boot phase NAME [--config ${DEFAULT_NODE_CONFIG}] [--root /] [--dry-run]
   kgen-boot phases [--role init|control-plane-join|worker] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot status [--json] [--root /]
@@ -25,6 +25,7 @@ Flags:
   --config PATH  node config, a path on the node (resolved under --root) (default ${DEFAULT_NODE_CONFIG})
   --root DIR     directory every node path is resolved under (default /)
   --dry-run      print what would be written, run and sent instead of doing it
+  --skip-phases  run only: phases to leave out, with their children, comma-separated (as kubeadm)
   --json         status as JSON
 
 Exit codes: 0 done, 1 invalid input (flags, node.yaml), 2 internal error, ${EXIT_PHASE_FAILED} a phase failed.

@@ -81,6 +81,8 @@ describe('KeyPool', () => {
     });
     pool.warm(3);
     expect(started).toEqual([1, 2, 3]);
+    pool.warm(2); // already warm enough
+    expect(started).toEqual([1, 2, 3]);
     expect((await pool.take()).key).toBe('k1');
     expect((await pool.take()).key).toBe('k2');
     expect((await pool.take()).key).toBe('k3');

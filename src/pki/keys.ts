@@ -85,9 +85,10 @@ export function signDer(data: Buffer, key: KeyObject): Buffer {
 }
 
 /**
- * Key pairs generated ahead of use: `warm(n)` starts n generations at once (node:crypto runs them on libuv's
- * thread pool, so they use every core), `take()` hands out a warmed one or generates a fresh one. A phase that
- * issues several certificates in a row warms the pool first and signs as keys arrive.
+ * Key pairs generated ahead of use: `warm(n)` makes sure n are ready or being generated, starting the missing
+ * ones at once (node:crypto runs them on libuv's thread pool, so they use every core); `take()` hands out a
+ * warmed one or generates a fresh one. A phase that issues several certificates in a row warms the pool first
+ * and signs as keys arrive; a phase warmed ahead by an earlier one starts nothing new.
  */
 export class KeyPool {
   private readonly ready: Promise<KeyPairPem>[] = [];
@@ -98,7 +99,7 @@ export class KeyPool {
   ) {}
 
   warm(count: number): void {
-    for (let i = 0; i < count; i++) {
+    for (let i = this.ready.length; i < count; i++) {
       const p = this.generate(this.algorithm);
       // A warmed key nobody takes must not become an unhandled rejection; take() still sees the error.
       p.catch(() => undefined);

@@ -34,6 +34,8 @@ export interface BootData {
   readonly timeouts: Timeouts;
   /** Key pairs for the certificates this node issues, generated ahead by phases that issue several. */
   readonly keys: KeyPool;
+  /** Full names of the phases this invocation runs (phases warm keys for later ones in it). */
+  readonly plan: ReadonlySet<string>;
   /** A client for the kubeconfig at this node path (cached). */
   client(kubeconfigPath: string): Promise<ApiClient>;
   /** The admin client (admin.conf), after ensuring the kubeadm:cluster-admins binding exists. */
@@ -50,6 +52,8 @@ export interface BootDataOptions {
   timeouts?: Timeouts;
   /** Unknown kinds mapped without discovery (dry runs). */
   guessUnknownKinds?: boolean;
+  /** See BootData.plan; default none. */
+  plan?: Iterable<string>;
 }
 
 /** node.yaml's cluster with etcd narrowed for src/kube (node-config checked one of the two is present). */
@@ -112,6 +116,7 @@ export function createBootData(options: BootDataOptions): BootData {
     log: options.log,
     timeouts: options.timeouts ?? DEFAULT_TIMEOUTS,
     keys: new KeyPool(options.config.cluster.certificates.keyAlgorithm),
+    plan: new Set(options.plan),
     client,
     clientFor,
     admin() {

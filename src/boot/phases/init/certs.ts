@@ -9,6 +9,7 @@ import { createCertAndKey } from '../../../pki/index.js';
 import { CERTIFICATES_DIR, EXTERNAL_ETCD_CA_FILE, EXTERNAL_ETCD_CERT_FILE, EXTERNAL_ETCD_KEY_FILE, PKI, pkiPath } from '../../../kube/index.js';
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';
+import { KUBECONFIG_CHILDREN, missingKubeconfigKeys } from './kubeconfig.js';
 
 const TAG = 'certs';
 
@@ -133,15 +134,15 @@ async function writeExternalEtcd(data: BootData): Promise<void> {
   await data.host.writeFile(EXTERNAL_ETCD_CERT_FILE, ext.cert);
 }
 
-/** Starts generating keys for every leaf whose key is not on disk yet, so the children sign without waiting in turn. */
-export async function warmLeafKeys(data: BootData): Promise<void> {
+/** How many leaf keys are not on disk yet: the keys the children will take from the pool. */
+export async function missingLeafKeys(data: BootData): Promise<number> {
   const local = isLocalEtcd(data);
   let missing = 0;
   for (const [name] of LEAVES) {
     if (!local && ETCD_ONLY.has(name)) continue;
     if (!(await data.host.exists(pkiPath(`${specFor(data, name).baseName}.key`)))) missing++;
   }
-  data.keys.warm(missing);
+  return missing;
 }
 
 export function certsPhase(): Phase<BootData> {
@@ -166,7 +167,11 @@ export function certsPhase(): Phase<BootData> {
     phases: children,
     run: async (d) => {
       d.log.phase(TAG, `Using certificateDir folder "${CERTIFICATES_DIR}"`);
-      await warmLeafKeys(d);
+      // The children sign as keys arrive. In a run, the kubeconfig phase's keys start now too: one batch keeps
+      // every core busy to the end of both phases, where two batches each end with a core idle on their last
+      // RSA key.
+      const files = KUBECONFIG_CHILDREN.map(([, file]) => file);
+      d.keys.warm((await missingLeafKeys(d)) + (d.plan.has('kubeconfig') ? await missingKubeconfigKeys(d, files) : 0));
     },
   };
 }

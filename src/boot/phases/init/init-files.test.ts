@@ -9,6 +9,11 @@ import { parse } from 'yaml';
 import { main } from '../../cli.js';
 import type { NodeBootConfig } from '../../config.js';
 import { captureIO, realInitConfig, testNode } from '../../test-node.js';
+import { generateKeyPair, KeyPool } from '../../../pki/keys.js';
+import { createLogger } from '../../log.js';
+import { createBootData } from '../data.js';
+import { phasesFor } from '../index.js';
+import { certsPhase } from './certs.js';
 
 // Other tests on this machine may hold these ports on 127.0.0.1; the checks still run and warn.
 const PORTS = ['Port-6443', 'Port-10259', 'Port-10257', 'Port-2379', 'Port-2380', 'Port-10250'];
@@ -192,5 +197,49 @@ describe('kgen-boot run --dry-run', () => {
     expect(existsSync(join(node.root, 'etc/kubernetes'))).toBe(false);
     expect(existsSync(join(node.root, 'var/lib/kgen/status.json'))).toBe(false);
     expect(existsSync(join(node.root, 'var/log/kgen-boot.log'))).toBe(false);
+  });
+});
+
+describe('run --skip-phases (kubeadm init --skip-phases)', () => {
+  const others = (keep: string[]) => phasesFor('init').map((p) => p.name).filter((n) => !keep.includes(n)).join(',');
+
+  it('runs only the phases left, records only them, and says what it skipped', async () => {
+    const node = testNode(config);
+    const c = captureIO();
+    expect(await main(['run', '--skip-phases', others(['certs', 'kubeconfig']), '--root', node.root], c.io, node.deps), c.err()).toBe(0);
+    expect(c.out()).toContain('[preflight] Skipping phase preflight: named in --skip-phases');
+    expect(c.out()).toContain('[kubeconfig] Writing "super-admin.conf" kubeconfig file');
+    const record = JSON.parse(readFileSync(join(node.root, 'var/lib/kgen/status.json'), 'utf8'));
+    expect(new Set(record.phases.map((p: { phase: string }) => p.phase.split('/')[0]))).toEqual(new Set(['certs', 'kubeconfig']));
+    expect(record.state).toBe('succeeded');
+    expect(existsSync(join(node.root, 'etc/kubernetes/manifests'))).toBe(false);
+  });
+
+  it('refuses an unknown name, a skipped dependency, and the flag on `phase`', async () => {
+    const node = testNode(config);
+    const unknown = captureIO();
+    expect(await main(['run', '--skip-phases', 'certs,addon/coredsn', '--root', node.root], unknown.io, node.deps)).toBe(1);
+    expect(unknown.err()).toContain('unknown phase "addon/coredsn"; expected one of:');
+    const dependency = captureIO();
+    expect(await main(['run', '--skip-phases', `certs,${others(['certs', 'kubeconfig'])}`, '--root', node.root], dependency.io, node.deps)).toBe(3);
+    expect(dependency.err()).toContain('it depends on phase "certs/ca", which has not completed');
+    const onPhase = captureIO();
+    expect(await main(['phase', 'certs', '--skip-phases', 'certs/sa', '--root', node.root], onPhase.io, node.deps)).toBe(1);
+    expect(onPhase.err()).toContain('--skip-phases is a flag of `kgen-boot run`');
+  });
+
+  it("warms the kubeconfig phase's keys with the certs phase's when both run: one batch", async () => {
+    const started = async (plan: string[]) => {
+      const node = testNode(config);
+      const host = node.deps.host!({ root: node.root });
+      const log = createLogger({ stdout: () => undefined, clock: host.clock });
+      let count = 0;
+      const keys = new KeyPool('ECDSA-P256', (algorithm) => (count++, generateKeyPair(algorithm)));
+      const data = { ...createBootData({ config, host, log, transport: () => async () => ({ status: 500, body: '' }), plan }), keys };
+      await certsPhase().run!(data);
+      return count;
+    };
+    expect(await started(['certs', 'kubeconfig'])).toBe(7 + 5);
+    expect(await started(['certs'])).toBe(7);
   });
 });

@@ -75,10 +75,10 @@ export async function writeKubeconfigFrom(data: BootData, file: KubeconfigFile, 
   await host.writeFile(path, text, { mode: 0o600 });
 }
 
-/** Starts generating keys for the kubeconfigs not written yet, together (see KeyPool). */
-export async function warmKubeconfigKeys(data: BootData, files: readonly KubeconfigFile[]): Promise<void> {
+/** How many of these kubeconfigs are not written yet: the keys their phases will take from the pool. */
+export async function missingKubeconfigKeys(data: BootData, files: readonly KubeconfigFile[]): Promise<number> {
   const exists = await Promise.all(files.map((file) => data.host.exists(`${KUBERNETES_DIR}/${file}`)));
-  data.keys.warm(exists.filter((e) => !e).length);
+  return exists.filter((e) => !e).length;
 }
 
 export function kubeconfigPhase(): Phase<BootData> {
@@ -87,7 +87,8 @@ export function kubeconfigPhase(): Phase<BootData> {
     short: 'Generate all kubeconfig files necessary to establish the control plane and the admin kubeconfig file',
     run: async (d) => {
       d.log.phase(TAG, `Using kubeconfig folder "${KUBERNETES_DIR}"`);
-      await warmKubeconfigKeys(d, KUBECONFIG_CHILDREN.map(([, file]) => file));
+      // Already warm when the certs phase of this run warmed ahead (KeyPool.warm tops up).
+      d.keys.warm(await missingKubeconfigKeys(d, KUBECONFIG_CHILDREN.map(([, file]) => file)));
     },
     phases: KUBECONFIG_CHILDREN.map(([name, file, short]) => ({ name, short, dependsOn: ['certs/ca'], run: (d: BootData) => writeKubeconfig(d, file) })),
   };

@@ -11,9 +11,9 @@ import { KUBEADM_CERTS_MISSING_HINT, openKubeadmCerts } from '../../kubeadm-cert
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';
 import { writeIfChanged } from '../files.js';
-import { ETCD_ONLY, LEAVES, warmLeafKeys, writeLeafFrom } from '../init/certs.js';
+import { ETCD_ONLY, LEAVES, missingLeafKeys, writeLeafFrom } from '../init/certs.js';
 import { controlPlanePhase } from '../init/control-plane.js';
-import { KUBECONFIG_CHILDREN, warmKubeconfigKeys, writeKubeconfigFrom } from '../init/kubeconfig.js';
+import { KUBECONFIG_CHILDREN, missingKubeconfigKeys, writeKubeconfigFrom } from '../init/kubeconfig.js';
 import { CA_FILES, bootstrapClient, caFromDisk, isControlPlane, isLocalEtcd, tokenID } from './context.js';
 
 const PARENT = 'control-plane-prepare';
@@ -60,7 +60,7 @@ function certsPhase(): Phase<BootData> {
     phases: children,
     run: async (d) => {
       d.log.phase('certs', `Using certificateDir folder "${CERTIFICATES_DIR}"`);
-      await warmLeafKeys(d);
+      d.keys.warm(await missingLeafKeys(d));
     },
   };
 }
@@ -71,7 +71,7 @@ function kubeconfigPhase(): Phase<BootData> {
     short: 'Generate the kubeconfig for the new control plane components',
     run: async (d) => {
       d.log.phase('kubeconfig', `Using kubeconfig folder "${KUBERNETES_DIR}"`);
-      await warmKubeconfigKeys(d, JOIN_CONTROL_PLANE_KUBECONFIGS);
+      d.keys.warm(await missingKubeconfigKeys(d, JOIN_CONTROL_PLANE_KUBECONFIGS));
     },
     phases: KUBECONFIG_CHILDREN.filter(([, file]) => JOIN_CONTROL_PLANE_KUBECONFIGS.includes(file)).map(([name, file, short]) => ({
       name,
