@@ -4,7 +4,7 @@
 // inner layer is src/boot/commands.ts and everything it pulls in (undici, yaml, node-forge, the phases), built
 // separately as CommonJS and embedded in the outer file as a string literal, which cli.ts's
 // `import('./commands.js')` compiles with node:vm on first use. V8 only scans a string literal, where it
-// must parse ~550 KB of code and load the builtins undici needs: `kgen-boot --version` costs ~55M
+// must parse ~550 KB of code and load the builtins undici needs: `kgen-boot --version` costs ~48M
 // instructions over bare `node` this way, ~120M as one plain ESM bundle (valgrind --tool=callgrind).
 //
 // Only plain values and Errors may cross the boundary: the inner layer has its own copies of the modules both
@@ -25,7 +25,6 @@ function embedCommands(source) {
       b.onResolve({ filter: /^\.\/commands\.js$/ }, (args) => (args.importer === CLI ? { path: COMMANDS, namespace: 'kgen-embedded' } : undefined));
       b.onLoad({ filter: /.*/, namespace: 'kgen-embedded' }, () => ({
         loader: 'js',
-        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
         contents: [
           "import { compileFunction } from 'node:vm';",
           "import { fileURLToPath } from 'node:url';",

@@ -21,7 +21,7 @@ import { TreeWriter, writeFileAtomic } from './fsutil.js';
 import { loadBootBundle, type BootBundle } from '../generators/boot-bundle.js';
 import { nodeArtifacts, type NodeArtifacts, type OutFile } from '../generators/node-artifacts.js';
 import { SizeMeter, TARGET_LIMITS, type Sizes, type Target } from '../generators/sizes.js';
-import { pxeFiles } from '../generators/pxe.js';
+import { isNodeIpxeFileName, pxeFiles } from '../generators/pxe.js';
 import { bootstrapTokenSecret } from './kube/bootstraptoken.js';
 import { toYaml } from './yaml.js';
 
@@ -197,9 +197,6 @@ function checkTargetLimit(target: Target, reports: NodeReport[]): void {
   );
 }
 
-// A node's script under pxe/ (generators/pxe.ts nodeIpxeFileName); other files there may be the operator's.
-const NODE_IPXE = /^pxe\/[0-9a-f]{2}(-[0-9a-f]{2}){5}\.ipxe$/;
-
 /**
  * Writes the output tree and removes what an earlier render wrote that this one did not: the seeds of
  * nodes no longer in nodes.yaml (an old init node's user-data holds the CA keys) and of changed MACs or
@@ -215,5 +212,5 @@ function writeOutput(outDir: string, inventory: Inventory, artifacts: NodeArtifa
   write({ path: 'kgen-boot.sha256', data: `${bundle.sha256}  kgen-boot\n`, mode: 0o644 });
   const index = inventory.nodes.map((n) => ({ name: n.name, address: n.address, ...(n.mac ? { mac: n.mac } : {}), ...(n.uuid ? { uuid: n.uuid } : {}) }));
   write({ path: 'nodes.json', data: `${JSON.stringify({ nodes: index }, null, 2)}\n`, mode: 0o644 });
-  return [...tree.prune('nodes', () => true), ...tree.prune('pxe', (rel) => NODE_IPXE.test(rel))];
+  return [...tree.prune('nodes', () => true), ...tree.prune('pxe', (rel) => isNodeIpxeFileName(rel.slice('pxe/'.length)))];
 }
