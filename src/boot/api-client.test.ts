@@ -67,9 +67,11 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 const sleeps: number[] = [];
-const clock: Clock = { now: () => new Date(0), sleep: async (ms) => void sleeps.push(ms) };
+// Time passes only in sleeps, so the retry budget counts the backoff alone.
+const clock: Clock = { now: () => new Date(sleeps.reduce((a, b) => a + b, 0)), sleep: async (ms) => void sleeps.push(ms) };
 const random: Random = { bytes: (n) => Buffer.alloc(n), float: () => 0.5 };
-const RETRY: RetryPolicy = { attempts: 4, baseMs: 100, maxMs: 300 };
+// Sleeps of 75, 150 and 225 ms fit the budget, a fourth (225) would not: four attempts at most.
+const RETRY: RetryPolicy = { budgetMs: 500, baseMs: 100, maxMs: 300 };
 
 function client(credentials: Credentials = { kind: 'certificate', cert: read('admin.crt'), key: read('admin.key') }, ca = read('ca.crt'), retry = RETRY) {
   sleeps.length = 0;
@@ -130,15 +132,48 @@ describe('ApiClient over HTTPS', () => {
     expect(seen).toHaveLength(4);
     expect(err).toBeInstanceOf(ApiError);
     expect([err.status, err.reason, err.url]).toEqual([500, 'InternalError', `${server2Url}/api/v1/namespaces/kube-system/configmaps/x`]);
-    expect(err.message).toBe(`GET ${server2Url}/api/v1/namespaces/kube-system/configmaps/x: HTTP 500 InternalError: boom`);
+    expect(err.message).toBe(`GET ${server2Url}/api/v1/namespaces/kube-system/configmaps/x: HTTP 500 InternalError: boom (gave up after 4 attempts in 0.5s)`);
   });
 
-  it('does not retry a client error such as 403', async () => {
+  it('waits out 403 for the retry budget (a server still loading its authorization caches), then reports it', async () => {
     handler = (_r, res) => json(res, 403, status(403, 'Forbidden', 'secrets "kubeadm-certs" is forbidden'));
     const err = (await client({ kind: 'token', token: 'abcdef.0123456789abcdef' }).get('v1', 'Secret', 'kubeadm-certs', 'kube-system').catch((e: unknown) => e)) as ApiError;
-    expect(seen).toHaveLength(1);
+    expect(seen).toHaveLength(4);
     expect(err.status).toBe(403);
     expect(err.message).not.toContain('0123456789abcdef');
+  });
+
+  it('gets through a server that answers 403 for a moment after it starts serving, logging each retry; without retries it fails', async () => {
+    // Real time here: the server's start-up window is wall-clock, as the test kube-apiserver's.
+    const realClock: Clock = { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+    const tls = { server: server2Url, ca: read('ca.crt'), credentials: { kind: 'certificate' as const, cert: read('admin.crt'), key: read('admin.key') } };
+    const startingServer = (windowMs: number) => {
+      const servingSince = Date.now();
+      handler = (_r, res) =>
+        Date.now() - servingSince < windowMs
+          ? json(res, 403, status(403, 'Forbidden', 'nodes "cp2" is forbidden: User "kubernetes-admin" cannot patch resource "nodes"'))
+          : json(res, 200, cm('x', {}));
+    };
+    const retries: string[] = [];
+    const patient = new ApiClient({ server: server2Url, transport: httpsTransport(tls), clock: realClock, random, retry: { budgetMs: 10_000, baseMs: 50, maxMs: 200 }, onRetry: (m) => retries.push(m) });
+    startingServer(400);
+    await expect(patient.get('v1', 'ConfigMap', 'x', 'kube-system')).resolves.toMatchObject({ metadata: { name: 'x' } });
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]).toMatch(/^GET https:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/kube-system\/configmaps\/x answered HTTP 403 Forbidden: nodes "cp2" is forbidden: .*; retrying in 0\.\ds \(0\.\ds so far\)$/);
+
+    const impatient = new ApiClient({ server: server2Url, transport: httpsTransport(tls), clock: realClock, random, retry: { budgetMs: 0, baseMs: 50, maxMs: 200 } });
+    startingServer(400);
+    await expect(impatient.get('v1', 'ConfigMap', 'x', 'kube-system')).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('does not retry a 403 the caller declares final, nor a client error such as 404 or 422', async () => {
+    handler = (_r, res) => json(res, 403, status(403, 'Forbidden', 'clusterrolebindings is forbidden'));
+    const c = client();
+    const err = (await c.get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'x', undefined, { forbiddenIsFinal: true }).catch((e: unknown) => e)) as ApiError;
+    expect([seen.length, err.status]).toEqual([1, 403]);
+    handler = (_r, res) => json(res, 422, status(422, 'Invalid', 'bad'));
+    const invalid = (await c.create(cm('x', {})).catch((e: unknown) => e)) as ApiError;
+    expect([seen.length, invalid.status]).toEqual([2, 422]);
   });
 
   it('reports a refused connection as ConnectionFailed after every attempt, naming the URL', async () => {

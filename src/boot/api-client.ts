@@ -1,8 +1,12 @@
 // A small Kubernetes API client on undici (model: client-go's REST client as kubeadm uses it through
 // cmd/kubeadm/app/util/apiclient/idempotency.go): typed CRUD over REST paths, `createOrUpdate` that never
 // duplicates (create; on 409 read the resourceVersion and PUT), typed errors carrying HTTP status, URL
-// and the server's reason (never a request body or credential), and retries with capped exponential
-// backoff and jitter for connection errors, 5xx and 429 (clock and randomness injected).
+// and the server's reason (never a request body or credential), and one retry mechanism for every call:
+// connection errors, 5xx, 429, and 401/403 (an API server that started a moment ago answers 403 until its
+// authorization caches are loaded, and a load balancer may send any request to such a server) are retried
+// with capped exponential backoff and jitter until a time budget is spent, as kubeadm's apiclient helpers
+// retry on any error for constants.KubernetesAPICallTimeout (clock and randomness injected). Every retry is
+// reported with its cause, so a wait never leaves the log silent.
 // All traffic goes through one Transport (https-transport.ts on undici in production); the dry-run
 // transport records requests instead of sending them.
 import { parse } from 'yaml';
@@ -35,12 +39,30 @@ export interface TransportResponse {
 export type Transport = (req: TransportRequest) => Promise<TransportResponse>;
 
 export interface RetryPolicy {
-  attempts: number;
+  /** How long one call keeps retrying transient answers before it reports the last one. */
+  budgetMs: number;
   baseMs: number;
+  /** Longest pause between attempts; below 2 s so a retrying call logs at least that often. */
   maxMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseMs: 250, maxMs: 8000 };
+/**
+ * kubeadm retries API calls for KubernetesAPICallTimeout (1 min) every KubernetesAPICallRetryInterval (500 ms)
+ * (upstream: cmd/kubeadm/app/constants/constants.go, cmd/kubeadm/app/util/apiclient/idempotency.go).
+ */
+export const DEFAULT_RETRY: RetryPolicy = { budgetMs: 60_000, baseMs: 250, maxMs: 1000 };
+
+/** Read-modify-write rounds createOrUpdate tries while other writers keep changing the object. */
+const CONFLICT_ATTEMPTS = 8;
+
+/** Per-call exceptions to the retry rules. */
+export interface RequestOptions {
+  /**
+   * 403 is the expected, final answer of this call (a probe for a right the caller may lack, as kubeadm's
+   * EnsureAdminClusterRoleBinding stops polling on Forbidden): do not wait for it to change.
+   */
+  forbiddenIsFinal?: boolean;
+}
 
 /** The API server answered with an error status, or could not be reached at all (status undefined). */
 export class ApiError extends Error {
@@ -50,11 +72,17 @@ export class ApiError extends Error {
     readonly status: number | undefined,
     /** metav1.Status reason ("AlreadyExists", "NotFound", "Forbidden", ...) or "ConnectionFailed". */
     readonly reason: string,
-    detail: string,
+    /** The server's message or the connection error, without method and URL. */
+    readonly detail: string,
     options?: { cause?: unknown },
   ) {
     super(`${method} ${url}: ${status === undefined ? 'connection failed' : `HTTP ${status} ${reason}`}: ${detail}`, options);
     this.name = 'ApiError';
+  }
+
+  /** "HTTP 403 Forbidden: ..." or the connection error, for retry lines. */
+  get summary(): string {
+    return this.status === undefined ? this.detail : `HTTP ${this.status} ${this.reason}: ${this.detail}`;
   }
 }
 
@@ -107,6 +135,8 @@ export interface ApiClientOptions {
   clock: Clock;
   random: Random;
   retry?: RetryPolicy;
+  /** Told about every retry: what failed and how long the call has been retrying (default: silent). */
+  onRetry?: (message: string) => void;
   /** Maps unknown kinds without asking the server (dry runs, where no server exists). */
   guessUnknownKinds?: boolean;
 }
@@ -122,6 +152,7 @@ export class ApiClient {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly retry: RetryPolicy;
+  private readonly onRetry: (message: string) => void;
   private readonly guess: boolean;
   private readonly discovered = new Map<string, Promise<Map<string, Resource>>>();
 
@@ -131,6 +162,7 @@ export class ApiClient {
     this.clock = options.clock;
     this.random = options.random;
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.onRetry = options.onRetry ?? (() => {});
     this.guess = options.guessUnknownKinds ?? false;
   }
 
@@ -141,25 +173,35 @@ export class ApiClient {
     return retryAfterSeconds === undefined ? jittered : Math.min(this.retry.maxMs, Math.max(jittered, retryAfterSeconds * 1000));
   }
 
-  /** One request with retries; returns the parsed JSON body of a 2xx answer, or throws ApiError. */
-  async request<T>(req: TransportRequest): Promise<T> {
+  /**
+   * One request, retried while the answer is transient (see the header) and the budget lasts; returns the
+   * parsed JSON body of a 2xx answer, or throws ApiError with the last answer once the budget is spent.
+   */
+  async request<T>(req: TransportRequest, options: RequestOptions = {}): Promise<T> {
     const url = `${this.server}${req.path}`;
+    const start = this.clock.now().getTime();
     for (let attempt = 0; ; attempt++) {
-      const last = attempt + 1 >= this.retry.attempts;
-      let res: TransportResponse;
+      let failure: ApiError;
+      let delay: number;
       try {
-        res = await this.transport(req);
+        const res = await this.transport(req);
+        if (res.status >= 200 && res.status < 300) return (res.body ? JSON.parse(res.body) : {}) as T;
+        failure = statusError(req.method, url, res);
+        if (!isTransientStatus(res.status) || (res.status === 403 && options.forbiddenIsFinal)) throw failure;
+        delay = this.backoffMs(attempt, res.retryAfter);
       } catch (err) {
-        if (last) {
-          throw new ApiError(req.method, url, undefined, 'ConnectionFailed', `${describeConnectionError(err)} (after ${attempt + 1} attempts); check that the API server is running and reachable`, { cause: err });
-        }
-        await this.clock.sleep(this.backoffMs(attempt));
-        continue;
+        if (err instanceof ApiError) throw err;
+        failure = new ApiError(req.method, url, undefined, 'ConnectionFailed', describeConnectionError(err), { cause: err });
+        delay = this.backoffMs(attempt);
       }
-      if (res.status >= 200 && res.status < 300) return (res.body ? JSON.parse(res.body) : {}) as T;
-      const retryable = res.status >= 500 || res.status === 429;
-      if (!retryable || last) throw statusError(req.method, url, res);
-      await this.clock.sleep(this.backoffMs(attempt, res.retryAfter));
+      const elapsed = this.clock.now().getTime() - start;
+      if (elapsed + delay > this.retry.budgetMs) {
+        const hint = failure.status === undefined ? '; check that the API server is running and reachable' : '';
+        const tries = attempt === 0 ? '' : ` (gave up after ${attempt + 1} attempts in ${seconds(elapsed)})`;
+        throw new ApiError(req.method, url, failure.status, failure.reason, `${failure.detail}${tries}${hint}`, { cause: failure.cause });
+      }
+      this.onRetry(`${req.method} ${url} ${failure.status === undefined ? 'failed' : 'answered'} ${failure.summary}; retrying in ${seconds(delay)} (${seconds(elapsed)} so far)`);
+      await this.clock.sleep(delay);
     }
   }
 
@@ -196,14 +238,14 @@ export class ApiClient {
     return `${prefix}${ns}/${r.plural}${name === undefined ? '' : `/${segment(name)}`}`;
   }
 
-  async get<T extends ObjectRef>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T> {
-    return this.request<T>({ method: 'GET', path: await this.path(apiVersion, kind, namespace, name) });
+  async get<T extends ObjectRef>(apiVersion: string, kind: string, name: string, namespace?: string, options?: RequestOptions): Promise<T> {
+    return this.request<T>({ method: 'GET', path: await this.path(apiVersion, kind, namespace, name) }, options);
   }
 
   /** The object, or undefined on 404. */
-  async getIfExists<T extends ObjectRef>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
+  async getIfExists<T extends ObjectRef>(apiVersion: string, kind: string, name: string, namespace?: string, options?: RequestOptions): Promise<T | undefined> {
     try {
-      return await this.get<T>(apiVersion, kind, name, namespace);
+      return await this.get<T>(apiVersion, kind, name, namespace, options);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -262,12 +304,19 @@ export class ApiClient {
       try {
         return await this.update(next);
       } catch (err) {
-        if (!isConflict(err) || attempt + 1 >= this.retry.attempts) throw err;
+        if (!isConflict(err) || attempt + 1 >= CONFLICT_ATTEMPTS) throw err;
         await this.clock.sleep(this.backoffMs(attempt));
       }
     }
   }
 }
+
+/** Answers worth waiting out: overload, server errors, and authn/authz from a server still starting. */
+function isTransientStatus(status: number): boolean {
+  return status === 429 || status >= 500 || status === 401 || status === 403;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 /** A path segment: percent-encoded except ":" (an RFC 3986 pchar, common in RBAC object names). */
 function segment(value: string): string {

@@ -1,22 +1,46 @@
 // The real API transport: HTTPS through an undici Agent carrying the CA, and the client certificate and
 // key or a bearer token. Only undici's Agent and request are imported (not the package index), and
 // lazily on first use, so the boot bundle stays small and `kgen-boot --version` starts fast.
+// Connections, as client-go keeps them: one long-lived connection per API server for the whole run, shared by
+// every phase's calls (requests queue on it); one that fails is replaced by the next request. Behind a TCP
+// load balancer without health checks every new connection may land on a backend that is not up yet, so a
+// connect attempt (TCP and TLS handshake) has a short timeout and a failed one is retried at once, on a new
+// connection that the balancer sends elsewhere: a dead backend costs one short timeout or a reset.
 import type { TlsOptions, Transport } from './api-client.js';
 import { loadUndici, type Undici } from './undici.js';
 
+/** TCP plus TLS handshake; a live API server answers in milliseconds. */
+export const CONNECT_TIMEOUT_MS = 2_000;
+/** Immediate new-connection attempts after a failed connect, before the error reaches the client's backoff. */
+const RECONNECTS = 2;
+/** Idle time a connection is kept; the whole first boot of a node fits in it. */
+const KEEP_ALIVE_MS = 600_000;
 
-export function httpsTransport(tls: TlsOptions): Transport {
+/** Failures that happen before a request reaches the server, so any method may be sent again. */
+const CONNECT_FAILURES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+
+export interface HttpsTransportOptions {
+  /** Told about every reconnect, with its cause. */
+  log?: (message: string) => void;
+}
+
+export function httpsTransport(tls: TlsOptions, options: HttpsTransportOptions = {}): Transport {
   if (!tls.ca && !tls.insecure) {
     throw new Error(`no CA given for ${tls.server}; expected the cluster CA (or insecure: true for discovery only)`);
   }
   const origin = new URL(tls.server).origin;
   const basePath = new URL(tls.server).pathname.replace(/\/+$/, '');
+  const log = options.log ?? (() => {});
   let agent: Promise<{ dispatcher: InstanceType<Undici['Agent']>; request: Undici['request'] }> | undefined;
   const connect = () =>
     (agent ??= loadUndici().then(({ Agent, request }) => ({
       request,
       dispatcher: new Agent({
+        connections: 1,
+        keepAliveTimeout: KEEP_ALIVE_MS,
+        keepAliveMaxTimeout: KEEP_ALIVE_MS,
         connect: {
+          timeout: CONNECT_TIMEOUT_MS,
           ca: tls.ca,
           rejectUnauthorized: !tls.insecure,
           ...(tls.credentials.kind === 'certificate' ? { cert: tls.credentials.cert, key: tls.credentials.key } : {}),
@@ -28,9 +52,17 @@ export function httpsTransport(tls: TlsOptions): Transport {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kgen-boot' };
     if (req.contentType) headers['content-type'] = req.contentType;
     if (tls.credentials.kind === 'token') headers.authorization = `Bearer ${tls.credentials.token}`;
-    const res = await request.call(dispatcher, { origin, path: `${basePath}${req.path}`, method: req.method, headers, body: req.body });
-    const body = await res.body.text();
-    const retryAfter = Number(res.headers['retry-after']);
-    return { status: res.statusCode, body, retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined };
+    for (let reconnect = 0; ; reconnect++) {
+      try {
+        const res = await request.call(dispatcher, { origin, path: `${basePath}${req.path}`, method: req.method, headers, body: req.body });
+        const body = await res.body.text();
+        const retryAfter = Number(res.headers['retry-after']);
+        return { status: res.statusCode, body, retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined };
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (reconnect >= RECONNECTS || !code || !CONNECT_FAILURES.has(code)) throw err;
+        log(`connecting to ${origin} failed (${code}: ${(err as Error).message}); trying a new connection`);
+      }
+    }
   };
 }
