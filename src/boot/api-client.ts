@@ -26,6 +26,8 @@ export interface TransportRequest {
   path: string;
   body?: string;
   contentType?: string;
+  /** Report a failed connect at once instead of trying a new connection (health probes, whose poll retries). */
+  noReconnect?: boolean;
 }
 
 export interface TransportResponse {
@@ -207,7 +209,7 @@ export class ApiClient {
 
   /** A single GET without retries, for health probes: the status and body text, or the connection error. */
   async probe(path: string): Promise<TransportResponse> {
-    return this.transport({ method: 'GET', path });
+    return this.transport({ method: 'GET', path, noReconnect: true });
   }
 
   private async resource(apiVersion: string, kind: string): Promise<Resource> {

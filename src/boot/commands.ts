@@ -21,7 +21,7 @@ export interface BootDeps {
   /** Builds the Host for --root; default createHost with real side effects. */
   host?: (options: HostOptions) => Host;
   /** Builds the API transport for a server; default HTTPS through undici. */
-  transport?: (tls: TlsOptions) => Transport;
+  transport?: (tls: TlsOptions, log?: (message: string) => void) => Transport;
   timeouts?: Timeouts;
   /** URL of the running program (for --version's sha256); default this module's URL. */
   programUrl?: string;

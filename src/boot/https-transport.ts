@@ -19,18 +19,13 @@ const KEEP_ALIVE_MS = 600_000;
 /** Failures that happen before a request reaches the server, so any method may be sent again. */
 const CONNECT_FAILURES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
 
-export interface HttpsTransportOptions {
-  /** Told about every reconnect, with its cause. */
-  log?: (message: string) => void;
-}
-
-export function httpsTransport(tls: TlsOptions, options: HttpsTransportOptions = {}): Transport {
+/** `log` is told about every reconnect, with its cause. */
+export function httpsTransport(tls: TlsOptions, log: (message: string) => void = () => {}): Transport {
   if (!tls.ca && !tls.insecure) {
     throw new Error(`no CA given for ${tls.server}; expected the cluster CA (or insecure: true for discovery only)`);
   }
   const origin = new URL(tls.server).origin;
   const basePath = new URL(tls.server).pathname.replace(/\/+$/, '');
-  const log = options.log ?? (() => {});
   let agent: Promise<{ dispatcher: InstanceType<Undici['Agent']>; request: Undici['request'] }> | undefined;
   const connect = () =>
     (agent ??= loadUndici().then(({ Agent, request }) => ({
@@ -60,7 +55,7 @@ export function httpsTransport(tls: TlsOptions, options: HttpsTransportOptions =
         return { status: res.statusCode, body, retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined };
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (reconnect >= RECONNECTS || !code || !CONNECT_FAILURES.has(code)) throw err;
+        if (req.noReconnect || reconnect >= RECONNECTS || !code || !CONNECT_FAILURES.has(code)) throw err;
         log(`connecting to ${origin} failed (${code}: ${(err as Error).message}); trying a new connection`);
       }
     }

@@ -2,13 +2,16 @@
 // The node config, the Host (fs, exec, services, clock, randomness; dry-run already applied), the logger,
 // and API clients built from kubeconfigs on the node through one injected transport factory, so a
 // dry run, a test, or the real HTTPS transport plug in without phases knowing.
-// As upstream initData.Client() does, the first admin client makes sure the kubeadm:cluster-admins
-// ClusterRoleBinding exists, creating it with super-admin.conf (system:masters) when admin.conf cannot
-// (upstream: cmd/kubeadm/app/phases/kubeconfig/kubeconfig.go EnsureAdminClusterRoleBinding), after
-// waiting for the apiserver's /livez.
+// On the init node, as upstream initData.Client() does, the first admin client makes sure the
+// kubeadm:cluster-admins ClusterRoleBinding exists, creating it with super-admin.conf (system:masters) when
+// admin.conf cannot (upstream: cmd/kubeadm/app/phases/kubeconfig/kubeconfig.go EnsureAdminClusterRoleBinding),
+// after waiting for the apiserver's /livez. A joining node has no super-admin.conf (kubeadm join writes none)
+// and the binding exists since init: its admin client is admin.conf as it is (upstream joinData.Client()).
+// Every client reports its retries and reconnects to the log, so a wait on the API server is never silent.
 import { ADMIN_KUBECONFIG, CLUSTER_ADMINS_BINDING, SUPER_ADMIN_KUBECONFIG, clusterAdminsBinding, type KubeClusterSpec } from '../../kube/index.js';
 import { ApiClient, ApiError, tlsFromKubeconfig, type TlsOptions, type Transport } from '../api-client.js';
 import type { NodeBootConfig } from '../config.js';
+import { nodeRole } from '../node-config.js';
 import { KeyPool } from '../../pki/index.js';
 import type { Host } from '../host.js';
 import type { Logger } from '../log.js';
@@ -40,7 +43,7 @@ export interface BootData {
   client(kubeconfigPath: string): Promise<ApiClient>;
   /** The admin client (admin.conf), after ensuring the kubeadm:cluster-admins binding exists. */
   admin(): Promise<ApiClient>;
-  /** A client for explicit TLS settings (health probes of local components). */
+  /** A client for explicit TLS settings (health probes of local components, discovery); one per settings. */
   clientFor(tls: TlsOptions): ApiClient;
 }
 
@@ -48,7 +51,8 @@ export interface BootDataOptions {
   config: NodeBootConfig;
   host: Host;
   log: Logger;
-  transport: (tls: TlsOptions) => Transport;
+  /** Builds the transport for a server; `log` receives its reconnects. */
+  transport: (tls: TlsOptions, log?: (message: string) => void) => Transport;
   timeouts?: Timeouts;
   /** Unknown kinds mapped without discovery (dry runs). */
   guessUnknownKinds?: boolean;
@@ -69,8 +73,25 @@ export function createBootData(options: BootDataOptions): BootData {
   const clients = new Map<string, Promise<ApiClient>>();
   let admin: Promise<ApiClient> | undefined;
 
-  const clientFor = (tls: TlsOptions) =>
-    new ApiClient({ server: tls.server, transport: options.transport(tls), clock: host.clock, random: host.random, guessUnknownKinds: options.guessUnknownKinds });
+  const apiLog = (message: string) => options.log.phase('apiclient', message);
+  // One client, so one connection, per server and credentials for the whole run, whichever phase asks.
+  const byTls = new Map<string, ApiClient>();
+  const clientFor = (tls: TlsOptions) => {
+    const key = JSON.stringify([tls.server, tls.ca, tls.insecure, tls.credentials]);
+    let c = byTls.get(key);
+    if (!c) {
+      c = new ApiClient({
+        server: tls.server,
+        transport: options.transport(tls, apiLog),
+        clock: host.clock,
+        random: host.random,
+        onRetry: apiLog,
+        guessUnknownKinds: options.guessUnknownKinds,
+      });
+      byTls.set(key, c);
+    }
+    return c;
+  };
 
   const client = (path: string) => {
     let c = clients.get(path);
@@ -92,14 +113,18 @@ export function createBootData(options: BootDataOptions): BootData {
     // After a reboot the phases that follow wait-control-plane resume while the apiserver may still be
     // starting: wait for it here rather than fail on the first request.
     const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
-    await pollUntil(`kube-apiserver at ${adminClient.server}/livez`, { clock: host.clock, timeoutMs: timeouts.controlPlaneMs, intervalMs: timeouts.pollMs }, async () => {
+    const progress = apiLog;
+    await pollUntil(`kube-apiserver at ${adminClient.server}/livez`, { clock: host.clock, timeoutMs: timeouts.controlPlaneMs, intervalMs: timeouts.pollMs, progress }, async () => {
       const res = await adminClient.probe('/livez');
       if (res.status === 200) return true;
       throw new Error(`/livez answered HTTP ${res.status}`);
     });
+    if (nodeRole(options.config) !== 'init') return adminClient;
     try {
-      // admin.conf may already hold the binding (a re-run); reading it needs no extra rights once it exists.
-      if (await adminClient.getIfExists('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', CLUSTER_ADMINS_BINDING)) return adminClient;
+      // admin.conf may already hold the binding (a re-run); reading it needs no extra rights once it exists,
+      // and 403 means it does not exist yet (kubeadm stops on Forbidden too), not a server still starting.
+      const binding = await adminClient.getIfExists('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', CLUSTER_ADMINS_BINDING, undefined, { forbiddenIsFinal: true });
+      if (binding) return adminClient;
     } catch (err) {
       // 403 before the binding exists is expected; anything but "forbidden" is a real failure.
       if (!(err instanceof ApiError && err.status === 403)) throw err;

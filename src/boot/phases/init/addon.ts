@@ -34,11 +34,12 @@ async function applyCNI(data: BootData): Promise<void> {
   const objects = manifestObjects(manifest);
   const api = await data.admin();
   const { clock } = data.host;
-  // 4xx other than 404 (group/version not served yet) will not fix itself by waiting.
+  // The client already waited out transient answers; 4xx other than 404 (group/version not served yet) will
+  // not fix itself by waiting longer.
   const isPermanent = (err: unknown) => err instanceof ApiError && err.status !== undefined && err.status < 500 && err.status !== 404;
   for (const obj of objects) {
     const what = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name} from the CNI manifest to be accepted`;
-    await pollUntil(what, { clock, timeoutMs: data.timeouts.apiObjectMs, intervalMs: data.timeouts.pollMs, isPermanent }, async () => {
+    await pollUntil(what, { clock, timeoutMs: data.timeouts.apiObjectMs, intervalMs: data.timeouts.pollMs, isPermanent, progress: (m) => data.log.phase(TAG, m) }, async () => {
       await api.createOrUpdate(obj);
       return true;
     });

@@ -37,9 +37,10 @@ export function markControlPlanePhase(): Phase<BootData> {
       log.phase(TAG, `Marking the node ${name} as control-plane by adding the labels: [${labels.join(' ')}]`);
       if (taints.length > 0) log.phase(TAG, `Marking the node ${name} as control-plane by adding the taints [${taints.map(taintString).join(' ')}]`);
       const api = await data.admin();
-      // Not yet: the Node is not registered (404), changed under us (409), or the server is unreachable.
+      // Not yet: the Node is not registered (404), changed under us (409), or the server is unreachable. The
+      // client already waited out 401/403 from a server still starting (a joiner's request may reach one).
       const isPermanent = (err: unknown) => err instanceof ApiError && err.status !== undefined && err.status < 500 && err.status !== 404 && err.status !== 409;
-      const poll = { clock: host.clock, timeoutMs: timeouts.apiObjectMs, intervalMs: timeouts.pollMs, isPermanent };
+      const poll = { clock: host.clock, timeoutMs: timeouts.apiObjectMs, intervalMs: timeouts.pollMs, isPermanent, progress: (m: string) => log.phase(TAG, m) };
       await pollUntil(`the kubelet to register Node "${name}" and the control-plane labels and taints to be applied`, poll, async () => {
         const node = await api.get<NodeObject>('v1', 'Node', name);
         const patch = markControlPlanePatch(node.spec?.taints ?? [], taints);

@@ -43,7 +43,11 @@ describe('wait-control-plane', () => {
       '[control-plane-check] Checking kube-scheduler at https://127.0.0.1:10259/livez',
     ]);
     // The components are polled in parallel on one fake clock, so only the order of the reports is fixed.
-    expect(lines.slice(7).map((l) => l.replace(/after [\d.]+s$/, 'after Ns'))).toEqual([
+    const waiting = lines.slice(7).filter((l) => l.includes('] Waiting for kube-apiserver'));
+    expect(waiting[0]).toBe(
+      '[control-plane-check] Waiting for kube-apiserver at https://10.0.0.11:6443/livez: kube-apiserver check failed at https://10.0.0.11:6443/livez with status: 503 (0.0s so far, up to 10s)',
+    );
+    expect(lines.slice(7).filter((l) => !waiting.includes(l)).map((l) => l.replace(/after [\d.]+s$/, 'after Ns'))).toEqual([
       '[control-plane-check] kube-controller-manager is healthy after Ns',
       '[control-plane-check] kube-scheduler is healthy after Ns',
       '[control-plane-check] kube-apiserver is healthy after Ns',

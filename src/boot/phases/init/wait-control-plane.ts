@@ -35,12 +35,13 @@ export function controlPlaneEndpoints(data: BootData): HealthEndpoint[] {
   ];
 }
 
-/** Polls one endpoint until it answers 200; returns the seconds it took. */
-export async function waitHealthy(data: BootData, endpoint: HealthEndpoint): Promise<number> {
+/** Polls one endpoint until it answers 200, reporting the wait under `tag`; returns the seconds it took. */
+export async function waitHealthy(data: BootData, endpoint: HealthEndpoint, tag: string): Promise<number> {
   const { clock } = data.host;
   const start = clock.now().getTime();
   const client = data.clientFor({ server: endpoint.server, insecure: true, credentials: { kind: 'anonymous' } });
-  await pollUntil(`${endpoint.name} at ${url(endpoint)}`, { clock, timeoutMs: data.timeouts.controlPlaneMs, intervalMs: data.timeouts.pollMs }, async () => {
+  const progress = (m: string) => data.log.phase(tag, m);
+  await pollUntil(`${endpoint.name} at ${url(endpoint)}`, { clock, timeoutMs: data.timeouts.controlPlaneMs, intervalMs: data.timeouts.pollMs, progress }, async () => {
     const res = await client.probe(endpoint.path);
     if (res.status === 200) return true;
     throw new Error(`${endpoint.name} check failed at ${url(endpoint)} with status: ${res.status}`);
@@ -59,14 +60,14 @@ export function waitControlPlanePhase(): Phase<BootData> {
       log.phase('wait-control-plane', `Waiting for the kubelet to boot up the control plane as static Pods from directory "${MANIFESTS_DIR}"`);
       const kubelet = kubeletHealthEndpoint(data);
       log.phase('kubelet-check', `Waiting for a healthy kubelet at ${url(kubelet)}. This can take up to ${limit}`);
-      const kubeletSeconds = await waitHealthy(data, kubelet);
+      const kubeletSeconds = await waitHealthy(data, kubelet, 'kubelet-check');
       log.phase('kubelet-check', `The kubelet is healthy after ${kubeletSeconds}s`);
       log.phase('control-plane-check', `Waiting for healthy control plane components. This can take up to ${limit}`);
       const endpoints = controlPlaneEndpoints(data);
       for (const e of endpoints) log.phase('control-plane-check', `Checking ${e.name} at ${url(e)}`);
       const results = await Promise.allSettled(
         endpoints.map(async (e) => {
-          const seconds = await waitHealthy(data, e);
+          const seconds = await waitHealthy(data, e, 'control-plane-check');
           log.phase('control-plane-check', `${e.name} is healthy after ${seconds}s`);
         }),
       );

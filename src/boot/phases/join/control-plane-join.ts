@@ -25,7 +25,9 @@ async function joinEtcd(data: BootData): Promise<void> {
   const { host, log, config, cluster, timeouts } = data;
   const local = cluster.etcd.local!;
   const api = await data.admin();
-  const poll = (timeoutMs: number) => ({ clock: host.clock, timeoutMs, intervalMs: timeouts.pollMs });
+  const progress = (m: string) => log.phase(TAG, m);
+  const poll = (timeoutMs: number) => ({ clock: host.clock, timeoutMs, intervalMs: timeouts.pollMs, progress });
+  // The client already waited out 401/403 from a server still starting; after its budget they are final.
   const isPermanent = (err: unknown) => err instanceof ApiError && (err.status === 401 || err.status === 403);
 
   // getEtcdEndpoints: the client URLs the etcd static pods announce.

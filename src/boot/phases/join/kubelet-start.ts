@@ -77,6 +77,7 @@ async function run(data: BootData): Promise<void> {
     clock: host.clock,
     timeoutMs: timeouts.controlPlaneMs,
     intervalMs: timeouts.pollMs,
+    progress: (m) => log.phase('kubelet-check', m),
   }, async () => {
     const text = await host.readTextIfExists(KUBELET_KUBECONFIG);
     if (text === undefined) return undefined;

@@ -17,9 +17,9 @@ export function joinWaitControlPlanePhase(): Phase<BootData> {
     async run(data) {
       const { log } = data;
       const kubelet = kubeletHealthEndpoint(data);
-      log.phase('kubelet-check', `The kubelet is healthy after ${await waitHealthy(data, kubelet)}s`);
+      log.phase('kubelet-check', `The kubelet is healthy after ${await waitHealthy(data, kubelet, 'kubelet-check')}s`);
       const results = await Promise.allSettled(
-        controlPlaneEndpoints(data).map(async (e) => log.phase(TAG, `${e.name} is healthy after ${await waitHealthy(data, e)}s`)),
+        controlPlaneEndpoints(data).map(async (e) => log.phase(TAG, `${e.name} is healthy after ${await waitHealthy(data, e, TAG)}s`)),
       );
       const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
       if (failures.length > 0) {
