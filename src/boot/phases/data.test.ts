@@ -58,6 +58,35 @@ describe('BootData.admin', () => {
     expect(seen).toHaveLength(5);
   });
 
+  it('on a joining control-plane node uses admin.conf as it is: a 403 from a server still starting is waited out and logged, super-admin.conf never read', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kgen-data-'));
+    const sleeps: number[] = [];
+    const clock: Clock = { now: () => new Date(sleeps.reduce((a, b) => a + b, 0)), sleep: async (ms) => void sleeps.push(ms) };
+    const host = createHost({ root, clock });
+    await host.writeFile('/etc/kubernetes/admin.conf', kubeconfig('admin-token'));
+    const seen: string[] = [];
+    const lines: string[] = [];
+    let patches = 0;
+    const data = createBootData({
+      config: configFor('control-plane-join'),
+      host,
+      log: createLogger({ stdout: (t) => void lines.push(t.trimEnd()), clock }),
+      timeouts: { controlPlaneMs: 60_000, apiObjectMs: 60_000, pollMs: 500 },
+      transport: (tls) => async (req: TransportRequest): Promise<TransportResponse> => {
+        seen.push(`${tls.credentials.kind === 'token' ? tls.credentials.token : 'anonymous'} ${req.method} ${req.path}`);
+        if (req.path === '/livez') return { status: 200, body: 'ok' };
+        // The first two answers come from an API server whose authorization caches are not loaded yet.
+        return patches++ < 2 ? status(403, 'Forbidden') : { status: 200, body: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'cp2' } }) };
+      },
+    });
+    const admin = await data.admin();
+    await admin.patch({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'cp2' } }, { metadata: { labels: { a: 'b' } } }, 'merge');
+    expect(seen).toEqual(['admin-token GET /livez', ...Array(3).fill('admin-token PATCH /api/v1/nodes/cp2')]);
+    expect(lines.filter((l) => l.startsWith('[apiclient]'))).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\[apiclient\] PATCH https:\/\/10\.0\.0\.10:6443\/api\/v1\/nodes\/cp2 answered HTTP 403 Forbidden: Forbidden; retrying in \d\.\ds \(0\.0s so far\)$/);
+    expect(await host.exists('/etc/kubernetes/super-admin.conf')).toBe(false);
+  });
+
   it('names the missing kubeconfig and the phase that writes it', async () => {
     const root = mkdtempSync(join(tmpdir(), 'kgen-data-'));
     const data = createBootData({
