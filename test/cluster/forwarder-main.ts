@@ -1,6 +1,7 @@
 // build/test/forwarder.mjs: the load balancer program the cluster harness starts inside a namespace.
 //   node forwarder.mjs --listen 10.99.0.2:6443 --backend 10.99.0.11:6443 --backend 10.99.0.12:6443
-// Prints "listening on <host:port>" once bound; stops on SIGTERM.
+// Prints "listening on <host:port>" once bound, then one "connection N -> backend: outcome" line per accepted
+// connection (the harness counts them); stops on SIGTERM.
 import { parseArgs } from 'node:util';
 import { parseEndpoint, startForwarder } from './forwarder.js';
 
@@ -17,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
   const forwarder = await startForwarder({
     listen: parseEndpoint(values.listen),
     backends: values.backend.map(parseEndpoint),
-    log: (line) => process.stderr.write(`${line}\n`),
+    log: (line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(`listening on ${values.listen}\n`);
   await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));

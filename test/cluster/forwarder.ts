@@ -1,8 +1,10 @@
-// The control-plane load balancer of a one-machine cluster: a plain TCP forwarder (what HAProxy in
-// `mode tcp` with `balance roundrobin` does in kubeadm's HA guide, docs/ha-considerations.md). Each
-// incoming connection goes to the next backend in turn; a backend that refuses or does not answer
-// within the connect timeout is skipped for that connection, so a stopped control-plane node costs
-// nothing but a retry. TLS passes through untouched: clients verify the API servers' own certificates.
+// The control-plane load balancer of a one-machine cluster: a plain TCP forwarder, as HAProxy in `mode tcp`
+// with `balance roundrobin` and no health checks (kubeadm's HA guide, docs/ha-considerations.md, without its
+// `option httpchk`). Each incoming connection goes to the next configured backend in turn, whether it is up
+// or not: a backend that refuses costs the client a reset, one that does not answer costs it the connect
+// timeout and then a reset. Nothing is skipped or remembered, so clients meet a first boot's dead backends as
+// they would behind a real balancer. TLS passes through untouched: clients verify the API servers' own
+// certificates.
 import { connect, createServer, type Socket } from 'node:net';
 
 export interface Endpoint {
@@ -13,8 +15,9 @@ export interface Endpoint {
 export interface ForwarderOptions {
   listen: Endpoint;
   backends: Endpoint[];
-  /** How long to wait for a backend's TCP handshake before trying the next one. */
+  /** How long to wait for a backend's TCP handshake before resetting the client (HAProxy `timeout connect`). */
   connectTimeoutMs?: number;
+  /** One line per accepted connection: its number, the backend and how it went. */
   log?: (line: string) => void;
 }
 
@@ -32,7 +35,7 @@ export function parseEndpoint(text: string): Endpoint {
 function dial(backend: Endpoint, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(backend);
-    const timer = setTimeout(() => socket.destroy(new Error(`connect to ${backend.host}:${backend.port} timed out`)), timeoutMs);
+    const timer = setTimeout(() => socket.destroy(new Error(`connect timed out after ${timeoutMs} ms`)), timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
@@ -51,43 +54,34 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   const timeoutMs = options.connectTimeoutMs ?? 2_000;
   const log = options.log ?? (() => {});
   const open = new Set<Socket>();
-  let next = 0;
-
-  const pick = async (): Promise<Socket | undefined> => {
-    const start = next;
-    next = (next + 1) % options.backends.length;
-    for (let i = 0; i < options.backends.length; i++) {
-      const backend = options.backends[(start + i) % options.backends.length]!;
-      try {
-        return await dial(backend, timeoutMs);
-      } catch (err) {
-        log(`backend ${backend.host}:${backend.port} unavailable: ${(err as Error).message}`);
-      }
-    }
-    return undefined;
-  };
+  let accepted = 0;
 
   const server = createServer({ pauseOnConnect: true }, (client) => {
+    const n = ++accepted;
+    const backend = options.backends[(n - 1) % options.backends.length]!;
+    const name = `${backend.host}:${backend.port}`;
     open.add(client);
     client.once('close', () => open.delete(client));
     client.on('error', () => client.destroy());
-    void pick().then((upstream) => {
-      if (!upstream) {
-        log('no backend accepted the connection; closing it');
-        client.destroy();
-        return;
-      }
-      open.add(upstream);
-      upstream.once('close', () => {
-        open.delete(upstream);
-        client.destroy();
-      });
-      upstream.on('error', () => upstream.destroy());
-      client.once('close', () => upstream.destroy());
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.resume();
-    });
+    dial(backend, timeoutMs).then(
+      (upstream) => {
+        log(`connection ${n} -> ${name}: forwarded`);
+        open.add(upstream);
+        upstream.once('close', () => {
+          open.delete(upstream);
+          client.destroy();
+        });
+        upstream.on('error', () => upstream.destroy());
+        client.once('close', () => upstream.destroy());
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.resume();
+      },
+      (err: Error) => {
+        log(`connection ${n} -> ${name}: ${err.message}; resetting the client`);
+        client.resetAndDestroy();
+      },
+    );
   });
 
   await new Promise<void>((resolve, reject) => {

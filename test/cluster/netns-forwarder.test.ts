@@ -1,16 +1,18 @@
 // Namespaces + load balancer: two "control-plane" backends (socat answering with their name) in two
 // namespaces, the forwarder in a third, a client in a fourth. Connections through the LB reach both
-// backends in turn; with one backend stopped every connection still succeeds and reaches the other.
+// backends in turn; with one backend stopped, the connections its turn falls on are reset, as behind a real
+// TCP balancer without health checks, and the others still reach the live backend.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { addNamespace, createFabric, destroyFabric, exec, spawnIn, stopProcess, type Fabric, type NetNamespace } from './netns.js';
-import { startLoadBalancer } from './load-balancer.js';
+import { startLoadBalancer, type LoadBalancer } from './load-balancer.js';
 import { buildClusterPrograms } from './build-programs.js';
 import { waitFor } from './programs.js';
 
 let fabric: Fabric;
 let a: NetNamespace, b: NetNamespace, lb: NetNamespace, client: NetNamespace;
 let backendA: ChildProcess;
+let balancer: LoadBalancer;
 
 function answer(ns: NetNamespace, name: string): ChildProcess {
   return spawnIn(ns.ns, 'socat', [`TCP-LISTEN:6443,bind=${ns.address},fork,reuseaddr`, `SYSTEM:echo ${name}`]);
@@ -22,6 +24,9 @@ async function ask(): Promise<string> {
   return r.stdout.trim();
 }
 
+/** The backend's answer, or "reset" when the balancer closed the connection without one (socat may exit 0). */
+const askOrReset = () => ask().then((answer) => answer || 'reset', () => 'reset');
+
 beforeAll(async () => {
   await buildClusterPrograms(['forwarder']);
   fabric = await createFabric();
@@ -30,7 +35,8 @@ beforeAll(async () => {
   client = await addNamespace(fabric, 'cli', '10.99.0.50');
   backendA = answer(a, 'node-a');
   answer(b, 'node-b');
-  lb = (await startLoadBalancer(fabric, { address: '10.99.0.2', backends: [a.address, b.address] })).net;
+  balancer = await startLoadBalancer(fabric, { address: '10.99.0.2', backends: [a.address, b.address] });
+  lb = balancer.net;
 });
 
 afterAll(async () => {
@@ -59,10 +65,14 @@ describe('forwarder', () => {
     expect([...seen].sort()).toEqual(['node-a', 'node-b']);
   });
 
-  it('skips a backend that refuses connections', async () => {
+  it('keeps sending a stopped backend its turn: those connections are reset, the others reach the live one', async () => {
     await stopProcess(backendA);
+    const before = balancer.connections.length;
     const answers: string[] = [];
-    for (let i = 0; i < 4; i++) answers.push(await ask());
-    expect(answers).toEqual(['node-b', 'node-b', 'node-b', 'node-b']);
+    for (let i = 0; i < 4; i++) answers.push(await askOrReset());
+    expect([...answers].sort()).toEqual(['node-b', 'node-b', 'reset', 'reset']);
+    const mine = balancer.connections.slice(before);
+    expect(mine).toHaveLength(4);
+    expect(mine.filter((c) => !c.forwarded).map((c) => c.backend)).toEqual([`${a.address}:6443`, `${a.address}:6443`]);
   });
 });
