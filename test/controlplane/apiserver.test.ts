@@ -10,6 +10,8 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, eventually, freePort, kubeconfig, startCluster, startProcess, type TestCluster } from './harness.js';
 import type { KubeClient } from './kube-client.js';
+import { ApiClient } from '../../src/boot/api-client.js';
+import { httpsTransport } from '../../src/boot/https-transport.js';
 
 let cluster: TestCluster;
 let admin: KubeClient;
@@ -435,6 +437,33 @@ describe('storage', () => {
     expect(ep.subsets[0].addresses).toEqual([{ ip: '127.0.0.1' }]);
     expect((await cluster.client({}, second.url).raw('GET', '/api/v1/namespaces/kube-system/secrets')).status).toBe(403);
     await second.proc.stop();
+  });
+});
+
+describe('start-up window (KGEN_TEST_APISERVER_STARTUP_WINDOW_MS)', () => {
+  it('answers 403 to everyone but system:masters for the window after it starts serving; kgen-boot\'s client waits it out', async () => {
+    const second = await cluster.startApiServer([], { KGEN_TEST_APISERVER_STARTUP_WINDOW_MS: '3000' });
+    try {
+      const anonymous = cluster.client({}, second.url);
+      const early = await anonymous.raw('GET', '/version');
+      expect(early.status).toBe(403);
+      expect(early.body.message).toContain('User "system:anonymous" cannot get path "/version"');
+      expect((await cluster.client(cluster.admin, second.url).raw('GET', '/api/v1/namespaces/kube-system/configmaps')).status).toBe(200);
+      const retries: string[] = [];
+      const kgenClient = new ApiClient({
+        server: second.url,
+        transport: httpsTransport({ server: second.url, ca: readFileSync(cluster.ca.cert, 'utf8'), credentials: { kind: 'anonymous' } }),
+        clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        random: { bytes: (n) => Buffer.alloc(n), float: Math.random },
+        onRetry: (m) => retries.push(m),
+      });
+      await expect(kgenClient.request<{ gitVersion: string }>({ method: 'GET', path: '/version' })).resolves.toMatchObject({ gitVersion: expect.stringMatching(/^v1\./) });
+      expect(retries.length).toBeGreaterThan(0);
+      expect(retries[0]).toContain('answered HTTP 403 Forbidden');
+      expect((await anonymous.raw('GET', '/version')).status).toBe(200);
+    } finally {
+      await second.proc.stop();
+    }
   });
 });
 

@@ -20,6 +20,14 @@ export interface ServerConfig {
   /** host:port published in /api serverAddressByClientCIDRs. */
   advertise: string;
   gitVersion: string;
+  /**
+   * The start-up window: for this long after the server starts serving, every request not from system:masters
+   * is answered 403, as a real kube-apiserver's RBAC and Node authorizers deny until their informer caches
+   * have synced (seen: "kubernetes-admin cannot patch resource nodes" 76 ms after "Serving securely", caches
+   * synced 113 ms later). system:masters passes: upstream's privileged-group authorizer comes first and needs
+   * no cache (pkg/kubeapiserver/authorizer/config.go). Default 0 (off).
+   */
+  startupWindowMs?: number;
 }
 
 export interface ServerDeps {
@@ -102,7 +110,8 @@ export function createApiServer(config: ServerConfig, deps: ServerDeps): Server 
     const user = await deps.authn.authenticate(req);
     const info = requestInfo(method, url);
     const attrs: Attributes = { user, ...info };
-    if (!(await deps.authz.allows(attrs))) {
+    const warmingUp = servingSince !== undefined && Date.now() - servingSince < (config.startupWindowMs ?? 0) && !user.groups.includes('system:masters');
+    if (warmingUp || !(await deps.authz.allows(attrs))) {
       throw info.resourceRequest ? forbidden({ group: info.apiGroup, resource: info.resource }, info.name, forbiddenMessage(attrs)) : forbiddenPath(forbiddenMessage(attrs));
     }
     if (!info.resourceRequest) {
@@ -115,7 +124,8 @@ export function createApiServer(config: ServerConfig, deps: ServerDeps): Server 
     else send(res, result.status, result.body);
   }
 
-  return createServer(
+  let servingSince: number | undefined;
+  const server = createServer(
     { cert: config.tls.cert, key: config.tls.key, ca: config.tls.clientCA, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
     (req, res) => {
       const started = `${req.method} ${req.url}`;
@@ -127,4 +137,6 @@ export function createApiServer(config: ServerConfig, deps: ServerDeps): Server 
       });
     },
   );
+  server.once('listening', () => (servingSince = Date.now()));
+  return server;
 }

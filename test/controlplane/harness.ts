@@ -153,7 +153,8 @@ export interface TestCluster {
   etcdUrl: string;
   sa: { key: string; pub: string };
   apiserverArgs: (port: number, extra?: string[]) => string[];
-  startApiServer: (extra?: string[]) => Promise<{ url: string; port: number; proc: Proc }>;
+  /** Starts one more API server on the same etcd; resolves once it serves (`env`: e.g. its start-up window). */
+  startApiServer: (extra?: string[], env?: Record<string, string>) => Promise<{ url: string; port: number; proc: Proc }>;
   client: (user: Partial<Pair> & { token?: string }, server?: string) => KubeClient;
   adminClient: () => KubeClient;
   admin: Pair;
@@ -231,16 +232,17 @@ export async function startCluster(): Promise<TestCluster> {
     clients.push(c);
     return c;
   };
-  const startApiServer = async (extra: string[] = []) => {
+  const startApiServer = async (extra: string[] = [], env: Record<string, string> = {}) => {
     const port = await freePort();
-    const proc = startProcess(process.execPath, [program, ...apiserverArgs(port, extra)]);
+    const proc = startProcess(process.execPath, [program, ...apiserverArgs(port, extra)], env);
     procs.push(proc);
     const url = `https://127.0.0.1:${port}`;
     const probe = new KubeClient({ server: url, ca: readFileSync(ca.cert) });
     try {
       await eventually(`kube-apiserver on ${url}\n${proc.output()}`, async () => {
         if (proc.child.exitCode !== null) throw new Error(`exited: ${proc.output()}`);
-        return (await probe.raw('GET', '/readyz')).status === 200 ? true : undefined;
+        // 403: serving, inside its start-up window (see ServerConfig.startupWindowMs).
+        return [200, 403].includes((await probe.raw('GET', '/readyz')).status) ? true : undefined;
       });
     } finally {
       await probe.close();

@@ -264,7 +264,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const bind = flags.string('bind-address')!;
   const server = createApiServer(
-    { tls: { cert, key, clientCA }, advertise: `${advertise ?? bind}:${port}`, gitVersion },
+    { tls: { cert, key, clientCA }, advertise: `${advertise ?? bind}:${port}`, gitVersion, startupWindowMs: startupWindowMs() },
     { etcd, authn, authz, rest, log },
   );
   await new Promise<void>((resolve, reject) => {
@@ -279,6 +279,14 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** KGEN_TEST_APISERVER_STARTUP_WINDOW_MS: see ServerConfig.startupWindowMs (no flag: the manifest is kubeadm's). */
+function startupWindowMs(): number {
+  const text = process.env.KGEN_TEST_APISERVER_STARTUP_WINDOW_MS ?? '0';
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 0) throw new FlagError(`kube-apiserver: KGEN_TEST_APISERVER_STARTUP_WINDOW_MS=${text}: expected a whole number of milliseconds`);
+  return ms;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
