@@ -13,6 +13,7 @@ import type { KeyAlgorithm } from '../src/inventory/types.js';
 import { generateKeyPair } from '../src/pki/keys.js';
 import { phasesFor } from '../src/boot/phases/index.js';
 import { benchClusterBringUp } from './cluster.js';
+import { benchLoadBalancer } from './lb.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const KGEN = join(REPO, 'build/kgen.mjs');
@@ -221,6 +222,7 @@ const GROUPS: Record<string, () => void | Promise<void>> = {
   state: benchStateCreation,
   render: benchRender,
   cluster: () => benchClusterBringUp(record),
+  lb: () => benchLoadBalancer(record),
 };
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(name in GROUPS));

@@ -23,7 +23,7 @@ import { createTestNode, type TestNode } from '../test/cluster/node.js';
 import { programPath } from '../test/cluster/programs.js';
 import { prepareNodeImage } from '../test/cluster/node-image.js';
 
-type RecordRow = (what: string, figure: string, target: string, met: boolean | undefined) => void;
+export type RecordRow = (what: string, figure: string, target: string, met: boolean | undefined) => void;
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const KGEN = join(REPO, 'build/kgen.mjs');
@@ -65,16 +65,16 @@ interface PhaseRecord {
   end?: string;
 }
 
-const progress = (line: string) => console.log(`[cluster bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+export const progress = (line: string) => console.log(`[cluster bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+export const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
 /** Why the cluster bench cannot run here, or undefined. */
-function skipReason(): string | undefined {
+export function skipReason(): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux network namespaces';
   if (process.getuid?.() !== 0) return 'needs root (ip netns)';
   const missing = ['ip', 'etcd', 'kubectl', 'openssl'].filter((c) => !has(c));
@@ -98,7 +98,7 @@ function inventory(): string {
  * Runs build/kgen-boot.mjs in the node's namespace exactly as node.runBoot does (same program, arguments,
  * --root and environment), with bench/maxrss.mjs preloaded to report the process's peak RSS and CPU time.
  */
-async function boot(node: TestNode, args: string[], t0: number, timeoutMs = 900_000): Promise<BootRun> {
+export async function boot(node: TestNode, args: string[], t0: number, timeoutMs = 900_000): Promise<BootRun> {
   // A process killed by a signal (or the timeout) rejects: count it as a failed run, not a crashed bench.
   const r = await node
     .exec(process.execPath, ['--import', MAXRSS, KGEN_BOOT, ...args, '--root', node.root], { timeoutMs })
@@ -123,7 +123,7 @@ function span(phases: PhaseRecord[], name: string): { start: number; end: number
 }
 
 /** kgen-boot.log lines as [time ms, text]. */
-function logLines(node: TestNode): Array<[number, string]> {
+export function logLines(node: TestNode): Array<[number, string]> {
   const path = join(node.root, 'var/log/kgen-boot.log');
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8')
@@ -157,7 +157,7 @@ function etcdManifestWrite(node: TestNode): number | undefined {
 
 const ms = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(0)} ms`);
 
-function tail(text: string, lines = 15): string {
+export function tail(text: string, lines = 15): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
