@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
+import { createServer as createTcpServer, connect as tcpConnect, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -297,5 +298,54 @@ describe('dryRunTransport', () => {
     await c.createOrUpdate(cm('kubeadm-config', {}));
     expect(printed).toEqual(['[dryrun] Would perform action CREATE on resource /api/v1/namespaces/kube-system/configmaps']);
     expect(transport.recorded.map((r) => r.method)).toEqual(['GET', 'POST']);
+  });
+});
+
+describe('httpsTransport connections', () => {
+  const certTls = () => ({ ca: read('ca.crt'), credentials: { kind: 'certificate' as const, cert: read('admin.crt'), key: read('admin.key') } });
+
+  it('keeps one connection to a server for all calls, sequential and concurrent', async () => {
+    let connections = 0;
+    const count = () => void connections++;
+    server.on('secureConnection', count);
+    try {
+      handler = (_r, res) => json(res, 200, cm('x', {}));
+      const c = new ApiClient({ server: server2Url, transport: httpsTransport({ server: server2Url, ...certTls() }), clock, random, retry: RETRY });
+      for (let i = 0; i < 3; i++) await c.get('v1', 'ConfigMap', 'x', 'kube-system');
+      await Promise.all(Array.from({ length: 4 }, () => c.get('v1', 'ConfigMap', 'x', 'kube-system')));
+      expect(connections).toBe(1);
+    } finally {
+      server.off('secureConnection', count);
+    }
+  });
+
+  it('replaces a connection the load balancer resets at once with a new one, and says so', async () => {
+    // A TCP balancer in front of the server whose first connection lands on a dead backend (reset).
+    let accepted = 0;
+    const open: Array<{ destroy(): void }> = [];
+    const lb: TcpServer = createTcpServer((client) => {
+      if (accepted++ === 0) return void client.resetAndDestroy();
+      const upstream = tcpConnect(Number(new URL(server2Url).port), '127.0.0.1');
+      open.push(client, upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => lb.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(lb.address() as { port: number }).port}`;
+    try {
+      handler = (_r, res) => json(res, 200, cm('x', {}));
+      const logs: string[] = [];
+      const c = new ApiClient({ server: url, transport: httpsTransport({ server: url, ...certTls() }, (m) => logs.push(m)), clock, random, retry: RETRY });
+      sleeps.length = 0;
+      await expect(c.get('v1', 'ConfigMap', 'x', 'kube-system')).resolves.toMatchObject({ metadata: { name: 'x' } });
+      expect(accepted).toBe(2);
+      expect(sleeps).toEqual([]);
+      expect(logs).toHaveLength(1);
+      expect(logs[0]).toMatch(/^connecting to https:\/\/127\.0\.0\.1:\d+ failed \(ECONNRESET: .*\); trying a new connection$/);
+    } finally {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((r) => lb.close(() => r()));
+    }
   });
 });
