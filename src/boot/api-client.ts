@@ -183,19 +183,17 @@ export class ApiClient {
     const url = `${this.server}${req.path}`;
     const start = this.clock.now().getTime();
     for (let attempt = 0; ; attempt++) {
-      let failure: ApiError;
-      let delay: number;
+      let res: TransportResponse | Error;
       try {
-        const res = await this.transport(req);
-        if (res.status >= 200 && res.status < 300) return (res.body ? JSON.parse(res.body) : {}) as T;
-        failure = statusError(req.method, url, res);
-        if (!isTransientStatus(res.status) || (res.status === 403 && options.forbiddenIsFinal)) throw failure;
-        delay = this.backoffMs(attempt, res.retryAfter);
+        res = await this.transport(req);
       } catch (err) {
-        if (err instanceof ApiError) throw err;
-        failure = new ApiError(req.method, url, undefined, 'ConnectionFailed', describeConnectionError(err), { cause: err });
-        delay = this.backoffMs(attempt);
+        res = err as Error;
       }
+      if (!(res instanceof Error) && res.status >= 200 && res.status < 300) return (res.body ? JSON.parse(res.body) : {}) as T;
+      const failure =
+        res instanceof Error ? new ApiError(req.method, url, undefined, 'ConnectionFailed', describeConnectionError(res), { cause: res }) : statusError(req.method, url, res);
+      if (!(res instanceof Error) && (!isTransientStatus(res.status) || (res.status === 403 && options.forbiddenIsFinal))) throw failure;
+      const delay = this.backoffMs(attempt, res instanceof Error ? undefined : res.retryAfter);
       const elapsed = this.clock.now().getTime() - start;
       if (elapsed + delay > this.retry.budgetMs) {
         const hint = failure.status === undefined ? '; check that the API server is running and reachable' : '';
