@@ -319,12 +319,16 @@ describe('httpsTransport connections', () => {
     }
   });
 
-  it('replaces a connection the load balancer resets at once with a new one, and says so', async () => {
-    // A TCP balancer in front of the server whose first connection lands on a dead backend (reset).
+  it.each([
+    { dead: 'resets it', deadTurn: (client: { resetAndDestroy(): void }) => void client.resetAndDestroy(), code: 'ECONNRESET' },
+    { dead: 'never answers', deadTurn: () => undefined, code: 'UND_ERR_CONNECT_TIMEOUT' },
+  ])('replaces a first connection the load balancer sends to a dead backend that $dead with a new one at once, and says so', async ({ deadTurn, code }) => {
+    // A TCP balancer in front of the server whose first connection lands on a dead backend.
     let accepted = 0;
     const open: Array<{ destroy(): void }> = [];
     const lb: TcpServer = createTcpServer((client) => {
-      if (accepted++ === 0) return void client.resetAndDestroy();
+      open.push(client);
+      if (accepted++ === 0) return deadTurn(client);
       const upstream = tcpConnect(Number(new URL(server2Url).port), '127.0.0.1');
       open.push(client, upstream);
       client.pipe(upstream).pipe(client);
@@ -342,7 +346,7 @@ describe('httpsTransport connections', () => {
       expect(accepted).toBe(2);
       expect(sleeps).toEqual([]);
       expect(logs).toHaveLength(1);
-      expect(logs[0]).toMatch(/^connecting to https:\/\/127\.0\.0\.1:\d+ failed \(ECONNRESET: .*\); trying a new connection$/);
+      expect(logs[0]).toMatch(new RegExp(`^connecting to https://127\\.0\\.0\\.1:\\d+ failed \\(${code}: .*\\); trying a new connection$`));
     } finally {
       for (const socket of open) socket.destroy();
       await new Promise<void>((r) => lb.close(() => r()));

@@ -6,11 +6,15 @@
 // load balancer without health checks every new connection may land on a backend that is not up yet, so a
 // connect attempt (TCP and TLS handshake) has a short timeout and a failed one is retried at once, on a new
 // connection that the balancer sends elsewhere: a dead backend costs one short timeout or a reset.
+import type { buildConnector } from 'undici';
 import type { TlsOptions, Transport } from './api-client.js';
 import { loadUndici, type Undici } from './undici.js';
 
-/** TCP plus TLS handshake; a live API server answers in milliseconds. */
-export const CONNECT_TIMEOUT_MS = 2_000;
+/**
+ * TCP plus TLS handshake: a live API server answers in milliseconds, so the first attempt waits 0.5 s; each
+ * connect timeout in a row doubles the next attempt's (up to 8 s), so a slow but live server is still reached.
+ */
+const CONNECT_TIMEOUT_MS = { first: 500, max: 8_000 };
 /** Immediate new-connection attempts after a failed connect, before the error reaches the client's backoff. */
 const RECONNECTS = 2;
 /** Idle time a connection is kept; the whole first boot of a node fits in it. */
@@ -28,20 +32,26 @@ export function httpsTransport(tls: TlsOptions, log: (message: string) => void =
   const basePath = new URL(tls.server).pathname.replace(/\/+$/, '');
   let agent: Promise<{ dispatcher: InstanceType<Undici['Agent']>; request: Undici['request'] }> | undefined;
   const connect = () =>
-    (agent ??= loadUndici().then(({ Agent, request }) => ({
-      request,
-      dispatcher: new Agent({
-        connections: 1,
-        keepAliveTimeout: KEEP_ALIVE_MS,
-        keepAliveMaxTimeout: KEEP_ALIVE_MS,
-        connect: {
-          timeout: CONNECT_TIMEOUT_MS,
-          ca: tls.ca,
-          rejectUnauthorized: !tls.insecure,
-          ...(tls.credentials.kind === 'certificate' ? { cert: tls.credentials.cert, key: tls.credentials.key } : {}),
-        },
-      }),
-    })));
+    (agent ??= loadUndici().then(({ Agent, request, buildConnector }) => {
+      const tlsOptions = {
+        ca: tls.ca,
+        rejectUnauthorized: !tls.insecure,
+        ...(tls.credentials.kind === 'certificate' ? { cert: tls.credentials.cert, key: tls.credentials.key } : {}),
+      };
+      const connectors = new Map<number, buildConnector.connector>();
+      let timeoutsInARow = 0;
+      const connector: buildConnector.connector = (options, callback) => {
+        const timeout = Math.min(CONNECT_TIMEOUT_MS.max, CONNECT_TIMEOUT_MS.first * 2 ** timeoutsInARow);
+        let build = connectors.get(timeout);
+        if (!build) connectors.set(timeout, (build = buildConnector({ ...tlsOptions, timeout })));
+        build(options, (err, socket) => {
+          if (err && (err as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT') timeoutsInARow++;
+          else if (!err) timeoutsInARow = 0;
+          (callback as (e: Error | null, s: typeof socket) => void)(err, socket);
+        });
+      };
+      return { request, dispatcher: new Agent({ connections: 1, keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: KEEP_ALIVE_MS, connect: connector }) };
+    }));
   return async (req) => {
     const { dispatcher, request } = await connect();
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kgen-boot' };

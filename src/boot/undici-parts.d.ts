@@ -12,3 +12,10 @@ declare module 'undici/lib/api/api-request.js' {
   function request(this: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
   export default request;
 }
+
+declare module 'undici/lib/core/connect.js' {
+  import type { buildConnector as build } from 'undici';
+  /** undici's TCP + TLS connector factory, as the Agent builds it from its `connect` options. */
+  const buildConnector: typeof build;
+  export default buildConnector;
+}

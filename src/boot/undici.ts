@@ -1,14 +1,17 @@
 // undici, as kgen-boot uses it: only the Agent and request modules (not the package index), loaded on first
-// use, so the boot bundle stays small and `kgen-boot --version` starts fast. One loader for every HTTPS
+// use (the connector factory too, which the Agent loads anyway), so the boot bundle stays small and `kgen-boot --version` starts fast. One loader for every HTTPS
 // client in the boot program (API server, discovery, etcd).
-export type Undici = { Agent: typeof import('undici').Agent; request: typeof import('undici/lib/api/api-request.js').default };
+export type Undici = {
+  Agent: typeof import('undici').Agent;
+  request: typeof import('undici/lib/api/api-request.js').default;
+  buildConnector: typeof import('undici').buildConnector;
+};
 
 let undici: Promise<Undici> | undefined;
 
 export function loadUndici(): Promise<Undici> {
-  undici ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/api-request.js')]).then(([a, r]) => ({
-    Agent: a.default,
-    request: r.default,
-  }));
+  undici ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/api-request.js'), import('undici/lib/core/connect.js')]).then(
+    ([a, r, c]) => ({ Agent: a.default, request: r.default, buildConnector: c.default }),
+  );
   return undici;
 }
