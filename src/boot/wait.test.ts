@@ -10,7 +10,7 @@ function fakeClock(): Clock & { elapsed: () => number } {
 }
 
 describe('pollUntil', () => {
-  it('reports what it awaits, why and how long so far, at least every 1.5 s, and returns the value', async () => {
+  it('reports what it awaits, why and how long so far, never more than 2 s apart, and returns the value', async () => {
     const clock = fakeClock();
     const lines: Array<[number, string]> = [];
     let calls = 0;

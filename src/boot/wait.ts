@@ -1,8 +1,8 @@
 // Polling with a deadline on the Host's clock (model: k8s.io/apimachinery wait.PollUntilContextTimeout as
 // kubeadm's apiclient waiters use it). The timeout error names what was awaited and the last failure.
 // While it waits, a poll reports what it awaits, why it is not there yet and how long so far (as kubeadm's
-// "[api-check] Waiting for a healthy API server" lines), at least every PROGRESS_EVERY_MS, so a wait never
-// leaves a silent gap in the log.
+// "[api-check] Waiting for a healthy API server" lines), often enough that no two of its lines are more than
+// 2 s apart (an attempt's own time included), so a wait never leaves a silent gap in the log.
 import type { Clock } from './host.js';
 
 export interface PollOptions {
@@ -15,8 +15,8 @@ export interface PollOptions {
   progress?: (message: string) => void;
 }
 
-/** Below the 2 s a reader of the log should ever see without a line. */
-const PROGRESS_EVERY_MS = 1_500;
+/** The longest silence a wait may leave before its next attempt, keeping room below 2 s for the attempt. */
+const PROGRESS_EVERY_MS = 1_800;
 
 /**
  * Calls `attempt` until it returns a value other than undefined; a thrown error counts as "not yet" and is
@@ -39,7 +39,7 @@ export async function pollUntil<T>(what: string, options: PollOptions, attempt: 
     if (now - start >= options.timeoutMs) {
       throw new Error(`timed out after ${Math.round(options.timeoutMs / 1000)}s waiting for ${what}${last ? `; last error: ${last}` : ''}`);
     }
-    if (options.progress && (reported === undefined || now - reported >= PROGRESS_EVERY_MS)) {
+    if (options.progress && (reported === undefined || now - reported + options.intervalMs > PROGRESS_EVERY_MS)) {
       reported = now;
       options.progress(`Waiting for ${what}${last ? `: ${last}` : ''} (${((now - start) / 1000).toFixed(1)}s so far, up to ${duration(options.timeoutMs)})`);
     }
