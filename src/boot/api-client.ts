@@ -26,8 +26,6 @@ export interface TransportRequest {
   path: string;
   body?: string;
   contentType?: string;
-  /** Report a failed connect at once instead of trying a new connection (health probes, whose poll retries). */
-  noReconnect?: boolean;
 }
 
 export interface TransportResponse {
@@ -207,7 +205,7 @@ export class ApiClient {
 
   /** A single GET without retries, for health probes: the status and body text, or the connection error. */
   async probe(path: string): Promise<TransportResponse> {
-    return this.transport({ method: 'GET', path, noReconnect: true });
+    return this.transport({ method: 'GET', path });
   }
 
   private async resource(apiVersion: string, kind: string): Promise<Resource> {

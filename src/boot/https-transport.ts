@@ -20,8 +20,12 @@ const RECONNECTS = 2;
 /** Idle time a connection is kept; the whole first boot of a node fits in it. */
 const KEEP_ALIVE_MS = 600_000;
 
-/** Failures that happen before a request reaches the server, so any method may be sent again. */
-const CONNECT_FAILURES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+/**
+ * How a balancer's dead backend looks to a client: the balancer accepted the connection, then reset it, or the
+ * handshake never completed. A new connection goes to another backend. (A refused connection means nothing
+ * listens at the address itself: asking again at once would get the same answer.)
+ */
+const CONNECT_FAILURES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ECONNRESET']);
 
 /** `log` is told about every reconnect, with its cause. */
 export function httpsTransport(tls: TlsOptions, log: (message: string) => void = () => {}): Transport {
@@ -65,7 +69,7 @@ export function httpsTransport(tls: TlsOptions, log: (message: string) => void =
         return { status: res.statusCode, body, retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined };
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (req.noReconnect || reconnect >= RECONNECTS || !code || !CONNECT_FAILURES.has(code)) throw err;
+        if (reconnect >= RECONNECTS || !code || !CONNECT_FAILURES.has(code)) throw err;
         log(`connecting to ${origin} failed (${code}: ${(err as Error).message}); trying a new connection`);
       }
     }
