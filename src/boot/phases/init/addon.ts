@@ -4,7 +4,7 @@
 // CNI objects whose kind is not served yet (a CRD created moments before) are retried until served.
 import { parseAllDocuments } from 'yaml';
 import { coreDNSAddon, kubeProxyAddon, kubeProxyMode } from '../../../kube/index.js';
-import { ApiError, type ObjectRef } from '../../api-client.js';
+import { ApiError, type ObjectRef } from '../../../cluster/api-client.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
 import type { BootData } from '../data.js';

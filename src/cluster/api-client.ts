@@ -6,7 +6,7 @@
 // All traffic goes through one Transport (https-transport.ts on undici in production); the dry-run
 // transport records requests instead of sending them.
 import { parse } from 'yaml';
-import type { Clock, Random } from './host.js';
+import type { Clock, Random } from '../clock.js';
 
 export interface ObjectRef {
   apiVersion: string;

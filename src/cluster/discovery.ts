@@ -13,7 +13,7 @@
 // only; CA pins are public and are named in full.
 import { parse } from 'yaml';
 import { caCertHash } from '../pki/index.js';
-import type { Discovery } from './config.js';
+import type { Discovery } from '../contract/config.js';
 import { verifyDetachedJWS } from './jws.js';
 import { loadUndici } from './undici.js';
 
