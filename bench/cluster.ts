@@ -1,5 +1,5 @@
 // Cluster benchmarks for `npm run bench` (the join issue's two measurements), on the one-machine harness of
-// test/cluster (DESIGN.md "Testing on one machine"): every node is a root directory plus a network namespace
+// test/cluster (docs/architecture.md "Testing on one machine"): every node is a root directory plus a network namespace
 // whose kubelet is the test kubelet, behind the forwarder as the control-plane load balancer; the static pods
 // are real etcd and the test kube-apiserver / controller-manager / scheduler.
 //   1. Bring-up: `kgen render` an inventory of 3 control-plane nodes and 20 workers, start all 23

@@ -1,4 +1,4 @@
-// The one place that decides what each node receives (DESIGN.md "What each role receives"):
+// The one place that decides what each node receives (docs/architecture.md "What each role receives"):
 //   init control-plane:    CA key pairs, service-account key pair, bootstrap tokens, certificate key.
 //   joining control-plane: endpoint, bootstrap token, CA pin, certificate key. No private keys.
 //   worker:                endpoint, bootstrap token, CA pin. No key material at all.
