@@ -3,7 +3,7 @@
 // Least privilege is enforced here as well as at render time: the init node needs secrets and the
 // certificate key; a joining control-plane node needs the certificate key and must not carry secrets;
 // a worker carries neither. Messages name fields, never their secret values.
-import { parse } from 'yaml';
+import { parse } from '../yaml-input.js';
 import { versionInfo, SUPPORTED_RANGE } from '../versions.js';
 import { NODE_BOOT_CONFIG_API_VERSION, NODE_BOOT_CONFIG_KIND, type NodeBootConfig } from '../contract/config.js';
 import type { Host } from './host.js';
