@@ -1,6 +1,6 @@
 // Test fixtures: NodeBootConfig documents for each role, shaped as src/secrets/for-role.ts renders them.
 // PEM bodies are placeholders (node-config only checks labels); tests needing real keys make their own.
-import type { NodeBootConfig } from './config.js';
+import type { NodeBootConfig } from '../contract/config.js';
 
 const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 const pair = (name: string) => ({ cert: pem('CERTIFICATE', `${name}CERT`), key: pem('PRIVATE KEY', `${name}SECRETKEYBODY`) });

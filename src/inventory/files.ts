@@ -3,7 +3,7 @@
 // the kustomization). External etcd paths are replaced by absolute ones; the CNI manifest is read into the
 // model so rendering never touches the file again.
 import { isAbsolute, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from '../yaml-input.js';
 import type { Draft, Report } from './draft.js';
 
 export interface FileAccess {

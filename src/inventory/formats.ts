@@ -6,7 +6,7 @@
 import { formatCIDR, formatIP, networkOf, parseCIDR, parseIP } from './net.js';
 import type { Taint } from './types.js';
 import { SUPPORTED_RANGE, isWellFormedVersion, versionInfo } from '../versions.js';
-import { isKubeletSettableLabel } from '../kube/labels.js';
+import { isKubeletSettableLabel } from '../contract/labels.js';
 
 export type Parsed<T> = { value: T } | { error: string };
 export type Parse<T = unknown> = (s: string) => Parsed<T>;

@@ -10,8 +10,8 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, eventually, freePort, kubeconfig, startCluster, startProcess, type TestCluster } from './harness.js';
 import type { KubeClient } from './kube-client.js';
-import { ApiClient } from '../../src/boot/api-client.js';
-import { httpsTransport } from '../../src/boot/https-transport.js';
+import { ApiClient } from '../../src/cluster/api-client.js';
+import { httpsTransport } from '../../src/cluster/https-transport.js';
 
 let cluster: TestCluster;
 let admin: KubeClient;

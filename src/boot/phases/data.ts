@@ -9,8 +9,8 @@
 // and the binding exists since init: its admin client is admin.conf as it is (upstream joinData.Client()).
 // Every client reports its retries and reconnects to the log, so a wait on the API server is never silent.
 import { ADMIN_KUBECONFIG, CLUSTER_ADMINS_BINDING, SUPER_ADMIN_KUBECONFIG, clusterAdminsBinding, type KubeClusterSpec } from '../../kube/index.js';
-import { ApiClient, ApiError, tlsFromKubeconfig, type TlsOptions, type Transport } from '../api-client.js';
-import type { NodeBootConfig } from '../config.js';
+import { ApiClient, ApiError, tlsFromKubeconfig, type TlsOptions, type Transport } from '../../cluster/api-client.js';
+import type { NodeBootConfig } from '../../contract/config.js';
 import { nodeRole } from '../node-config.js';
 import { KeyPool } from '../../pki/index.js';
 import type { Host } from '../host.js';

@@ -9,8 +9,8 @@
 // reported with its cause, so a wait never leaves the log silent.
 // All traffic goes through one Transport (https-transport.ts on undici in production); the dry-run
 // transport records requests instead of sending them.
-import { parse } from 'yaml';
-import type { Clock, Random } from './host.js';
+import { parse } from '../yaml-input.js';
+import type { Clock, Random } from '../clock.js';
 
 export interface ObjectRef {
   apiVersion: string;

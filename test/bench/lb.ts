@@ -11,11 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toYaml } from '../src/yaml.js';
-import { startLoadBalancer } from '../test/cluster/load-balancer.js';
-import { createFabric, destroyFabric, type Fabric } from '../test/cluster/netns.js';
-import { createTestNode, type TestNode } from '../test/cluster/node.js';
-import { prepareNodeImage } from '../test/cluster/node-image.js';
+import { toYaml } from '../../src/yaml.js';
+import { startLoadBalancer } from '../cluster/load-balancer.js';
+import { createFabric, destroyFabric, type Fabric } from '../cluster/netns.js';
+import { createTestNode, type TestNode } from '../cluster/node.js';
+import { prepareNodeImage } from '../cluster/node-image.js';
 import { boot, logLines, progress, s, skipReason, tail, type RecordRow } from './cluster.js';
 
 const KGEN = join(fileURLToPath(new URL('..', import.meta.url)), 'build/kgen.mjs');
