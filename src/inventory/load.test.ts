@@ -7,7 +7,7 @@ import { formatDiagnostic, type Inventory } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURES = join(ROOT, 'test/fixtures/inventory');
-const disk: InventoryDeps = { readFile: (p) => readFileSync(p, 'utf8'), exists: existsSync };
+const disk: InventoryDeps = { readFile: (p) => readFileSync(p, 'utf8') };
 
 /** Loads a fixture by its bare name from its directory, so diagnostics say e.g. "types.yaml:3:9". */
 function loadFixture(kind: 'valid' | 'invalid', name: string) {
@@ -186,7 +186,6 @@ describe('loadInventory: side effects come through deps', () => {
       if (text === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
       return text;
     },
-    exists: (p) => files.has(p),
   };
 
   it('reads nodes.yaml and the files it names only through deps', () => {

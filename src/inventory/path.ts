@@ -1,5 +1,6 @@
 // Paths into nodes.yaml (`nodes[2].labels["node-role.kubernetes.io/worker"]`): how diagnostics name a
 // place, and the key under which source positions are stored.
+import { quote } from './excerpt.js';
 
 export type Path = readonly (string | number)[];
 
@@ -10,7 +11,7 @@ export function formatPath(path: Path): string {
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
+    else out += `[${quote(seg)}]`;
   }
   return out;
 }
