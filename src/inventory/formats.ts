@@ -258,8 +258,7 @@ export const taintString: Parse<Taint> = (s) => {
 
 /** An API server certificate SAN: IP address, DNS name or wildcard DNS name (kubeadm ValidateCertSANs). */
 export const certSAN: Parse<string> = (s) => {
-  const ip = parseIP(s);
-  if (ip) return ok(formatIP(ip));
+  if (parseIP(s)) return ipAddress(s);
   if (isSubdomain(s) || (s.startsWith('*.') && isSubdomain(s.slice(2)))) return ok(s);
   return fail(`${q(s)} is neither an IP address, a DNS name nor a wildcard DNS name like "*.example.internal"`);
 };

@@ -203,3 +203,24 @@ describe('loadInventory: side effects come through deps', () => {
     ]);
   });
 });
+
+describe('loadInventory: certificate validity must stay encodable in X.509 (RFC 5280 4.1.2.5)', () => {
+  const inventory = (caValidity: string) =>
+    `cluster:\n  name: c\n  kubernetesVersion: v1.33.2\n  certificates:\n    caValidity: ${caValidity}\nnodes:\n  - {name: a, role: control-plane, address: 10.1.1.1}\n`;
+  const at = (now: string, caValidity: string) =>
+    loadInventory('nodes.yaml', { cwd: '/inv', now: () => new Date(now), readFile: () => inventory(caValidity) }).diagnostics.map(formatDiagnostic);
+
+  it('accepts a CA that expires exactly at 9999-12-31T23:59:59Z', () => {
+    expect(at('9989-12-31T23:59:59Z', '87648h')).toEqual([]);
+  });
+
+  it('refuses one second more, through the injected clock, and says how long is possible', () => {
+    expect(at('9989-12-31T23:59:59Z', '87648h1s')).toEqual([
+      'nodes.yaml:5:17 cluster.certificates.caValidity: a certificate issued now would expire after 9999-12-31T23:59:59Z, the last date X.509 can encode (RFC 5280 4.1.2.5); use at most 87648h',
+    ]);
+  });
+
+  it('the same validity is fine from today', () => {
+    expect(at('2026-01-01T00:00:00Z', '87648h1s')).toEqual([]);
+  });
+});
