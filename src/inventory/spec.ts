@@ -3,6 +3,7 @@
 // cmd/kubeadm/app/constants/constants.go). Defaults that depend on other fields (init node, taints,
 // controlPlaneEndpoint, kubelet clusterDNS/clusterDomain, pxe.imageBaseURL) are applied in derive.ts.
 import * as f from './formats.js';
+import { KEY_ALGORITHMS } from './types.js';
 import { bool, either, list, map, obj, oneOf, opt, req, str, type Schema } from './schema.js';
 
 const extraArgs = opt(map(str(), f.flagName), {});
@@ -44,7 +45,7 @@ const cluster = obj({
   etcd: opt(etcd, {}),
   certificates: opt(
     obj({
-      keyAlgorithm: opt(oneOf('RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256'), 'RSA-2048'),
+      keyAlgorithm: opt(oneOf(...KEY_ALGORITHMS), 'RSA-2048'),
       validity: { ...opt(str(f.duration('hours', CERT_VALIDITY)), '8760h'), as: 'validityHours' },
       caValidity: { ...opt(str(f.duration('hours', CERT_VALIDITY)), '87600h'), as: 'caValidityHours' },
     }),
