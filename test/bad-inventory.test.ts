@@ -346,7 +346,7 @@ describe('unusable inventory files: refused at once with the file named, nothing
     ['a directory', 'a-directory', /a directory; expected a regular file/],
     ['a FIFO with no writer (must not hang)', 'a-fifo', /FIFO/],
     ['/dev/zero (must not eat memory)', '/dev/zero', /a device/],
-    ['a 50 MB file', 'huge.yaml', /52428800 bytes; the limit is 8388608 bytes/],
+    ['a 50 MB file', 'huge.yaml', new RegExp(`52428800 bytes; the limit is ${LIMITS.inventoryBytes} bytes`)],
     [`${LIMITS.nodes + 1} nodes`, 'too-many.yaml', /10001 nodes; an inventory holds at most 10000/],
     ['a missing file', 'missing.yaml', /the file does not exist/],
   ])('%s', async (_name, file, says) => {

@@ -7,8 +7,11 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 
 /** Size limits, chosen so a 5000-node fleet stays far below them (docs/inventory.md "Limits"). */
 export const LIMITS = {
-  /** nodes.yaml: a 5000-node inventory with networks, labels and taints is about 3 MB. */
-  inventoryBytes: 8 * 1024 * 1024,
+  /**
+   * nodes.yaml: a 5000-node inventory with a MAC, a network section and a label per node is about 1.1 MB. YAML
+   * parsing costs about a second per MB here, so the limit is what keeps a runaway file from taking minutes.
+   */
+  inventoryBytes: 4 * 1024 * 1024,
   /** Nodes in one inventory. */
   nodes: 10_000,
   /** The CNI manifest (the largest common ones, operator CRD bundles, are about 2 MB). */
