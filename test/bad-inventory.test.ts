@@ -194,6 +194,8 @@ const ranges = inGroup('ranges', [
   { name: 'endpoint 0.0.0.0', edit: [set('cp.demo.internal:6443', '0.0.0.0:6443')], at: '0.0.0.0:6443', path: 'cluster.controlPlaneEndpoint', says: 'unspecified' },
   { name: 'endpoint [::]', edit: [set('cp.demo.internal:6443', '"[::]:6443"')], at: '"[::]:6443"', path: 'cluster.controlPlaneEndpoint', says: 'unspecified' },
   { name: 'endpoint multicast', edit: [set('cp.demo.internal:6443', '239.1.1.1:6443')], at: '239.1.1.1:6443', path: 'cluster.controlPlaneEndpoint', says: 'multicast' },
+  { name: 'node CIDR mask over 32 bits', edit: [set('audit-log-maxage: "30"', 'audit-log-maxage: "30"\n  controllerManager:\n    extraArgs:\n      node-cidr-mask-size-ipv4: "33"')], at: '"33"', path: 'cluster.controllerManager.extraArgs.node-cidr-mask-size-ipv4', says: 'not a prefix length' },
+  { name: 'node CIDR mask negative', edit: [set('audit-log-maxage: "30"', 'audit-log-maxage: "30"\n  controllerManager:\n    extraArgs:\n      node-cidr-mask-size-ipv4: "-1"')], at: '"-1"', path: 'cluster.controllerManager.extraArgs.node-cidr-mask-size-ipv4', says: 'not a prefix length' },
   { name: 'endpoint port 70000', edit: [set('cp.demo.internal:6443', 'cp.demo.internal:70000')], at: 'cp.demo.internal:70000', path: 'cluster.controlPlaneEndpoint', says: 'port from 1 to 65535' },
   { name: '__proto__ at the top', edit: [set('cluster:\n  name: demo', '__proto__: {polluted: true}\ncluster:\n  name: demo')], at: '__proto__', path: '(document)', says: '__proto__' },
   { name: '__proto__ in the cluster', edit: [set('  name: demo\n', '  name: demo\n  __proto__:\n    name: other\n')], at: '__proto__', path: '(document)', says: 'prototypes' },

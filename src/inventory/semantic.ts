@@ -107,7 +107,8 @@ function checkSubnets(c: DraftCluster, nodes: Indexed[], ctx: SemanticContext): 
     const flag = pod.ip.family === 6 ? 'node-cidr-mask-size-ipv6' : 'node-cidr-mask-size-ipv4';
     const written = c.controllerManager?.extraArgs?.[flag];
     const nodeMask = written === undefined ? (pod.ip.family === 6 ? 64 : 24) : Number(written);
-    if (!Number.isInteger(nodeMask)) {
+    // A prefix length: decimal digits, at most the family's bits (kube-controller-manager parses it as an int).
+    if (!Number.isInteger(nodeMask) || (written !== undefined && !/^[0-9]{1,3}$/.test(written)) || nodeMask > familyBits(pod.ip.family)) {
       ctx.report('error', ['cluster', 'controllerManager', 'extraArgs', flag], 'value', `${quote(written ?? '')} is not a prefix length; expected an integer such as "24"`);
     } else if (pod.prefix > nodeMask) {
       ctx.report('error', podPath, 'value', `${c.networking!.podSubnet} is smaller than one node's pod range (/${nodeMask}); use a shorter prefix or set controllerManager.extraArgs.${flag}`);
