@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toYaml } from '../src/yaml.js';
-import type { NodeBootConfig } from '../src/boot/config.js';
+import type { NodeBootConfig } from '../src/contract/config.js';
 import type { ClusterSpec } from '../src/inventory/types.js';
 import { bootBundleFrom } from './boot-bundle.js';
 import { renderUserData, userDataText } from './cloud-config.js';

@@ -7,7 +7,7 @@
 //   nodes/<name>/vendor-data, nodes/by-mac/<mac>/*, nodes/by-uuid/<uuid>/*   the HTTP seed tree (seed-tree.ts)
 // Files that hold a token or key (node.yaml, user-data, seed.iso) are 0600.
 import type { ClusterSpec, NodeSpec } from '../src/inventory/types.js';
-import type { NodeBootConfig } from '../src/boot/config.js';
+import type { NodeBootConfig } from '../src/contract/config.js';
 import { toYaml } from '../src/yaml.js';
 import type { BootBundle } from './boot-bundle.js';
 import { renderUserData, userDataBytes, type UserData } from './cloud-config.js';

@@ -8,7 +8,7 @@
 // instructions over bare `node` this way, ~120M as one plain ESM bundle (valgrind --tool=callgrind).
 //
 // Only plain values and Errors may cross the boundary: the inner layer has its own copies of the modules both
-// layers import (src/cli/command.ts's UsageError among them), so `instanceof` across it fails; commands.ts
+// layers import (src/command/command.ts's UsageError among them), so `instanceof` across it fails; commands.ts
 // reports its own usage errors.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';

@@ -30,8 +30,8 @@ const jobs = [
   build({ ...common, entryPoints: ['src/cli/bin.ts'], outfile: 'build/kgen.mjs', external: ['esbuild'] }),
   buildBootProgram('src/boot/main.ts', 'build/kgen-boot.mjs'),
 ];
-if (existsSync('bench/bench.ts')) {
-  jobs.push(build({ ...common, entryPoints: ['bench/bench.ts'], outfile: 'build/bench.mjs', external: ['esbuild'] }));
+if (existsSync('test/bench/bench.ts')) {
+  jobs.push(build({ ...common, entryPoints: ['test/bench/bench.ts'], outfile: 'build/bench.mjs', external: ['esbuild'] }));
 }
 for (const entry of findMains('test')) {
   const out = join('build/test', basename(entry).replace(/-main\.ts$/, '.mjs'));

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NodeBootConfig } from '../src/boot/config.js';
+import type { NodeBootConfig } from '../src/contract/config.js';
 import { realInitConfig } from '../src/boot/test-node.js';
 import { caCertHash } from '../src/pki/index.js';
 import { openKubeadmCert } from '../src/secrets/envelope.js';

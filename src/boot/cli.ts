@@ -2,7 +2,7 @@
 // `main(argv, io, deps)` returns an exit code; only src/boot/main.ts (the bin) sets process.exitCode.
 // Nothing here parses argv or touches the disk at import time, and only --version / --help are handled
 // here: every other command lives in commands.ts, imported on demand so a cold start stays fast.
-import { EXIT_INTERNAL, EXIT_OK, UsageError, type CliIO } from '../cli/command.js';
+import { EXIT_INTERNAL, EXIT_OK, UsageError, type CliIO } from '../command/command.js';
 import { buildInfo, formatBuildInfo } from './build-info.js';
 import type { BootDeps } from './commands.js';
 import { USAGE, reportUsageError } from './usage.js';

@@ -3,11 +3,11 @@
 // shipped program embeds it as a separately compiled layer (scripts/boot-program.mjs).
 // Dry-run is chosen here, once, by building a recording Host, an in-memory status store and a recording
 // API transport; phases never see the flag.
-import { EXIT_INVALID, EXIT_OK, UsageError, parseFlags, type CliIO } from '../cli/command.js';
-import { dryRunTransport, type TlsOptions, type Transport } from './api-client.js';
-import type { NodeBootConfig } from './config.js';
+import { EXIT_INVALID, EXIT_OK, UsageError, parseFlags, type CliIO } from '../command/command.js';
+import { dryRunTransport, type TlsOptions, type Transport } from '../cluster/api-client.js';
+import type { NodeBootConfig } from '../contract/config.js';
 import { createDryRunHost, createHost, type Host, type HostOptions } from './host.js';
-import { httpsTransport } from './https-transport.js';
+import { httpsTransport } from '../cluster/https-transport.js';
 import { DEFAULT_NODE_CONFIG, EXIT_PHASE_FAILED, LOG_FILE, STATUS_FILE } from './constants.js';
 import { createLogger, secretValues, type Logger } from './log.js';
 import { NodeConfigError, nodeRole, readNodeConfig, type NodeRole } from './node-config.js';

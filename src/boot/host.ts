@@ -6,12 +6,14 @@
 // Dry-run is a Host too (createDryRunHost): it records writes, removes, commands and service actions and
 // prints them instead of performing them; phases never branch on dry-run.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { appendFileSync, constants as fsConstants, mkdirSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, isAbsolute, join, normalize, posix } from 'node:path';
+import { realClock, realRandom, type Clock, type Random } from '../clock.js';
 import { writeFileAtomic } from '../fsutil.js';
+
+export { realClock, realRandom, type Clock, type Random };
 
 export interface ExecResult {
   code: number;
@@ -24,18 +26,6 @@ export interface ServiceManager {
   restart(name: string): Promise<void>;
   stop(name: string): Promise<void>;
   isActive(name: string): Promise<boolean>;
-}
-
-export interface Clock {
-  now(): Date;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export interface Random {
-  /** n cryptographically random bytes. */
-  bytes(n: number): Buffer;
-  /** Uniform in [0, 1): for retry jitter only. */
-  float(): number;
 }
 
 export interface WriteOptions {
@@ -118,28 +108,6 @@ export function resolveUnder(root: string, path: string): string {
   const real = normalize(join(root, posix.normalize(path)));
   return real.length > 1 && real.endsWith('/') ? real.slice(0, -1) : real;
 }
-
-export const realClock: Clock = {
-  now: () => new Date(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
-
-export const realRandom: Random = {
-  bytes: (n) => randomBytes(n),
-  float: () => randomBytes(4).readUInt32BE(0) / 2 ** 32,
-};
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<ExecResult> {
   return new Promise((resolve, reject) => {

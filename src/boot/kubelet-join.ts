@@ -3,7 +3,7 @@
 // util/kubeconfig CreateWithToken): the KubeletConfiguration downloaded from kube-system/kubelet-config with
 // this node's local settings applied, bootstrap-kubelet.conf with the bootstrap token, and the refusal to
 // join under the name of a Node that is already Ready.
-import { parse } from 'yaml';
+import { parse } from '../yaml-input.js';
 import { KUBELET_CONFIG_CONFIGMAP, KUBELET_CONFIG_KEY, KUBE_SYSTEM, type ConfigMap, type KubeletNode } from '../kube/index.js';
 import { buildKubeconfig, serializeKubeconfig } from '../pki/index.js';
 import { toYaml } from '../yaml.js';

@@ -4,7 +4,7 @@
 // Safety net: every line passes a redactor that replaces the known secret values of this node's config
 // (token secrets, certificate key, encryption key) and any PEM private-key block with "<redacted>".
 // Phases must still never log secrets; the redactor only catches mistakes.
-import type { NodeBootConfig } from './config.js';
+import type { NodeBootConfig } from '../contract/config.js';
 import type { Clock } from './host.js';
 import { LOG_FILE } from './constants.js';
 

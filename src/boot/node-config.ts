@@ -1,17 +1,17 @@
-// Reads and checks /etc/kgen/node.yaml against the NodeBootConfig contract (src/boot/config.ts).
+// Reads and checks /etc/kgen/node.yaml against the NodeBootConfig contract (src/contract/config.ts).
 // Checking collects every problem with its field path, then fails once (model: cdk8s validate()).
 // Least privilege is enforced here as well as at render time: the init node needs secrets and the
 // certificate key; a joining control-plane node needs the certificate key and must not carry secrets;
 // a worker carries neither. Messages name fields, never their secret values.
 import { isAbsolute } from 'node:path';
-import { parse } from 'yaml';
+import { parse } from '../yaml-input.js';
 import { versionInfo, SUPPORTED_RANGE } from '../versions.js';
 import { nodeAddress, type Parse } from '../inventory/formats.js';
 import { InputFileError, NOT_FOUND, readRegularFile } from '../inventory/read.js';
 import { KEY_ALGORITHMS } from '../inventory/types.js';
 import { certMatchesKey, parseCertificate } from '../pki/parse.js';
 import { spkiOf } from '../pki/keys.js';
-import { NODE_BOOT_CONFIG_API_VERSION, NODE_BOOT_CONFIG_KIND, type NodeBootConfig } from './config.js';
+import { NODE_BOOT_CONFIG_API_VERSION, NODE_BOOT_CONFIG_KIND, type NodeBootConfig } from '../contract/config.js';
 import type { Host } from './host.js';
 import { DEFAULT_NODE_CONFIG } from './constants.js';
 

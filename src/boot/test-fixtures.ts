@@ -2,7 +2,7 @@
 // The init node's CAs and service-account pair are real P-256 keys (node-config checks that each key
 // belongs to its certificate), made once per test process.
 import { generateKeyPairSync } from 'node:crypto';
-import type { NodeBootConfig } from './config.js';
+import type { NodeBootConfig } from '../contract/config.js';
 import { selfSignCA } from '../pki/certificate.js';
 import type { CertKeyPair } from '../secrets/types.js';
 

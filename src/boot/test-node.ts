@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createCA, generateKeyPair } from '../pki/index.js';
 import { toYaml } from '../yaml.js';
 import type { BootDeps } from './commands.js';
-import type { NodeBootConfig } from './config.js';
+import type { NodeBootConfig } from '../contract/config.js';
 import { createHost, type Clock, type ServiceManager } from './host.js';
 import { configFor } from './test-fixtures.js';
 

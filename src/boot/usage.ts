@@ -1,6 +1,6 @@
 // kgen-boot's usage text, shared by cli.ts and commands.ts. The shipped program compiles commands.ts apart
 // from cli.ts (scripts/boot-program.mjs), so each reports its own UsageErrors with this text.
-import { EXIT_INVALID, type CliIO, type UsageError } from '../cli/command.js';
+import { EXIT_INVALID, type CliIO, type UsageError } from '../command/command.js';
 import { DEFAULT_NODE_CONFIG, EXIT_PHASE_FAILED, STATUS_FILE } from './constants.js';
 
 export const USAGE = `kgen-boot: bring this machine into its Kubernetes cluster on first boot.

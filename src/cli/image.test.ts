@@ -1,6 +1,6 @@
 // `kgen image`: flag handling only (building an image needs root and minutes; test/boot/ does that).
 import { describe, expect, it } from 'vitest';
-import { UsageError, type CliIO } from './command.js';
+import { UsageError, type CliIO } from '../command/command.js';
 import { imageCommand } from './image.js';
 
 const io: CliIO = { stdout: () => undefined, stderr: () => undefined, cwd: '/tmp' };

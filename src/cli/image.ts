@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildImage } from '../../images/debian/recipe.js';
-import { EXIT_OK, parseFlags, UsageError, type Command } from './command.js';
+import { EXIT_OK, parseFlags, UsageError, type Command } from '../command/command.js';
 
 /** build/kgen-boot.mjs next to the running CLI bundle (build/kgen.mjs). */
 function defaultBootBundle(): string {

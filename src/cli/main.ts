@@ -2,7 +2,7 @@
 // src/cli/bin.ts touches process. A UsageError prints the message and the command's help (exit 1), an
 // InvalidInputError its message (exit 1); any other error its message and causes (exit 2). Nothing runs at
 // import time.
-import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, UsageError, type CliIO, type Command } from './command.js';
+import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, UsageError, type CliIO, type Command } from '../command/command.js';
 import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
 import { serveCommand } from './serve.js';

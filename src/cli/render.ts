@@ -1,6 +1,6 @@
 // `kgen render`: flags, then src/render.ts does the work; this module only prints.
 import { dirname, join, resolve } from 'node:path';
-import { EXIT_INVALID, EXIT_OK, parseFlags, UsageError, type CliIO, type Command } from './command.js';
+import { EXIT_INVALID, EXIT_OK, parseFlags, UsageError, type CliIO, type Command } from '../command/command.js';
 import { render, InventoryError, type RenderReport } from '../render.js';
 import { formatDiagnostic } from '../inventory/types.js';
 import { TARGET_LIMITS, type Target } from '../../generators/sizes.js';

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
 import { join, resolve, sep } from 'node:path';
 import { BY_MAC, BY_UUID, macDirName, uuidDirName } from '../../generators/seed-tree.js';
-import { EXIT_OK, parseFlags, UsageError, type CliIO, type Command } from './command.js';
+import { EXIT_OK, parseFlags, UsageError, type CliIO, type Command } from '../command/command.js';
 import { InvalidInputError } from '../errors.js';
 
 /** The one seed file anyone may fetch. */

@@ -1,5 +1,5 @@
 // `kgen validate --nodes FILE`: inventory validation alone, every problem at once as file:line:col.
-import { EXIT_INVALID, EXIT_OK, parseFlags, UsageError, type Command } from './command.js';
+import { EXIT_INVALID, EXIT_OK, parseFlags, UsageError, type Command } from '../command/command.js';
 import { diskDeps, loadInventory } from '../inventory/load.js';
 import { formatDiagnostic } from '../inventory/types.js';
 

@@ -5,7 +5,7 @@
 // External etcd paths are replaced by absolute ones; the CNI manifest is read into the model so rendering
 // never touches the file again.
 import { isAbsolute, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from '../yaml-input.js';
 import type { Draft, Report } from './draft.js';
 import { PATH_CHARS, excerpt, quote } from './excerpt.js';
 import { InputFileError, LIMITS, NOT_FOUND } from './read.js';

@@ -6,9 +6,8 @@
 import { formatCIDR, formatIP, networkOf, parseCIDR, parseIP, specialClass, type IP, type SpecialAddress } from './net.js';
 import type { Taint } from './types.js';
 import { SUPPORTED_RANGE, isWellFormedVersion, versionInfo } from '../versions.js';
-import { isKubeletSettableLabel } from '../kube/labels.js';
-import { IMAGE_SCHEMES, baseUrlProblem, kernelArgProblem, seedUrlProblem } from '../../generators/pxe.js';
-import { BY_MAC, BY_UUID } from '../../generators/seed-tree.js';
+import { isKubeletSettableLabel } from '../contract/labels.js';
+import { BY_MAC, BY_UUID, IMAGE_SCHEMES, baseUrlProblem, kernelArgProblem, seedUrlProblem } from './pxe-rules.js';
 import { quote } from './excerpt.js';
 
 export type Parsed<T> = { value: T } | { error: string };

@@ -1,7 +1,8 @@
 // nodes.yaml as text → plain value plus a source map (path → line:col), using the `yaml` package's
 // document API with a LineCounter. YAML errors (syntax, duplicate keys, several documents) become
 // problems with their own position; the schema and semantic checks ask the map where a path was written.
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLError } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, type Node, type YAMLError } from 'yaml';
+import { parseDocument } from '../yaml-input.js';
 import { pathKey, type Path } from './path.js';
 
 export interface Pos {

@@ -1,8 +1,8 @@
 // What the kube builders read from the cluster and the node: a narrow view that both the operator-side
-// ClusterSpec (src/inventory/types.ts) and the node-side BootClusterSpec (src/boot/config.ts) satisfy,
+// ClusterSpec (src/inventory/types.ts) and the node-side BootClusterSpec (src/contract/config.ts) satisfy,
 // plus the version row and image names kubeadm derives from them
 // (upstream: cmd/kubeadm/app/images/images.go GetKubernetesImage, GetEtcdImage, GetPauseImage, GetDNSImage).
-import type { BootClusterSpec } from '../boot/config.js';
+import type { BootClusterSpec } from '../contract/config.js';
 import type { LocalEtcd } from '../inventory/types.js';
 import { SUPPORTED_RANGE, versionInfo, type VersionInfo } from '../versions.js';
 

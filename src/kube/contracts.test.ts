@@ -1,7 +1,7 @@
 // The builders take the shared contract types as they are: a NodeBootConfig's cluster and node, and
 // the inventory's ClusterSpec, feed them without conversion. These cases fail to compile otherwise.
 import { describe, expect, it } from 'vitest';
-import type { NodeBootConfig } from '../boot/config.js';
+import type { NodeBootConfig } from '../contract/config.js';
 import type { ClusterSpec } from '../inventory/types.js';
 import { kubeProxyMode } from './addons/kubeproxy.js';
 import { controlPlanePods } from './controlplane.js';

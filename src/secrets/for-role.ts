@@ -1,11 +1,11 @@
-// The one place that decides what each node receives (DESIGN.md "What each role receives"):
+// The one place that decides what each node receives (docs/architecture.md "What each role receives"):
 //   init control-plane:    CA key pairs, service-account key pair, bootstrap tokens, certificate key.
 //   joining control-plane: endpoint, bootstrap token, CA pin, certificate key. No private keys.
 //   worker:                endpoint, bootstrap token, CA pin. No key material at all.
 // Everything else a node gets is cluster settings, with operator-side details (PXE, file paths) left out.
 import type { Inventory, NodeSpec } from '../inventory/types.js';
-import type { BootClusterSpec, InitSecrets, NodeBootConfig } from '../boot/config.js';
-import { NODE_BOOT_CONFIG_API_VERSION, NODE_BOOT_CONFIG_KIND } from '../boot/config.js';
+import type { BootClusterSpec, InitSecrets, NodeBootConfig } from '../contract/config.js';
+import { NODE_BOOT_CONFIG_API_VERSION, NODE_BOOT_CONFIG_KIND } from '../contract/config.js';
 import type { BootstrapToken, SecretsBundle } from './types.js';
 import { tokenString } from './tokens.js';
 

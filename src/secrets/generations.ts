@@ -4,7 +4,7 @@
 // before the reimage) records that token's id here. Not secret; rewritten atomically on --reimage only.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse } from '../yaml-input.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { toYaml } from '../yaml.js';
 import { StateError } from './state.js';

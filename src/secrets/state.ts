@@ -14,7 +14,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parse } from 'yaml';
+import { parse } from '../yaml-input.js';
 import type { Inventory, KeyAlgorithm } from '../inventory/types.js';
 import type { BootstrapToken, CertKeyPair, SecretsBundle } from './types.js';
 import { isCertificateKey } from './envelope.js';

@@ -1,4 +1,4 @@
-// Network namespaces for one-machine clusters (DESIGN.md "Testing on one machine"), built with iproute2.
+// Network namespaces for one-machine clusters (docs/architecture.md "Testing on one machine"), built with iproute2.
 // A fabric is a dedicated namespace holding a Linux bridge (the "switch"); every node (or load balancer)
 // gets its own namespace with `lo` up and one veth whose peer is enslaved to the bridge, so each node has
 // its own 127.0.0.1 and its own address on a test-only subnet. Nothing is configured in the host's own

@@ -1,4 +1,4 @@
-// One simulated node of a one-machine cluster (DESIGN.md "Testing on one machine"): a root directory
+// One simulated node of a one-machine cluster (docs/architecture.md "Testing on one machine"): a root directory
 // (kgen-boot's --root) plus a network namespace on the fabric. Its services are managed the way
 // kgen-boot manages them on a real machine, through `systemctl`: each node gets a bin directory whose
 // `systemctl` runs build/test/systemctl.mjs for this node, and both the harness (node.services, built

@@ -7,8 +7,8 @@
 // (upstream: cmd/kubeadm/app/phases/kubeconfig/kubeconfig.go EnsureAdminClusterRoleBinding), after
 // waiting for the apiserver's /livez.
 import { ADMIN_KUBECONFIG, CLUSTER_ADMINS_BINDING, SUPER_ADMIN_KUBECONFIG, clusterAdminsBinding, type KubeClusterSpec } from '../../kube/index.js';
-import { ApiClient, ApiError, tlsFromKubeconfig, type TlsOptions, type Transport } from '../api-client.js';
-import type { NodeBootConfig } from '../config.js';
+import { ApiClient, ApiError, tlsFromKubeconfig, type TlsOptions, type Transport } from '../../cluster/api-client.js';
+import type { NodeBootConfig } from '../../contract/config.js';
 import { KeyPool } from '../../pki/index.js';
 import type { Host } from '../host.js';
 import type { Logger } from '../log.js';

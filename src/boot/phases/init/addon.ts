@@ -2,9 +2,9 @@
 // kubeadm, the inventory's CNI manifest applied object by object with createOrUpdate
 // (upstream: cmd/kubeadm/app/cmd/phases/init/addons.go, phases/addons/dns/dns.go, phases/addons/proxy/proxy.go).
 // CNI objects whose kind is not served yet (a CRD created moments before) are retried until served.
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from '../../../yaml-input.js';
 import { coreDNSAddon, kubeProxyAddon, kubeProxyMode } from '../../../kube/index.js';
-import { ApiError, type ObjectRef } from '../../api-client.js';
+import { ApiError, type ObjectRef } from '../../../cluster/api-client.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
 import type { BootData } from '../data.js';

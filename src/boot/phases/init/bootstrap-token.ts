@@ -15,7 +15,7 @@ import {
   type ConfigMap,
 } from '../../../kube/index.js';
 import { buildClusterInfoKubeconfig, serializeKubeconfig } from '../../../pki/index.js';
-import { tlsFromKubeconfig } from '../../api-client.js';
+import { tlsFromKubeconfig } from '../../../cluster/api-client.js';
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { main } from '../../cli.js';
-import type { NodeBootConfig } from '../../config.js';
+import type { NodeBootConfig } from '../../../contract/config.js';
 import { captureIO, realInitConfig, testNode } from '../../test-node.js';
 import { generateKeyPair, KeyPool } from '../../../pki/keys.js';
 import { createLogger } from '../../log.js';

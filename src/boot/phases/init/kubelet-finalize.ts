@@ -2,7 +2,7 @@
 // (/var/lib/kubelet/pki/kubelet-client-current.pem), point kubelet.conf at that file instead of the
 // embedded certificate, so rotation keeps working (upstream: cmd/kubeadm/app/cmd/phases/init/
 // kubeletfinalize.go runKubeletFinalizeCertRotation).
-import { parse } from 'yaml';
+import { parse } from '../../../yaml-input.js';
 import { KUBELET_DIR, KUBELET_KUBECONFIG } from '../../../kube/index.js';
 import { toYaml } from '../../../yaml.js';
 import type { Phase } from '../../runner.js';

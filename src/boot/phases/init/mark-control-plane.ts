@@ -5,7 +5,7 @@
 // cmd/phases/init/markcontrolplane.go, phases/markcontrolplane/markcontrolplane.go, util/apiclient PatchNode).
 import { LABEL_CONTROL_PLANE, LABEL_EXCLUDE_FROM_EXTERNAL_LB, markControlPlanePatch, taintString } from '../../../kube/index.js';
 import type { Taint } from '../../../inventory/types.js';
-import { ApiError } from '../../api-client.js';
+import { ApiError } from '../../../cluster/api-client.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
 import type { BootData } from '../data.js';

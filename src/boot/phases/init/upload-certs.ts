@@ -23,7 +23,7 @@ import {
 import { createHmac } from 'node:crypto';
 import { sealKubeadmCert } from '../../../secrets/envelope.js';
 import { newBootstrapToken } from '../../../secrets/tokens.js';
-import type { ApiClient } from '../../api-client.js';
+import type { ApiClient } from '../../../cluster/api-client.js';
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';
 

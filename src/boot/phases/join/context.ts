@@ -5,8 +5,8 @@
 // cluster-info is fetched through BootData's own transport, so dry runs and tests plug in as for every request.
 import { CERTIFICATES_DIR, PKI, pkiPath } from '../../../kube/index.js';
 import type { CertKeyPair } from '../../../secrets/types.js';
-import type { ApiClient } from '../../api-client.js';
-import { discover, type DiscoveredCluster, type DiscoveryDeps } from '../../discovery.js';
+import type { ApiClient } from '../../../cluster/api-client.js';
+import { discover, type DiscoveredCluster, type DiscoveryDeps } from '../../../cluster/discovery.js';
 import type { BootData } from '../data.js';
 
 const CLUSTER_INFO_PATH = '/api/v1/namespaces/kube-public/configmaps/cluster-info';

@@ -5,8 +5,8 @@
 // phases/etcd/local.go CreateStackedEtcdStaticPodManifestFile). The member flow is src/boot/etcd-join.ts.
 import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS, KUBE_SYSTEM, MANIFESTS_DIR, PKI, etcdClientURL, etcdPeerURL, etcdPod, pkiPath } from '../../../kube/index.js';
 import { toYaml } from '../../../yaml.js';
-import { ApiError } from '../../api-client.js';
-import { EtcdClient } from '../../etcd-client.js';
+import { ApiError } from '../../../cluster/api-client.js';
+import { EtcdClient } from '../../../cluster/etcd-client.js';
 import { ETCD_POD_SELECTOR, etcdEndpointsFromPods, initialCluster } from '../../etcd-join.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';

@@ -6,8 +6,8 @@
 // certs, kubeconfig and control-plane reuse init's code with the CA read from disk instead of node.yaml.
 import { KUBEADM_CERTS_SECRET, KUBE_SYSTEM, KUBERNETES_DIR, CERTIFICATES_DIR, certsToTransfer, pkiPath, type Secret } from '../../../kube/index.js';
 import { JOIN_CONTROL_PLANE_KUBECONFIGS } from '../../../pki/index.js';
-import { ApiError } from '../../api-client.js';
-import { KUBEADM_CERTS_MISSING_HINT, openKubeadmCerts } from '../../kubeadm-certs.js';
+import { ApiError } from '../../../cluster/api-client.js';
+import { KUBEADM_CERTS_MISSING_HINT, openKubeadmCerts } from '../../../cluster/kubeadm-certs.js';
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';
 import { writeIfChanged } from '../files.js';

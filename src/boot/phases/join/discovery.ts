@@ -1,7 +1,7 @@
 // join phase "discovery" (kgen names the step kubeadm runs lazily inside join, cmd/kubeadm/app/discovery/
 // token/token.go RetrieveValidatedConfigInfo): fetch kube-public/cluster-info, check the JWS signature for
 // this node's token id, pin the CA, re-fetch over verified TLS. Nothing is written; the result stays in memory
-// for the phases that follow (context.ts). The work is src/boot/discovery.ts; failures carry its reason.
+// for the phases that follow (context.ts). The work is src/cluster/discovery.ts; failures carry its reason.
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';
 import { discovered, tokenID } from './context.js';

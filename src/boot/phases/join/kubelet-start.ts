@@ -18,7 +18,7 @@ import {
   type ConfigMap,
 } from '../../../kube/index.js';
 import { certSignedBy, parseCertificate } from '../../../pki/index.js';
-import { tlsFromKubeconfig } from '../../api-client.js';
+import { tlsFromKubeconfig } from '../../../cluster/api-client.js';
 import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../kubelet-join.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';

@@ -5,8 +5,8 @@
 // backoff and jitter for connection errors, 5xx and 429 (clock and randomness injected).
 // All traffic goes through one Transport (https-transport.ts on undici in production); the dry-run
 // transport records requests instead of sending them.
-import { parse } from 'yaml';
-import type { Clock, Random } from './host.js';
+import { parse } from '../yaml-input.js';
+import type { Clock, Random } from '../clock.js';
 
 export interface ObjectRef {
   apiVersion: string;

@@ -9,7 +9,7 @@ import { bundle, freePort, kubeconfig, startCluster, startProcess, type Proc, ty
 import type { KubeClient } from '../../test/controlplane/kube-client.js';
 import { buildClusterInfoKubeconfig, caCertHash, serializeKubeconfig } from '../pki/index.js';
 import { discover, DiscoveryError, httpsClusterInfoFetcher, type DiscoveryDeps } from './discovery.js';
-import { realClock } from './host.js';
+import { realClock } from '../clock.js';
 
 const TOKEN_ID = 'kgen01';
 const TOKEN_SECRET = 'q8w7e6r5t4y3u2i1';

@@ -7,17 +7,17 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, wri
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { toYaml } from '../src/yaml.js';
-import { main as bootMain } from '../src/boot/cli.js';
-import type { KeyAlgorithm } from '../src/inventory/types.js';
-import { generateKeyPair } from '../src/pki/keys.js';
-import { phasesFor } from '../src/boot/phases/index.js';
+import { toYaml } from '../../src/yaml.js';
+import { main as bootMain } from '../../src/boot/cli.js';
+import type { KeyAlgorithm } from '../../src/inventory/types.js';
+import { generateKeyPair } from '../../src/pki/keys.js';
+import { phasesFor } from '../../src/boot/phases/index.js';
 import { benchClusterBringUp } from './cluster.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const KGEN = join(REPO, 'build/kgen.mjs');
 const KGEN_BOOT = join(REPO, 'build/kgen-boot.mjs');
-const MAXRSS = join(REPO, 'bench/maxrss.mjs');
+const MAXRSS = join(REPO, 'test/bench/maxrss.mjs');
 const LOAD_AT_START = loadavg();
 
 interface Row {

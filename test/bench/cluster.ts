@@ -1,5 +1,5 @@
 // Cluster benchmarks for `npm run bench` (the join issue's two measurements), on the one-machine harness of
-// test/cluster (DESIGN.md "Testing on one machine"): every node is a root directory plus a network namespace
+// test/cluster (docs/architecture.md "Testing on one machine"): every node is a root directory plus a network namespace
 // whose kubelet is the test kubelet, behind the forwarder as the control-plane load balancer; the static pods
 // are real etcd and the test kube-apiserver / controller-manager / scheduler.
 //   1. Bring-up: `kgen render` an inventory of 3 control-plane nodes and 20 workers, start all 23
@@ -16,19 +16,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toYaml } from '../src/yaml.js';
-import { startLoadBalancer } from '../test/cluster/load-balancer.js';
-import { createFabric, destroyFabric, type Fabric } from '../test/cluster/netns.js';
-import { createTestNode, type TestNode } from '../test/cluster/node.js';
-import { programPath } from '../test/cluster/programs.js';
-import { prepareNodeImage } from '../test/cluster/node-image.js';
+import { toYaml } from '../../src/yaml.js';
+import { startLoadBalancer } from '../cluster/load-balancer.js';
+import { createFabric, destroyFabric, type Fabric } from '../cluster/netns.js';
+import { createTestNode, type TestNode } from '../cluster/node.js';
+import { programPath } from '../cluster/programs.js';
+import { prepareNodeImage } from '../cluster/node-image.js';
 
 type RecordRow = (what: string, figure: string, target: string, met: boolean | undefined) => void;
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const KGEN = join(REPO, 'build/kgen.mjs');
 const KGEN_BOOT = join(REPO, 'build/kgen-boot.mjs');
-const MAXRSS = join(REPO, 'bench/maxrss.mjs');
+const MAXRSS = join(REPO, 'test/bench/maxrss.mjs');
 
 const CONTROL_PLANE = ['cp1', 'cp2', 'cp3'];
 const WORKERS = Array.from({ length: 20 }, (_, i) => `w${i + 1}`);

@@ -11,7 +11,7 @@
 //   remove treats "member not found" as already removed;
 // - errors carry the endpoint, the gateway path, the HTTP status and etcd's message (never a key).
 import type { Dispatcher } from 'undici';
-import { realClock, realRandom } from './host.js';
+import { realClock, realRandom } from '../clock.js';
 import { loadUndici, type Undici } from './undici.js';
 
 /** PEM contents. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toYaml } from '../yaml.js';
 import { ApiClient, ApiError, dryRunTransport, tlsFromKubeconfig, type Credentials, type RetryPolicy } from './api-client.js';
-import type { Clock, Random } from './host.js';
+import type { Clock, Random } from '../clock.js';
 import { httpsTransport } from './https-transport.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kgen-api-'));

@@ -11,9 +11,9 @@
 //   5. GET cluster-info again with full TLS verification against that CA and require identical kubeconfig bytes.
 // kgen always pins (there is no unsafe-skip-CA-verification). Errors and log lines name the token by its id
 // only; CA pins are public and are named in full.
-import { parse } from 'yaml';
+import { parse } from '../yaml-input.js';
 import { caCertHash } from '../pki/index.js';
-import type { Discovery } from './config.js';
+import type { Discovery } from '../contract/config.js';
 import { verifyDetachedJWS } from './jws.js';
 import { loadUndici } from './undici.js';
 
