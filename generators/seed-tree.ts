@@ -16,14 +16,14 @@
 // does not fetch network-config over http at all: a network-seeded node configures its network by DHCP
 // (or kernel `ip=` arguments) and the file is there for newer cloud-init and for the seed ISO.
 // Upstream: cloudinit/sources/DataSourceNoCloud.py (which files a seed holds).
+import { BY_MAC, BY_UUID } from '../src/inventory/pxe-rules.js';
 
 /** The files cloud-init's NoCloud datasource reads from a seed, in the order it names them. */
 export const NOCLOUD_SEED_FILES = ['user-data', 'meta-data', 'network-config', 'vendor-data'] as const;
 export type NoCloudSeedFile = (typeof NOCLOUD_SEED_FILES)[number];
 
-/** Alias directory names under nodes/; no node may be named like them. */
-export const BY_MAC = 'by-mac';
-export const BY_UUID = 'by-uuid';
+/** Alias directory names under nodes/ (their rule, no node named like them, is the inventory's). */
+export { BY_MAC, BY_UUID };
 
 export interface SeedNode {
   name: string;

@@ -74,7 +74,7 @@ export class InventoryError extends InvalidInputError {
 }
 
 export async function render(opts: RenderOptions, deps: RenderDeps): Promise<RenderReport> {
-  const { inventory, diagnostics } = loadInventory(opts.nodesFile, { ...diskDeps, cwd: opts.cwd });
+  const { inventory, diagnostics } = loadInventory(opts.nodesFile, { ...diskDeps, cwd: opts.cwd, now: deps.now });
   if (!inventory) throw new InventoryError(diagnostics);
   const warnings = diagnostics.map(formatDiagnostic);
   checkReimageNames(inventory, opts.reimage);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from './cli.js';
 import { createHost } from './host.js';
 import { fileStatusStore } from './status.js';
-import { CERT_KEY, TOKEN_SECRET, configFor } from './test-fixtures.js';
+import { CERT_KEY, TOKEN_SECRET, configFor, initMaterial } from './test-fixtures.js';
 import { captureIO, testNode } from './test-node.js';
 
 describe('kgen-boot --version and --help', () => {
@@ -74,6 +74,9 @@ describe('kgen-boot check-config', () => {
     expect(c.out()).toContain('secrets:         cluster CA, front-proxy CA, etcd CA, service-account key pair, 1 bootstrap token(s)');
     expect(c.out()).toContain('token id abcdef');
     for (const secret of [TOKEN_SECRET, CERT_KEY, 'SECRETKEYBODY']) expect(c.out()).not.toContain(secret);
+    // The fixtures' keys are real now: no PEM block and no line of a key's base64 body may appear either.
+    expect(c.out()).not.toContain('PRIVATE KEY');
+    expect(c.out()).not.toContain(initMaterial().ca.key.split('\n')[1]);
   });
 
   it('exits 1 naming the field of an invalid config', async () => {

@@ -14,7 +14,7 @@ import { NodeConfigError, nodeRole, readNodeConfig, type NodeRole } from './node
 import { createBootData, type Timeouts } from './phases/data.js';
 import { ROLES, phasesFor } from './phases/index.js';
 import { PhaseError, PhaseSelectionError, Runner, type StatusStore } from './runner.js';
-import { fileStatusStore, formatStatus, memoryStatusStore } from './status.js';
+import { StatusFileError, fileStatusStore, formatStatus, memoryStatusStore } from './status.js';
 import { reportUsageError } from './usage.js';
 
 export interface BootDeps {
@@ -181,7 +181,8 @@ export async function runCommand(command: string, args: string[], io: CliIO, dep
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof NodeConfigError) {
+    // node.yaml and status.json problems are the node's input, not a kgen-boot bug: exit 1.
+    if (err instanceof NodeConfigError || err instanceof StatusFileError) {
       io.stderr(`kgen-boot: ${err.message}\n`);
       return EXIT_INVALID;
     }

@@ -3,8 +3,14 @@
 // Least privilege is enforced here as well as at render time: the init node needs secrets and the
 // certificate key; a joining control-plane node needs the certificate key and must not carry secrets;
 // a worker carries neither. Messages name fields, never their secret values.
+import { isAbsolute } from 'node:path';
 import { parse } from '../yaml-input.js';
 import { versionInfo, SUPPORTED_RANGE } from '../versions.js';
+import { nodeAddress, type Parse } from '../inventory/formats.js';
+import { InputFileError, NOT_FOUND, readRegularFile } from '../inventory/read.js';
+import { KEY_ALGORITHMS } from '../inventory/types.js';
+import { certMatchesKey, parseCertificate } from '../pki/parse.js';
+import { spkiOf } from '../pki/keys.js';
 import { NODE_BOOT_CONFIG_API_VERSION, NODE_BOOT_CONFIG_KIND, type NodeBootConfig } from '../contract/config.js';
 import type { Host } from './host.js';
 import { DEFAULT_NODE_CONFIG } from './constants.js';
@@ -45,6 +51,13 @@ const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
 const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : v === undefined ? 'nothing' : `a ${typeof v}`);
 
+const isStrMap = (v: unknown): v is Record<string, string> => isObj(v) && Object.values(v).every((x) => typeof x === 'string');
+/** A value the inventory's parser for the same field accepts (one rule for render and boot). */
+const parses = (parse: Parse) => (v: unknown) => typeof v === 'string' && 'value' in parse(v);
+
+/** node.yaml carries the init node's secrets and its CNI manifest (the inventory allows 8 MiB of it). */
+export const NODE_CONFIG_MAX_BYTES = 16 * 1024 * 1024;
+
 const TOKEN_RE = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
 const CERT_KEY_RE = /^[0-9a-f]{64}$/;
 const PIN_RE = /^sha256:[0-9a-f]{64}$/;
@@ -77,14 +90,37 @@ class Checker {
 const isPem = (label: string) => (v: unknown) => typeof v === 'string' && v.includes(`-----BEGIN ${label}-----`);
 const isKeyPair = (v: unknown) => isObj(v) && isPem('CERTIFICATE')(v.cert) && isPem('PRIVATE KEY')(v.key);
 
+/** Whether `f` runs without throwing and returns true (parsers of malformed PEM throw). */
+function holds(f: () => boolean): boolean {
+  try {
+    return f();
+  } catch {
+    return false;
+  }
+}
+
+/** A CA pair the certs phase can sign with: a parsable CA certificate and the private key of its public key. */
+const isCAPair = (v: unknown) =>
+  isKeyPair(v) && holds(() => parseCertificate((v as Obj).cert as string).isCA && certMatchesKey((v as Obj).cert as string, (v as Obj).key as string));
+
 function checkSecrets(c: Checker, doc: Obj): void {
   const pair = 'a {cert, key} pair of PEM CERTIFICATE and PKCS#8 PRIVATE KEY';
-  c.secret(doc, 'secrets.ca', isKeyPair, pair);
-  c.secret(doc, 'secrets.frontProxyCA', isKeyPair, pair);
+  const caPair = (path: string, expected: string) => {
+    c.secret(doc, path, isKeyPair, expected);
+    if (isKeyPair(c.get(doc, path)) && !isCAPair(c.get(doc, path))) {
+      c.problem(path, 'the key does not belong to the certificate, or the certificate is not a parsable CA certificate (values not shown); re-render with kgen');
+    }
+  };
+  caPair('secrets.ca', pair);
+  caPair('secrets.frontProxyCA', pair);
   c.secret(doc, 'secrets.sa.key', isPem('PRIVATE KEY'), 'a PEM PKCS#8 PRIVATE KEY');
   c.secret(doc, 'secrets.sa.pub', isPem('PUBLIC KEY'), 'a PEM PUBLIC KEY');
+  const sa = c.get(doc, 'secrets.sa');
+  if (isObj(sa) && isPem('PRIVATE KEY')(sa.key) && isPem('PUBLIC KEY')(sa.pub) && !holds(() => spkiOf(sa.key as string).equals(spkiOf(sa.pub as string)))) {
+    c.problem('secrets.sa', 'the service-account public key does not belong to the private key, or one of them does not parse (values not shown)');
+  }
   if (isObj(c.get(doc, 'cluster.etcd.local'))) {
-    c.secret(doc, 'secrets.etcdCA', isKeyPair, `${pair} (the cluster uses local etcd)`);
+    caPair('secrets.etcdCA', `${pair} (the cluster uses local etcd)`);
   }
   if (c.get(doc, 'cluster.encryptionAtRest') === true) {
     c.secret(doc, 'secrets.encryptionKey', (v) => typeof v === 'string' && Buffer.from(v, 'base64').length === 32, 'base64 of 32 bytes (cluster.encryptionAtRest is true)');
@@ -114,20 +150,28 @@ export function checkNodeConfig(doc: unknown, file: string): NodeBootConfig {
   c.expect(doc, 'node.name', isStr, 'the node name');
   c.expect(doc, 'node.role', (v) => v === 'control-plane' || v === 'worker', '"control-plane" or "worker"');
   c.expect(doc, 'node.init', (v) => typeof v === 'boolean', 'true or false');
-  c.expect(doc, 'node.address', isStr, 'the node IP address');
+  c.expect(doc, 'node.address', parses(nodeAddress), "the node's IP address (not loopback, unspecified, multicast or broadcast)");
+  if (c.get(doc, 'node.kubelet.nodeIP') !== undefined) c.expect(doc, 'node.kubelet.nodeIP', parses(nodeAddress), "the kubelet's node IP address");
   c.expect(doc, 'node.generation', (v) => Number.isInteger(v), 'an integer');
   c.expect(doc, 'node.kubelet.criSocket', isStr, 'the container runtime socket, e.g. unix:///run/containerd/containerd.sock');
-  c.expect(doc, 'node.labels', isObj, 'a mapping of labels');
+  c.expect(doc, 'node.kubelet.extraArgs', isStrMap, 'a mapping of kubelet flag names to string values');
+  c.expect(doc, 'node.labels', isStrMap, 'a mapping of labels to string values');
   c.expect(doc, 'node.taints', Array.isArray, 'a list of taints');
 
   c.expect(doc, 'cluster.name', isStr, 'the cluster name');
   c.expect(doc, 'cluster.kubernetesVersion', (v) => typeof v === 'string' && versionInfo(v) !== undefined, `a supported version (${SUPPORTED_RANGE}), e.g. v1.33.2`);
   c.expect(doc, 'cluster.controlPlaneEndpoint.host', isStr, 'the control-plane endpoint host');
-  c.expect(doc, 'cluster.controlPlaneEndpoint.port', (v) => Number.isInteger(v), 'the control-plane endpoint port');
+  c.expect(doc, 'cluster.controlPlaneEndpoint.port', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535, 'the control-plane endpoint port (1 to 65535)');
+  for (const component of ['apiServer', 'controllerManager', 'scheduler']) {
+    c.expect(doc, `cluster.${component}.extraArgs`, isStrMap, 'a mapping of flag names to string values');
+  }
+  if (isObj(c.get(doc, 'cluster.etcd.local'))) c.expect(doc, 'cluster.etcd.local.extraArgs', isStrMap, 'a mapping of etcd flag names to string values');
   for (const f of ['podSubnet', 'serviceSubnet', 'dnsDomain']) c.expect(doc, `cluster.networking.${f}`, isStr, 'a string');
   c.expect(doc, 'cluster.etcd', (v) => isObj(v) && (isObj(v.local) || isObj(v.external)), 'either local or external etcd');
   c.expect(doc, 'cluster.imageRepository', isStr, 'an image repository, e.g. registry.k8s.io');
-  c.expect(doc, 'cluster.certificates.keyAlgorithm', isStr, 'a key algorithm');
+  c.expect(doc, 'cluster.certificates.keyAlgorithm', (v) => (KEY_ALGORITHMS as readonly unknown[]).includes(v), `one of ${KEY_ALGORITHMS.join(', ')}`);
+  for (const f of ['validityHours', 'caValidityHours']) c.expect(doc, `cluster.certificates.${f}`, (v) => typeof v === 'number' && v > 0 && Number.isFinite(v), 'a positive number of hours');
+  c.expect(doc, 'cluster.bootstrapToken.ttlSeconds', (v) => Number.isInteger(v) && (v as number) > 0, 'a positive whole number of seconds');
   c.expect(doc, 'cluster.ignorePreflightErrors', isStrArray, 'a list of preflight check names');
   c.expect(doc, 'cluster.addons.coreDNS.enabled', (v) => typeof v === 'boolean', 'true or false');
   c.expect(doc, 'cluster.addons.kubeProxy.enabled', (v) => typeof v === 'boolean', 'true or false');
@@ -170,11 +214,20 @@ export function parseNodeConfig(text: string, file: string): NodeBootConfig {
   return checkNodeConfig(doc, file);
 }
 
-/** Reads node.yaml through the host (a node path under its root). */
+/** Reads node.yaml under the host's root: an absolute node path naming a regular file of bounded size. */
 export async function readNodeConfig(host: Host, path = DEFAULT_NODE_CONFIG): Promise<NodeBootConfig> {
-  const text = await host.readTextIfExists(path);
-  if (text === undefined) {
-    throw new NodeConfigError(path, [{ path: '(file)', message: `not found under root ${host.root}; expected cloud-init to have written it from the node's user-data` }]);
+  const fileProblem = (message: string) => new NodeConfigError(path, [{ path: '(file)', message }]);
+  // A relative --config would resolve differently in a real run and a dry run (and under --root): refuse it.
+  if (!isAbsolute(path) || path.split('/').includes('..')) {
+    throw fileProblem('--config must be an absolute path on the node without ".." (it is read under --root), e.g. /etc/kgen/node.yaml');
+  }
+  let text: string;
+  try {
+    text = readRegularFile(host.resolve(path), NODE_CONFIG_MAX_BYTES);
+  } catch (err) {
+    if (!(err instanceof InputFileError)) throw err;
+    if (err.reason === NOT_FOUND) throw fileProblem(`not found under root ${host.root}; expected cloud-init to have written it from the node's user-data`);
+    throw fileProblem(err.reason);
   }
   return parseNodeConfig(text, path);
 }

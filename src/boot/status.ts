@@ -3,19 +3,47 @@
 import type { Host } from './host.js';
 import type { StatusRecord, StatusStore } from './runner.js';
 import { STATUS_FILE } from './constants.js';
+import { InvalidInputError } from '../errors.js';
 
 export { STATUS_FILE };
 
+/** status.json is damaged (not JSON, not a status record, not a readable file): the user's to fix, exit 1. */
+export class StatusFileError extends InvalidInputError {}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What is wrong with a parsed status record, or undefined when it has the shape the runner relies on. */
+function recordProblem(v: unknown): string | undefined {
+  if (!isObj(v)) return 'it is not a JSON object';
+  if (!Number.isInteger(v.generation)) return '"generation" is not an integer';
+  if (typeof v.role !== 'string') return '"role" is not a string';
+  if (!['running', 'succeeded', 'failed'].includes(v.state as string)) return '"state" is not running, succeeded or failed';
+  if (!Array.isArray(v.phases)) return '"phases" is not a list';
+  const bad = v.phases.findIndex((p) => !isObj(p) || typeof p.phase !== 'string' || typeof p.outcome !== 'string' || typeof p.start !== 'string');
+  return bad >= 0 ? `"phases[${bad}]" is not a phase record ({phase, outcome, start})` : undefined;
+}
+
 export function fileStatusStore(host: Host, path = STATUS_FILE): StatusStore {
+  const damaged = (why: string, cause?: unknown) =>
+    new StatusFileError(`${path} under root ${host.root} is damaged: ${why}; expected kgen-boot's status record. Remove it to start over.`, { cause });
   return {
     async load() {
-      const text = await host.readTextIfExists(path);
-      if (text === undefined) return undefined;
+      let text: string | undefined;
       try {
-        return JSON.parse(text) as StatusRecord;
+        text = await host.readTextIfExists(path);
       } catch (err) {
-        throw new Error(`${path} is not valid JSON (${(err as Error).message}); expected kgen-boot's status record. Remove it to start over.`, { cause: err });
+        throw damaged(`cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, err);
       }
+      if (text === undefined) return undefined;
+      let record: unknown;
+      try {
+        record = JSON.parse(text);
+      } catch (err) {
+        throw damaged(`it is not valid JSON (${(err as Error).message})`, err);
+      }
+      const problem = recordProblem(record);
+      if (problem) throw damaged(problem);
+      return record as StatusRecord;
     },
     save: (record) => host.writeFile(path, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 }),
   };

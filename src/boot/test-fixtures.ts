@@ -1,9 +1,22 @@
 // Test fixtures: NodeBootConfig documents for each role, shaped as src/secrets/for-role.ts renders them.
-// PEM bodies are placeholders (node-config only checks labels); tests needing real keys make their own.
+// The init node's CAs and service-account pair are real P-256 keys (node-config checks that each key
+// belongs to its certificate), made once per test process.
+import { generateKeyPairSync } from 'node:crypto';
 import type { NodeBootConfig } from '../contract/config.js';
+import { selfSignCA } from '../pki/certificate.js';
+import type { CertKeyPair } from '../secrets/types.js';
 
-const pem = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
-const pair = (name: string) => ({ cert: pem('CERTIFICATE', `${name}CERT`), key: pem('PRIVATE KEY', `${name}SECRETKEYBODY`) });
+const keyPair = () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return { key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, pub: publicKey.export({ type: 'spki', format: 'pem' }) as string };
+};
+const caPair = (commonName: string): CertKeyPair => {
+  const { key } = keyPair();
+  return { cert: selfSignCA({ commonName, validityHours: 87600 }, key), key };
+};
+let material: { ca: CertKeyPair; frontProxyCA: CertKeyPair; etcdCA: CertKeyPair; sa: { key: string; pub: string } } | undefined;
+/** The init node's key material, generated on first use. */
+export const initMaterial = () => (material ??= { ca: caPair('kubernetes'), frontProxyCA: caPair('front-proxy-ca'), etcdCA: caPair('etcd-ca'), sa: keyPair() });
 
 export const TOKEN_SECRET = '0123456789abcdef';
 export const CERT_KEY = 'a'.repeat(64);
@@ -51,10 +64,7 @@ export function configFor(role: 'init' | 'control-plane-join' | 'worker'): NodeB
   if (role !== 'worker') config.certificateKey = CERT_KEY;
   if (role === 'init') {
     config.secrets = {
-      ca: pair('CA'),
-      frontProxyCA: pair('FP'),
-      etcdCA: pair('ETCD'),
-      sa: { key: pem('PRIVATE KEY', 'SASECRETKEYBODY'), pub: pem('PUBLIC KEY', 'SAPUB') },
+      ...structuredClone(initMaterial()),
       bootstrapTokens: [
         {
           id: 'abcdef',

@@ -22,7 +22,7 @@ Commands:
   check-config   read and validate node.yaml and print a summary (no secrets)
 
 Flags:
-  --config PATH  node config, a path on the node (resolved under --root) (default ${DEFAULT_NODE_CONFIG})
+  --config PATH  node config, an absolute path on the node (resolved under --root) (default ${DEFAULT_NODE_CONFIG})
   --root DIR     directory every node path is resolved under (default /)
   --dry-run      print what would be written, run and sent instead of doing it
   --skip-phases  run only: phases to leave out, with their children, comma-separated (as kubeadm)

@@ -33,6 +33,14 @@ describe('formats accept and normalise', () => {
     valid('preflight name lower-cased as kubeadm compares', f.preflightCheck, 'Port-6443', 'port-6443'),
     valid('kubernetes version', f.kubernetesVersion, 'v1.35.0', 'v1.35.0'),
     valid('http URL', f.url(['http', 'https']), 'http://kgen-pxe:8080', 'http://kgen-pxe:8080'),
+    valid('a loopback name server (systemd-resolved) is an address a host may use', f.ipAddress, '127.0.0.53', '127.0.0.53'),
+    valid('endpoint on loopback (a local load balancer)', f.endpoint, '127.0.0.1:6443', { host: '127.0.0.1', port: 6443 }),
+    valid('node address, IPv6 canonical', f.nodeAddress, 'FD00::0:11', 'fd00::11'),
+    valid('duration at the top of its range', f.duration('seconds', { min: '1m', max: '87600h', wholeSeconds: true }), '87600h', 315360000),
+    valid('duration at the bottom of its range', f.duration('hours', { min: '1h' }), '60m', 1),
+    valid('seed base URL with a path and trailing slash', f.seedBaseURL, 'https://seeds.example.com/fleet/', 'https://seeds.example.com/fleet/'),
+    valid('kernel argument with = and ,', f.kernelArg, 'console=ttyS0,115200n8', 'console=ttyS0,115200n8'),
+    valid('node name that merely contains a reserved word', f.nodeName, 'by-mac-1', 'by-mac-1'),
   ])('%s: %j', (_name, parse, input, value) => {
     expect(parse(input)).toEqual({ value });
   });

@@ -3,15 +3,17 @@
 // DNS-1123 names and label syntax (k8s.io/apimachinery/pkg/util/validation/validation.go), Go durations
 // (Go time.ParseDuration), kubeadm's host:port endpoints, SANs and CRI socket URLs
 // (cmd/kubeadm/app/apis/kubeadm/validation/validation.go), taint strings as `kubectl taint` takes them.
-import { formatCIDR, formatIP, networkOf, parseCIDR, parseIP } from './net.js';
+import { formatCIDR, formatIP, networkOf, parseCIDR, parseIP, specialClass, type IP, type SpecialAddress } from './net.js';
 import type { Taint } from './types.js';
 import { SUPPORTED_RANGE, isWellFormedVersion, versionInfo } from '../versions.js';
 import { isKubeletSettableLabel } from '../contract/labels.js';
+import { BY_MAC, BY_UUID, IMAGE_SCHEMES, baseUrlProblem, kernelArgProblem, seedUrlProblem } from './pxe-rules.js';
+import { quote } from './excerpt.js';
 
 export type Parsed<T> = { value: T } | { error: string };
 export type Parse<T = unknown> = (s: string) => Parsed<T>;
 
-const q = (s: string) => JSON.stringify(s);
+const q = quote;
 const ok = <T>(value: T): Parsed<T> => ({ value });
 const fail = (error: string): Parsed<never> => ({ error });
 
@@ -34,11 +36,44 @@ export const dnsSubdomain: Parse<string> = (s) =>
     ? ok(s)
     : fail(`${q(s)} is not a DNS-1123 subdomain: use lower-case letters, digits, "-" and ".", at most 253 characters, each part starting and ending with a letter or digit`);
 
-/** An IP address; stored in canonical form (IPv6 compressed, lower case). */
-export const ipAddress: Parse<string> = (s) => {
-  const ip = parseIP(s);
-  return ip ? ok(formatIP(ip)) : fail(`${q(s)} is not an IP address`);
+/** A node name: a DNS subdomain that is not one of the directory names render reserves beside the nodes' own under nodes/. */
+export const nodeName: Parse<string> = (s) => {
+  const name = dnsSubdomain(s);
+  if ('value' in name && (s === BY_MAC || s === BY_UUID)) {
+    return fail(`${q(s)} is reserved: render writes the seed tree's alias directory nodes/${s}/ there; rename the node`);
+  }
+  return name;
 };
+
+const SPECIAL_WHY: Record<SpecialAddress, string> = {
+  unspecified: 'the unspecified address ("any"), not the address of a host',
+  loopback: "a loopback address, which other machines cannot reach",
+  multicast: 'a multicast address, not the address of one host',
+  broadcast: 'the broadcast address, not the address of one host',
+};
+
+/** An IP address of one host; `refuse` lists the special classes this field cannot hold. Stored in canonical form (IPv6 compressed, lower case). */
+function hostAddress(refuse: readonly SpecialAddress[]): Parse<string> {
+  return (s) => {
+    const ip = parseIP(s);
+    if (!ip) return fail(`${q(s)} is not an IP address`);
+    const special = specialProblem(ip, refuse);
+    return special ? fail(`${q(s)} is ${special}`) : ok(formatIP(ip));
+  };
+}
+
+function specialProblem(ip: IP, refuse: readonly SpecialAddress[]): string | undefined {
+  const special = specialClass(ip);
+  return special && refuse.includes(special) ? SPECIAL_WHY[special] : undefined;
+}
+
+const NOT_A_HOST: readonly SpecialAddress[] = ['unspecified', 'multicast', 'broadcast'];
+
+/** An address another host may use (a gateway, a name server, cluster DNS, a certificate SAN): loopback is allowed (127.0.0.53 as a name server). */
+export const ipAddress: Parse<string> = hostAddress(NOT_A_HOST);
+
+/** A node's own address, which other nodes connect to: no loopback either. */
+export const nodeAddress: Parse<string> = hostAddress([...NOT_A_HOST, 'loopback']);
 
 /** A subnet: network address and prefix, host bits zero (kubeadm podSubnet / serviceSubnet). */
 export const subnet: Parse<string> = (s) => {
@@ -53,7 +88,9 @@ export const subnet: Parse<string> = (s) => {
 /** An interface address with its prefix, e.g. 10.0.0.11/24 (host bits are the address). */
 export const interfaceAddress: Parse<string> = (s) => {
   const c = parseCIDR(s);
-  return c ? ok(formatCIDR(c)) : fail(`${q(s)} is not an address with a prefix length; expected the form 10.0.0.11/24`);
+  if (!c) return fail(`${q(s)} is not an address with a prefix length; expected the form 10.0.0.11/24`);
+  const special = specialProblem(c.ip, [...NOT_A_HOST, 'loopback']);
+  return special ? fail(`${q(s)} is ${special}`) : ok(formatCIDR(c));
 };
 
 /** host[:port]; IPv6 literals in brackets; port defaults to 6443 (kubeadm's API server port). */
@@ -69,10 +106,14 @@ export const endpoint: Parse<{ host: string; port: number }> = (s) => {
   if (!Number.isInteger(port) || port < 1 || port > 65535) return fail(`${q(s)} has port ${m[3]}; expected a port from 1 to 65535`);
   if (m[1] !== undefined) {
     const ip = parseIP(m[1]);
-    return ip?.family === 6 ? ok({ host: formatIP(ip), port }) : fail(`${q(s)}: ${q(m[1])} in brackets is not an IPv6 address`);
+    if (ip?.family !== 6) return fail(`${q(s)}: ${q(m[1])} in brackets is not an IPv6 address`);
+    const special = specialProblem(ip, NOT_A_HOST);
+    return special ? fail(`${q(s)}: ${q(m[1])} is ${special}`) : ok({ host: formatIP(ip), port });
   }
   const host = m[2]!;
   const ip = parseIP(host);
+  const special = ip && specialProblem(ip, NOT_A_HOST);
+  if (special) return fail(`${q(s)}: ${q(host)} is ${special}`);
   if (ip) return ok({ host: formatIP(ip), port });
   if (isSubdomain(host)) return ok({ host, port });
   return fail(`${q(s)} is not a valid endpoint: ${q(host)} is neither an IP address nor a DNS name; ${expected}`);
@@ -94,6 +135,8 @@ export const smbiosUUID: Parse<string> = (s) =>
 export function url(schemes: readonly ('http' | 'https')[]): Parse<string> {
   const wanted = schemes.join(' or ');
   return (s) => {
+    // WHATWG URL parsing would quietly percent-encode a space; curl, iPXE and cloud-init would not get the same URL.
+    if (/[^\x21-\x7e]/.test(s)) return fail(`${q(s)} contains a space, a control character or a non-ASCII character; percent-encode it or remove it`);
     let u: URL;
     try {
       u = new URL(s);
@@ -106,6 +149,24 @@ export function url(schemes: readonly ('http' | 'https')[]): Parse<string> {
   };
 }
 
+/** Where iPXE fetches the kernel and initrd: a plain base URL kgen appends file names to. */
+export const imageBaseURL: Parse<string> = (s) => {
+  const problem = baseUrlProblem(s, IMAGE_SCHEMES);
+  return problem ? fail(`${q(s)} ${problem}`) : ok(s);
+};
+
+/** Where cloud-init fetches a node's seed: a plain base URL that fits in the kernel's ds=nocloud argument. */
+export const seedBaseURL: Parse<string> = (s) => {
+  const problem = seedUrlProblem(s);
+  return problem ? fail(`${q(s)} ${problem}`) : ok(s);
+};
+
+/** One word of the PXE kernel command line (the iPXE and kernel rules are in generators/pxe.ts). */
+export const kernelArg: Parse<string> = (s) => {
+  const problem = kernelArgProblem(s);
+  return problem ? fail(`${q(s)} ${problem}`) : ok(s);
+};
+
 export const absolutePath: Parse<string> = (s) =>
   s.startsWith('/') ? ok(s) : fail(`${q(s)} is not an absolute path; it must start with "/"`);
 
@@ -116,14 +177,36 @@ export const nonEmpty: Parse<string> = (s) => (s === '' ? fail('the value is emp
 
 const DURATION_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
-/** Go duration syntax ("8760h", "1h30m", "90s") to seconds; must be positive. */
-export function duration(unit: 'seconds' | 'hours'): Parse<number> {
+/** Go's time.Duration is int64 nanoseconds: ParseDuration refuses anything longer (about 2562047h). */
+const GO_MAX_DURATION_SECONDS = 9223372036.854775807;
+
+export interface DurationRange {
+  /** Shortest accepted, as written in nodes.yaml (Go syntax); any positive duration when absent. */
+  min?: string;
+  /** Longest accepted; Go's own limit when absent. */
+  max?: string;
+  /** Require a whole number of seconds (the value is stored as integer seconds). */
+  wholeSeconds?: boolean;
+}
+
+function durationSeconds(s: string): number | undefined {
+  if (!/^(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+$/.test(s)) return undefined;
+  let seconds = 0;
+  for (const m of s.matchAll(/([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/g)) seconds += Number(m[1]) * DURATION_UNITS[m[2]!]!;
+  return seconds;
+}
+
+/** Go duration syntax ("8760h", "1h30m", "90s") to seconds or hours; positive, within `range`. */
+export function duration(unit: 'seconds' | 'hours', range: DurationRange = {}): Parse<number> {
+  const min = range.min === undefined ? 0 : durationSeconds(range.min)!;
+  const max = range.max === undefined ? GO_MAX_DURATION_SECONDS : durationSeconds(range.max)!;
+  const between = `from ${range.min ?? '1ns'} to ${range.max ?? '2562047h (the limit of Go\'s time.Duration)'}`;
   return (s) => {
-    const whole = /^(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
-    if (!whole.test(s)) return fail(`${q(s)} is not a duration; expected Go duration syntax such as "24h", "30m" or "1h30m"`);
-    let seconds = 0;
-    for (const m of s.matchAll(/([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/g)) seconds += Number(m[1]) * DURATION_UNITS[m[2]!]!;
+    const seconds = durationSeconds(s);
+    if (seconds === undefined) return fail(`${q(s)} is not a duration; expected Go duration syntax such as "24h", "30m" or "1h30m"`);
     if (seconds <= 0) return fail(`${q(s)} is not a positive duration`);
+    if (!(seconds >= min && seconds <= max)) return fail(`${q(s)} is out of range; expected a duration ${between}`);
+    if (range.wholeSeconds && !Number.isInteger(seconds)) return fail(`${q(s)} is not a whole number of seconds`);
     return ok(unit === 'hours' ? seconds / 3600 : seconds);
   };
 }
@@ -174,8 +257,7 @@ export const taintString: Parse<Taint> = (s) => {
 
 /** An API server certificate SAN: IP address, DNS name or wildcard DNS name (kubeadm ValidateCertSANs). */
 export const certSAN: Parse<string> = (s) => {
-  const ip = parseIP(s);
-  if (ip) return ok(formatIP(ip));
+  if (parseIP(s)) return ipAddress(s);
   if (isSubdomain(s) || (s.startsWith('*.') && isSubdomain(s.slice(2)))) return ok(s);
   return fail(`${q(s)} is neither an IP address, a DNS name nor a wildcard DNS name like "*.example.internal"`);
 };
@@ -220,7 +302,8 @@ export const interfaceName: Parse<string> = (s) =>
 
 /** A full Kubernetes release ("v1.33.2") from the supported table in src/versions.ts. */
 export const kubernetesVersion: Parse<string> = (s) => {
-  if (!isWellFormedVersion(s)) return fail(`${q(s)} is not a Kubernetes version; expected the form "v1.33.2"`);
+  // Semantic versioning forbids leading zeros (semver.org item 2); "v1.33.02" is not a release.
+  if (!isWellFormedVersion(s) || /[.v]0[0-9]/.test(s)) return fail(`${q(s)} is not a Kubernetes version; expected the form "v1.33.2"`);
   if (!versionInfo(s)) return fail(`${q(s)} is not supported; kgen supports ${SUPPORTED_RANGE}`);
   return ok(s);
 };

@@ -7,7 +7,7 @@ import { formatDiagnostic, type Inventory } from './types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURES = join(ROOT, 'test/fixtures/inventory');
-const disk: InventoryDeps = { readFile: (p) => readFileSync(p, 'utf8'), exists: existsSync };
+const disk: InventoryDeps = { readFile: (p) => readFileSync(p, 'utf8') };
 
 /** Loads a fixture by its bare name from its directory, so diagnostics say e.g. "types.yaml:3:9". */
 function loadFixture(kind: 'valid' | 'invalid', name: string) {
@@ -186,7 +186,6 @@ describe('loadInventory: side effects come through deps', () => {
       if (text === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
       return text;
     },
-    exists: (p) => files.has(p),
   };
 
   it('reads nodes.yaml and the files it names only through deps', () => {
@@ -202,5 +201,26 @@ describe('loadInventory: side effects come through deps', () => {
     expect(diagnostics.map(formatDiagnostic)).toEqual([
       './missing/nodes.yaml:1:1 (document): cannot read the inventory: the file does not exist; check the --nodes path',
     ]);
+  });
+});
+
+describe('loadInventory: certificate validity must stay encodable in X.509 (RFC 5280 4.1.2.5)', () => {
+  const inventory = (caValidity: string) =>
+    `cluster:\n  name: c\n  kubernetesVersion: v1.33.2\n  certificates:\n    caValidity: ${caValidity}\nnodes:\n  - {name: a, role: control-plane, address: 10.1.1.1}\n`;
+  const at = (now: string, caValidity: string) =>
+    loadInventory('nodes.yaml', { cwd: '/inv', now: () => new Date(now), readFile: () => inventory(caValidity) }).diagnostics.map(formatDiagnostic);
+
+  it('accepts a CA that expires exactly at 9999-12-31T23:59:59Z', () => {
+    expect(at('9989-12-31T23:59:59Z', '87648h')).toEqual([]);
+  });
+
+  it('refuses one second more, through the injected clock, and says how long is possible', () => {
+    expect(at('9989-12-31T23:59:59Z', '87648h1s')).toEqual([
+      'nodes.yaml:5:17 cluster.certificates.caValidity: a certificate issued now would expire after 9999-12-31T23:59:59Z, the last date X.509 can encode (RFC 5280 4.1.2.5); use at most 87648h',
+    ]);
+  });
+
+  it('the same validity is fine from today', () => {
+    expect(at('2026-01-01T00:00:00Z', '87648h1s')).toEqual([]);
   });
 });

@@ -142,3 +142,22 @@ export function formatIP(ip: IP): string {
 export function formatCIDR(c: CIDR): string {
   return `${formatIP(c.ip)}/${c.prefix}`;
 }
+
+/** Address classes that cannot identify one host on the network (IANA special-purpose registries, RFC 6890). */
+export type SpecialAddress = 'unspecified' | 'loopback' | 'multicast' | 'broadcast';
+
+/** The special class of `ip`, or undefined for an ordinary unicast address. */
+export function specialClass(ip: IP): SpecialAddress | undefined {
+  if (ip.value === 0n) return 'unspecified'; // 0.0.0.0, ::
+  if (ip.family === 4) {
+    const first = Number(ip.value >> 24n);
+    if (ip.value === 0xffffffffn) return 'broadcast'; // 255.255.255.255 (RFC 919)
+    if (first === 0) return 'unspecified'; // 0.0.0.0/8: "this network" (RFC 1122), not a destination
+    if (first === 127) return 'loopback';
+    if (first >= 224 && first <= 239) return 'multicast';
+    return undefined;
+  }
+  if (ip.value === 1n) return 'loopback'; // ::1
+  if (ip.value >> 120n === 0xffn) return 'multicast'; // ff00::/8
+  return undefined;
+}

@@ -7,6 +7,7 @@
 import type { Parse } from './formats.js';
 import type { Path } from './path.js';
 import { closest, didYouMean } from './suggest.js';
+import { quote } from './excerpt.js';
 
 export type Schema =
   | { kind: 'string'; parse?: Parse }
@@ -48,7 +49,7 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 function describeFound(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (isMapping(v)) return 'a mapping';
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return quote(v);
   return `a ${typeof v} (${String(v)})`;
 }
 
@@ -87,7 +88,7 @@ export function check(s: Schema, value: unknown, path: Path, report: Reporter): 
     case 'enum':
       if (typeof value === 'string' && s.values.includes(value)) return value;
       return typeof value === 'string'
-        ? bad(`${JSON.stringify(value)} is not one of ${s.values.join(', ')}${didYouMean(value, s.values)}`)
+        ? bad(`${quote(value)} is not one of ${s.values.join(', ')}${didYouMean(value, s.values)}`)
         : bad(typeError(s, value));
     case 'list':
       if (!Array.isArray(value)) return bad(typeError(s, value));
@@ -131,13 +132,13 @@ function checkObject(s: Extract<Schema, { kind: 'object' }>, value: Record<strin
       }
       const guess = closest(k, known);
       if (guess !== undefined) suggested.add(guess);
-      report.error([...path, k], 'key', `unknown field ${JSON.stringify(k)}${guess === undefined ? '' : `; did you mean ${JSON.stringify(guess)}?`}`);
+      report.error([...path, k], 'key', `unknown field ${quote(k)}${guess === undefined ? '' : `; did you mean ${JSON.stringify(guess)}?`}`);
     }
   }
   const exclusive = s.exclusive ?? [];
   const present = exclusive.filter((k) => value[k] !== undefined && value[k] !== null);
   for (const k of present.slice(1)) {
-    report.error([...path, k], 'key', `${JSON.stringify(k)} cannot be used together with ${JSON.stringify(present[0])}; choose one`);
+    report.error([...path, k], 'key', `${quote(k)} cannot be used together with ${JSON.stringify(present[0])}; choose one`);
   }
   for (const [k, field] of Object.entries(s.fields)) {
     const p = [...path, k];

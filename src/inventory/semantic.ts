@@ -4,9 +4,11 @@
 // (duplicates, init node choice, etcd quorum). Every check runs; each reports through `report` and skips
 // values the schema already rejected (holes in the draft).
 import type { Draft, DraftCluster, DraftNode, Report } from './draft.js';
+import { kernelCmdlineProblem, nodeKernelCmdline } from './pxe-rules.js';
 import { contains, familyBits, formatIP, indexedIP, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from './net.js';
 import { DNS_IP_INDEX } from './derive.js';
 import { formatPath, type Path } from './path.js';
+import { quote } from './excerpt.js';
 
 /** kubeadm constants: MaximumBitsForServiceSubnet, MinimumAddressesInServiceSubnet, PodSubnetNodeMaskMaxDiff. */
 const MAX_SERVICE_SUBNET_BITS = 20;
@@ -19,6 +21,8 @@ export interface SemanticContext {
   line(path: Path): number;
   /** Whether `path` was written in nodes.yaml (as opposed to absent). */
   written(path: Path): boolean;
+  /** The time certificates would be issued at (render's clock). */
+  now: Date;
 }
 
 type Indexed = { node: DraftNode; i: number };
@@ -32,6 +36,8 @@ export function checkSemantics(d: Draft, ctx: SemanticContext): void {
     checkEtcdQuorum(d.cluster, nodes, ctx);
     checkBoot(d.cluster, ctx);
     checkPreflight(d.cluster, ctx);
+    checkCertificateValidity(d.cluster, ctx);
+    checkKernelCmdlines(d.cluster, nodes, ctx);
   }
   checkEndpoint(nodes, ctx);
   checkNodeNetworks(nodes, ctx);
@@ -101,8 +107,9 @@ function checkSubnets(c: DraftCluster, nodes: Indexed[], ctx: SemanticContext): 
     const flag = pod.ip.family === 6 ? 'node-cidr-mask-size-ipv6' : 'node-cidr-mask-size-ipv4';
     const written = c.controllerManager?.extraArgs?.[flag];
     const nodeMask = written === undefined ? (pod.ip.family === 6 ? 64 : 24) : Number(written);
-    if (!Number.isInteger(nodeMask)) {
-      ctx.report('error', ['cluster', 'controllerManager', 'extraArgs', flag], 'value', `${JSON.stringify(written)} is not a prefix length; expected an integer such as "24"`);
+    // A prefix length: decimal digits, at most the family's bits (kube-controller-manager parses it as an int).
+    if (!Number.isInteger(nodeMask) || (written !== undefined && !/^[0-9]{1,3}$/.test(written)) || nodeMask > familyBits(pod.ip.family)) {
+      ctx.report('error', ['cluster', 'controllerManager', 'extraArgs', flag], 'value', `${quote(written ?? '')} is not a prefix length; expected an integer such as "24"`);
     } else if (pod.prefix > nodeMask) {
       ctx.report('error', podPath, 'value', `${c.networking!.podSubnet} is smaller than one node's pod range (/${nodeMask}); use a shorter prefix or set controllerManager.extraArgs.${flag}`);
     } else if (nodeMask - pod.prefix > POD_SUBNET_NODE_MASK_MAX_DIFF) {
@@ -175,7 +182,7 @@ function checkBoot(c: DraftCluster, ctx: SemanticContext): void {
     ctx.report('error', ['cluster', 'boot', 'url'], 'key', 'missing required field "url": delivery is "url", so nodes need the address to download kgen-boot from');
   }
   if (delivery !== undefined && delivery !== 'url' && ctx.written(['cluster', 'boot', 'url'])) {
-    ctx.report('error', ['cluster', 'boot', 'url'], 'key', `url is only used with delivery: url, but delivery is ${JSON.stringify(delivery)}; remove url or set delivery: url`);
+    ctx.report('error', ['cluster', 'boot', 'url'], 'key', `url is only used with delivery: url, but delivery is ${quote(delivery)}; remove url or set delivery: url`);
   }
 }
 
@@ -194,6 +201,41 @@ function checkNodeNetworks(nodes: Indexed[], ctx: SemanticContext): void {
     if (!addresses.some((a) => sameIP(a.ip, ip))) {
       ctx.report('warning', ['nodes', i, 'network', 'addresses'], 'value',
         `no entry assigns the node's address ${node.address}; the node would advertise an address its interface does not have`);
+    }
+  }
+}
+
+/**
+ * The last notAfter X.509 can encode: GeneralizedTime has four year digits (RFC 5280 4.1.2.5; UTCTime covers
+ * 1950-2049, GeneralizedTime from 2050). A validity reaching past it cannot be written into a certificate.
+ */
+const LAST_ENCODABLE_NOT_AFTER = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+function checkCertificateValidity(c: DraftCluster, ctx: SemanticContext): void {
+  for (const [field, key] of [['validity', 'validityHours'], ['caValidity', 'caValidityHours']] as const) {
+    const hours = c.certificates?.[key];
+    if (hours === undefined) continue;
+    const notAfter = ctx.now.getTime() + hours * 3_600_000;
+    if (!(notAfter <= LAST_ENCODABLE_NOT_AFTER)) {
+      const most = Math.floor((LAST_ENCODABLE_NOT_AFTER - ctx.now.getTime()) / 3_600_000);
+      ctx.report('error', ['cluster', 'certificates', field], 'value',
+        `a certificate issued now would expire after 9999-12-31T23:59:59Z, the last date X.509 can encode (RFC 5280 4.1.2.5); use at most ${most}h`);
+    }
+  }
+}
+
+/** A PXE node's whole kernel command line must fit the kernel's buffer; the words themselves are checked by the schema. */
+function checkKernelCmdlines(c: DraftCluster, nodes: Indexed[], ctx: SemanticContext): void {
+  const pxe = c.pxe;
+  if (pxe?.seedBaseURL === undefined || !pxe.kernelArgs || pxe.kernelArgs.includes(undefined)) return;
+  const clusterArgs = pxe.kernelArgs as string[];
+  for (const { node, i } of nodes) {
+    if (node.mac === undefined || node.name === undefined || !node.kernelArgs || node.kernelArgs.includes(undefined)) continue;
+    const cmdline = nodeKernelCmdline({ name: node.name, kernelArgs: node.kernelArgs as string[] }, { seedBaseURL: pxe.seedBaseURL, kernelArgs: clusterArgs });
+    const problem = kernelCmdlineProblem(cmdline);
+    if (problem) {
+      ctx.report('error', ['nodes', i, 'kernelArgs'], 'value',
+        `the PXE kernel command line of ${node.name} (cluster.pxe.kernelArgs, these kernelArgs and the seed URL) ${problem}; shorten them`);
     }
   }
 }

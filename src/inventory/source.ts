@@ -39,19 +39,26 @@ function start(node: unknown): number | undefined {
   return node && typeof node === 'object' && 'range' in node ? (node as Node).range?.[0] : undefined;
 }
 
-function record(node: unknown, path: Path, entries: Map<string, Entry>): void {
+/**
+ * Keys that would reach Object.prototype or a constructor once the document is a plain JavaScript object
+ * (prototype pollution); no nodes.yaml field, label or flag has these names.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function record(node: unknown, path: Path, entries: Map<string, Entry>, forbidden: number[]): void {
   if (isMap(node)) {
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (FORBIDDEN_KEYS.has(key)) forbidden.push(start(pair.key) ?? 0);
       const p = [...path, key];
       entries.set(pathKey(p), { key: start(pair.key), value: start(pair.value) });
-      record(pair.value, p, entries);
+      record(pair.value, p, entries, forbidden);
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, i) => {
       const p = [...path, i];
       entries.set(pathKey(p), { value: start(item) });
-      record(item, p, entries);
+      record(item, p, entries, forbidden);
     });
   }
   // Scalars have no children; aliases are not followed: paths below one resolve to the alias itself.
@@ -80,7 +87,8 @@ export function parseSource(text: string): Source {
   };
   const entries = new Map<string, Entry>();
   entries.set(pathKey([]), { value: start(doc.contents) });
-  record(doc.contents, [], entries);
+  const forbidden: number[] = [];
+  record(doc.contents, [], entries, forbidden);
 
   const map: SourceMap = {
     at(path, part) {
@@ -98,7 +106,10 @@ export function parseSource(text: string): Source {
     ...doc.errors.map((e) => ({ severity: 'error' as const, pos: pos(e.pos[0]), message: summary(e) })),
     ...doc.warnings.map((e) => ({ severity: 'warning' as const, pos: pos(e.pos[0]), message: summary(e) })),
   ];
-  if (doc.errors.length > 0) return { value: undefined, map, problems };
+  for (const offset of forbidden) {
+    problems.push({ severity: 'error', pos: pos(offset), message: `the key is one of ${[...FORBIDDEN_KEYS].join(', ')}, which nodes.yaml does not allow anywhere (they would change JavaScript objects' prototypes)` });
+  }
+  if (doc.errors.length > 0 || forbidden.length > 0) return { value: undefined, map, problems };
   try {
     return { value: doc.toJS({ maxAliasCount: 100 }), map, problems };
   } catch (err) {

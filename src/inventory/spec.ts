@@ -3,9 +3,17 @@
 // cmd/kubeadm/app/constants/constants.go). Defaults that depend on other fields (init node, taints,
 // controlPlaneEndpoint, kubelet clusterDNS/clusterDomain, pxe.imageBaseURL) are applied in derive.ts.
 import * as f from './formats.js';
+import { KEY_ALGORITHMS } from './types.js';
 import { bool, either, list, map, obj, oneOf, opt, req, str, type Schema } from './schema.js';
 
 const extraArgs = opt(map(str(), f.flagName), {});
+
+// Duration ranges. Certificates: at least an hour (the upper end is X.509's last encodable date, checked
+// against the clock in semantic.ts). Bootstrap token: whole seconds (kubeadm's token TTL), at most ten years.
+// Discovery: whole seconds (kgen-boot's node.yaml holds an integer), at most a week of waiting.
+const CERT_VALIDITY: f.DurationRange = { min: '1h' };
+const TOKEN_TTL: f.DurationRange = { min: '1m', max: '87600h', wholeSeconds: true };
+const DISCOVERY_TIMEOUT: f.DurationRange = { min: '10s', max: '168h', wholeSeconds: true };
 
 const etcd = obj(
   {
@@ -37,15 +45,15 @@ const cluster = obj({
   etcd: opt(etcd, {}),
   certificates: opt(
     obj({
-      keyAlgorithm: opt(oneOf('RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256'), 'RSA-2048'),
-      validity: { ...opt(str(f.duration('hours')), '8760h'), as: 'validityHours' },
-      caValidity: { ...opt(str(f.duration('hours')), '87600h'), as: 'caValidityHours' },
+      keyAlgorithm: opt(oneOf(...KEY_ALGORITHMS), 'RSA-2048'),
+      validity: { ...opt(str(f.duration('hours', CERT_VALIDITY)), '8760h'), as: 'validityHours' },
+      caValidity: { ...opt(str(f.duration('hours', CERT_VALIDITY)), '87600h'), as: 'caValidityHours' },
     }),
     {},
   ),
   bootstrapToken: opt(
     obj({
-      ttl: { ...opt(str(f.duration('seconds')), '24h'), as: 'ttlSeconds' },
+      ttl: { ...opt(str(f.duration('seconds', TOKEN_TTL)), '24h'), as: 'ttlSeconds' },
       groups: opt(list(str(f.bootstrapGroup)), ['system:bootstrappers:kubeadm:default-node-token']),
       description: opt(str(), ''),
     }),
@@ -81,26 +89,26 @@ const cluster = obj({
       delivery: opt(oneOf('embed', 'url', 'baked'), 'embed'),
       url: opt(str(f.url(['https', 'http']))),
       path: opt(str(f.absolutePath), '/usr/local/bin/kgen-boot'),
-      discoveryTimeout: { ...opt(str(f.duration('seconds')), '30m'), as: 'discoveryTimeoutSeconds' },
+      discoveryTimeout: { ...opt(str(f.duration('seconds', DISCOVERY_TIMEOUT)), '30m'), as: 'discoveryTimeoutSeconds' },
     }),
     {},
   ),
   ignorePreflightErrors: opt(list(str(f.preflightCheck)), []),
   pxe: opt(
     obj({
-      seedBaseURL: opt(str(f.url(['http', 'https'])), 'http://kgen-pxe:8080'),
-      imageBaseURL: opt(str(f.url(['http', 'https']))),
-      kernelArgs: opt(list(str(f.nonEmpty)), []),
+      seedBaseURL: opt(str(f.seedBaseURL), 'http://kgen-pxe:8080'),
+      imageBaseURL: opt(str(f.imageBaseURL)),
+      kernelArgs: opt(list(str(f.kernelArg)), []),
     }),
     {},
   ),
 });
 
 const node = obj({
-  name: req(str(f.dnsSubdomain)),
+  name: req(str(f.nodeName)),
   role: req(oneOf('control-plane', 'worker')),
   init: opt(bool),
-  address: req(str(f.ipAddress)),
+  address: req(str(f.nodeAddress)),
   mac: opt(str(f.macAddress)),
   uuid: opt(str(f.smbiosUUID)),
   serial: opt(str(f.nonEmpty)),
@@ -118,7 +126,7 @@ const node = obj({
       criSocket: opt(str(f.criSocket), 'unix:///var/run/containerd/containerd.sock'),
       cgroupDriver: opt(oneOf('systemd', 'cgroupfs')),
       resolvConf: opt(str(f.absolutePath)),
-      nodeIP: opt(str(f.ipAddress)),
+      nodeIP: opt(str(f.nodeAddress)),
       hostnameOverride: opt(str(f.dnsSubdomain)),
       extraArgs,
     }),
@@ -126,7 +134,7 @@ const node = obj({
   ),
   labels: opt(map(str(f.labelValue), f.nodeLabelKey), {}),
   taints: opt(list(either(str(f.taintString), obj({ key: req(str(f.labelKey)), value: opt(str(f.labelValue)), effect: req(oneOf(...f.TAINT_EFFECTS)) })))),
-  kernelArgs: opt(list(str(f.nonEmpty)), []),
+  kernelArgs: opt(list(str(f.kernelArg)), []),
 });
 
 /** The whole file: a cluster and its nodes. */

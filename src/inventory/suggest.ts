@@ -19,6 +19,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: { candidate: string; d: number } | undefined;
   for (const candidate of candidates) {
+    // The distance is at least the length difference: skip the quadratic work for a long word (a 1 MB key).
+    if (Math.abs(word.length - candidate.length) > limit) continue;
     const d = distance(word.toLowerCase(), candidate.toLowerCase());
     // d < word.length: a word rewritten entirely ("z" → "x") is not a typo of the other.
     if (d <= limit && d < word.length && (!best || d < best.d)) best = { candidate, d };

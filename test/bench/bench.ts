@@ -3,7 +3,7 @@
 // assertion: a target that is missed is reported as missed.
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,25 @@ function benchRender(): void {
     record(`render ${nodes} nodes (3 cp + 997 workers, boot program embedded), first run incl. state creation`, `${(first.ms / 1000).toFixed(2)} s wall (${(first.cpuMs / 1000).toFixed(2)} s CPU), ${first.rssMB.toFixed(0)} MB peak RSS`, '<= 5 s and <= 500 MB', first.ms <= 5000 && first.rssMB <= 500);
     const again = timed(KGEN, ['render', '--nodes', 'nodes.yaml', '--out', 'dist', '--json'], dir);
     record(`re-render ${nodes} nodes reusing the state`, `${(again.ms / 1000).toFixed(2)} s wall (${(again.cpuMs / 1000).toFixed(2)} s CPU), ${again.rssMB.toFixed(0)} MB peak RSS`, '<= 5 s and <= 500 MB', again.ms <= 5000 && again.rssMB <= 500);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Validating a 5000-node fleet, and refusing inputs over the limits of src/inventory/read.ts. */
+function benchInventory(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'kgen-bench-'));
+  try {
+    writeFileSync(join(dir, 'nodes.yaml'), fleet(3, 4997, 'RSA-2048'));
+    const size = readFileSync(join(dir, 'nodes.yaml')).length;
+    const valid = timed(KGEN, ['validate', '--nodes', 'nodes.yaml'], dir);
+    record(`validate 5000 nodes (${(size / 1e6).toFixed(1)} MB of nodes.yaml)`, `${(valid.ms / 1000).toFixed(2)} s wall (${(valid.cpuMs / 1000).toFixed(2)} s CPU), ${valid.rssMB.toFixed(0)} MB peak RSS`, '', undefined);
+    writeFileSync(join(dir, 'huge.yaml'), '');
+    truncateSync(join(dir, 'huge.yaml'), 50 * 1024 * 1024);
+    const start = process.hrtime.bigint();
+    const refused = spawnSync(process.execPath, [KGEN, 'validate', '--nodes', 'huge.yaml'], { cwd: dir, encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    record('refuse a 50 MB nodes.yaml (size limit)', `${ms.toFixed(0)} ms wall, exit ${refused.status}`, '<= 1 s, exit 1', ms <= 1000 && refused.status === 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -221,6 +240,7 @@ const GROUPS: Record<string, () => void | Promise<void>> = {
   'init-phases': benchInitPhases,
   state: benchStateCreation,
   render: benchRender,
+  inventory: benchInventory,
   cluster: () => benchClusterBringUp(record),
   lb: () => benchLoadBalancer(record),
 };
