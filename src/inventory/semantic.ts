@@ -4,6 +4,7 @@
 // (duplicates, init node choice, etcd quorum). Every check runs; each reports through `report` and skips
 // values the schema already rejected (holes in the draft).
 import type { Draft, DraftCluster, DraftNode, Report } from './draft.js';
+import { checkNodeNetwork } from './network.js';
 import { kernelCmdlineProblem, nodeKernelCmdline } from './pxe-rules.js';
 import { contains, familyBits, formatIP, indexedIP, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from './net.js';
 import { DNS_IP_INDEX } from './derive.js';
@@ -40,7 +41,7 @@ export function checkSemantics(d: Draft, ctx: SemanticContext): void {
     checkKernelCmdlines(d.cluster, nodes, ctx);
   }
   checkEndpoint(nodes, ctx);
-  checkNodeNetworks(nodes, ctx);
+  for (const { node, i } of nodes) checkNodeNetwork(node, i, ctx);
 }
 
 const FIELD_NAMES = { name: 'name', address: 'address', mac: 'MAC address', uuid: 'UUID' } as const;
@@ -190,18 +191,6 @@ function checkPreflight(c: DraftCluster, ctx: SemanticContext): void {
   const names = c.ignorePreflightErrors ?? [];
   if (names.includes('all') && names.length > 1) {
     ctx.report('error', ['cluster', 'ignorePreflightErrors'], 'value', `"all" already ignores every check; don't list individual checks with it`);
-  }
-}
-
-function checkNodeNetworks(nodes: Indexed[], ctx: SemanticContext): void {
-  for (const { node, i } of nodes) {
-    const ip = node.address === undefined ? undefined : parseIP(node.address);
-    const addresses = (node.network?.addresses ?? []).flatMap((a) => (a === undefined ? [] : [parseCIDR(a)!]));
-    if (!ip || addresses.length === 0) continue;
-    if (!addresses.some((a) => sameIP(a.ip, ip))) {
-      ctx.report('warning', ['nodes', i, 'network', 'addresses'], 'value',
-        `no entry assigns the node's address ${node.address}; the node would advertise an address its interface does not have`);
-    }
   }
 }
 
