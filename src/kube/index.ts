@@ -33,18 +33,6 @@ export {
   type KubeletFlagsOptions,
 } from './kubelet.js';
 export {
-  BOOTSTRAP_SIGNER_CLUSTERINFO,
-  GET_NODES,
-  KUBELET_BOOTSTRAP_BINDING,
-  NODE_AUTOAPPROVE_BOOTSTRAP_BINDING,
-  NODE_AUTOAPPROVE_ROTATION_BINDING,
-  bootstrapTokenSecret,
-  bootstrapTokenSecretName,
-  clusterInfoConfigMap,
-  clusterInfoRBAC,
-  tlsBootstrapRBAC,
-} from './bootstraptoken.js';
-export {
   CLUSTER_ADMINS_BINDING,
   KUBELET_CONFIG_ROLE,
   NODES_KUBEADM_CONFIG_ROLE,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toYamlDocuments } from '../yaml.js';
-import { bootstrapTokenSecret } from './bootstraptoken.js';
+import { bootstrapTokenSecret } from '../cluster/bootstrap-token.js';
 import { ENCRYPTION_CONFIG_FILE } from './constants.js';
 import { ENCRYPTION_CONFIG_TRANSFER_NAME, certsProxyToken, certsToTransfer, kubeadmCertsRBAC, kubeadmCertsSecret } from './uploadcerts.js';
 

@@ -5,7 +5,7 @@
 // (upstream: cmd/kubeadm/app/phases/copycerts/copycerts.go certsToTransfer, UploadCerts,
 // createShortLivedBootstrapToken, getSecretOwnerRef, createRBAC).
 import type { BootstrapToken } from '../secrets/types.js';
-import { bootstrapTokenSecretName } from './bootstraptoken.js';
+import { bootstrapTokenSecretName } from '../cluster/bootstrap-token.js';
 import { CERTIFICATES_DIR, ENCRYPTION_CONFIG_FILE, KUBE_SYSTEM, KUBEADM_CERTS_SECRET, NODE_BOOTSTRAP_TOKEN_AUTH_GROUP, PKI } from './constants.js';
 import { coreRule, group, role, roleBinding } from './rbac.js';
 import type { Role, RoleBinding, Secret } from './types.js';

@@ -11,8 +11,6 @@
 import {
   KUBEADM_CERTS_SECRET,
   KUBE_SYSTEM,
-  bootstrapTokenSecret,
-  bootstrapTokenSecretName,
   certsProxyToken,
   certsToTransfer,
   kubeadmCertsRBAC,
@@ -20,6 +18,7 @@ import {
   pkiPath,
   type Secret,
 } from '../../../kube/index.js';
+import { bootstrapTokenSecret, bootstrapTokenSecretName } from '../../../cluster/bootstrap-token.js';
 import { createHmac } from 'node:crypto';
 import { sealKubeadmCert } from '../../../secrets/envelope.js';
 import { newBootstrapToken } from '../../../secrets/tokens.js';
