@@ -43,17 +43,6 @@ export {
   kubeletConfigRBAC,
   clusterAdminsBinding,
 } from './uploadconfig.js';
-export {
-  CERTS_TOKEN_DESCRIPTION,
-  CERTS_TOKEN_TTL_SECONDS,
-  ENCRYPTION_CONFIG_TRANSFER_NAME,
-  KUBEADM_CERTS_ROLE,
-  certsProxyToken,
-  certsToTransfer,
-  kubeadmCertsDataKey,
-  kubeadmCertsSecret,
-  kubeadmCertsRBAC,
-} from './uploadcerts.js';
 export { CONTROL_PLANE_TAINT, markControlPlanePatch, type MarkControlPlanePatch } from './markcontrolplane.js';
 export {
   COREDNS,
