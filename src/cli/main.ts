@@ -5,7 +5,7 @@
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, UsageError, type CliIO, type Command } from '../command/command.js';
 import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
-import { serveCommand } from './serve.js';
+import { serveCommand } from '../serve/command.js';
 import { imageCommand } from './image.js';
 import { VERSION } from '../version.js';
 import { InvalidInputError } from '../errors.js';
