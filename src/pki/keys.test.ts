@@ -1,7 +1,7 @@
 // Key pairs: PKCS#8/SPKI PEM that openssl reads, and keys in kubeadm's own formats (PKCS#1, SEC1) accepted.
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { KeyAlgorithm } from '../inventory/types.js';
+import type { KeyAlgorithm } from '../pki/types.js';
 import { createCA, signCertificate } from './certificate.js';
 import { generateKeyPair, KeyPool, privateKeyObject, spkiOf } from './keys.js';
 import { certMatchesKey } from './parse.js';

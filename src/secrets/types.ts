@@ -3,10 +3,7 @@
 // All keys and certificates are PEM strings: PKCS#8 "PRIVATE KEY" for private keys (as node:crypto
 // exports them; kubeadm writes PKCS#1/SEC1 but reads either), "CERTIFICATE" for certificates.
 
-export interface CertKeyPair {
-  cert: string;
-  key: string;
-}
+import type { CertKeyPair } from '../pki/types.js';
 
 export interface BootstrapToken {
   /** [a-z0-9]{6} */
