@@ -5,7 +5,7 @@ export type * from './types.js';
 export { argumentsToCommand, type Args } from './args.js';
 export { requireVersion, kubernetesImage, etcdImage, pauseImage, coreDNSImage, localEtcdOf, externalEtcdOf, type KubeClusterSpec, type KubeNode } from './cluster.js';
 export { isKubeletSettableLabel } from '../contract/labels.js';
-export { nthIP, apiServerServiceIP, dnsServiceIP, joinHostPort } from './net.js';
+export { nthIP, apiServerServiceIP, dnsServiceIP, joinHostPort } from '../net.js';
 export {
   CA_CERTS_EXTRA_VOLUME_PATHS,
   controlPlanePods,

@@ -8,7 +8,7 @@ import { argumentsToCommand, type Args } from './args.js';
 import { pauseImage, requireVersion, type KubeClusterSpec } from './cluster.js';
 import { KUBELET_ENV_VARIABLE, MANIFESTS_DIR, PKI, pkiPath } from './constants.js';
 import { isKubeletSettableLabel } from '../contract/labels.js';
-import { dnsServiceIP } from './net.js';
+import { dnsServiceIP } from '../net.js';
 
 export const KUBELET_CONFIG_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
 
