@@ -16,7 +16,7 @@ import type { Inventory } from '../inventory/types.js';
 import { apiServerURL, createCertAndKey, kubeadmKubeconfigSpecs, type KubeconfigSpec } from '../pki/index.js';
 import { InventoryError } from '../render.js';
 import { readOperatorState, type OperatorState } from '../secrets/read-state.js';
-import type { CertKeyPair } from '../secrets/types.js';
+import type { CertKeyPair } from '../pki/types.js';
 
 /** parseFlags options shared by every operator command. */
 export const SITE_FLAGS = {
