@@ -8,10 +8,11 @@ import { validateCommand } from './validate.js';
 import { serveCommand } from './serve.js';
 import { imageCommand } from './image.js';
 import { kubeconfigCommand } from './kubeconfig.js';
+import { tokenCommand } from './token.js';
 import { VERSION } from '../version.js';
 import { InvalidInputError } from '../errors.js';
 
-export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand];
+export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand, tokenCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
