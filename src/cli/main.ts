@@ -9,10 +9,11 @@ import { serveCommand } from './serve.js';
 import { imageCommand } from './image.js';
 import { kubeconfigCommand } from './kubeconfig.js';
 import { tokenCommand } from './token.js';
+import { certsCommand } from './certs.js';
 import { VERSION } from '../version.js';
 import { InvalidInputError } from '../errors.js';
 
-export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand, tokenCommand];
+export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand, tokenCommand, certsCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
