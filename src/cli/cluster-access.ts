@@ -129,7 +129,6 @@ export async function connectCluster(
       `cannot reach the cluster at ${tls.server} (with the ${via}): ${describeConnectionError(err)}; ` +
         'check that the control-plane endpoint is up and reachable from this machine (load balancer, firewall, routes) ' +
         `and that its certificate is signed by the cluster CA${flags.kubeconfig === undefined ? ', or pass --kubeconfig FILE' : ''}`,
-      { cause: err },
     );
   }
   return { client, server: tls.server, caPem: tls.ca, site };

@@ -30,7 +30,8 @@ const createCommand: Command = {
     '  --ttl DUR            lifetime, Go duration syntax; 0 never expires (default: 24h)',
     '  --description TEXT   a human-friendly description of the token\'s use',
     `  --usages LIST        comma list of ${TOKEN_USAGES.join(', ')} (default: signing,authentication)`,
-    `  --groups LIST        extra groups when it authenticates (default: ${NODE_BOOTSTRAP_TOKEN_AUTH_GROUP});`,
+    `  --groups LIST        extra groups when it authenticates (default: ${NODE_BOOTSTRAP_TOKEN_AUTH_GROUP}`,
+    '                       with the authentication usage, none without);',
     '                       each must match system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]',
     '  --print-join-command print the full `kubeadm join` command instead of the token alone',
     ...ACCESS_HELP,
@@ -47,14 +48,15 @@ const createCommand: Command = {
       ttl: { type: 'string', default: '24h' },
       description: { type: 'string', default: '' },
       usages: { type: 'string', multiple: true, default: ['signing,authentication'] },
-      groups: { type: 'string', multiple: true, default: [NODE_BOOTSTRAP_TOKEN_AUTH_GROUP] },
+      groups: { type: 'string', multiple: true },
       'print-join-command': { type: 'boolean', default: false },
     });
     const ttlSeconds = flagSeconds('ttl', flags.ttl, { zeroAllowed: true });
     const usages = commaList(flags.usages);
     const unknown = usages.filter((u) => !(TOKEN_USAGES as readonly string[]).includes(u));
     if (unknown.length > 0 || usages.length === 0) throw new UsageError(`--usages: ${unknown.length ? `"${unknown.join(',')}" unknown` : 'empty'}; expected a comma list of ${TOKEN_USAGES.join(', ')}`);
-    const groups = commaList(flags.groups);
+    // The default group only where it means something: a token that authenticates.
+    const groups = flags.groups ? commaList(flags.groups) : usages.includes('authentication') ? [NODE_BOOTSTRAP_TOKEN_AUTH_GROUP] : [];
     const badGroup = groups.find((g) => !TOKEN_GROUP_RE.test(g));
     if (badGroup !== undefined) throw new UsageError(`--groups: "${badGroup}" does not match system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]`);
     if (groups.length > 0 && !usages.includes('authentication')) throw new UsageError('--groups needs the "authentication" usage: extra groups only apply when the token authenticates');
