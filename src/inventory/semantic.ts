@@ -4,6 +4,7 @@
 // (duplicates, init node choice, etcd quorum). Every check runs; each reports through `report` and skips
 // values the schema already rejected (holes in the draft).
 import type { Draft, DraftCluster, DraftNode, Report } from './draft.js';
+import type { NodeSpec } from './types.js';
 import { checkNodeNetwork } from './network.js';
 import { kernelCmdlineProblem, nodeKernelCmdline } from './pxe-rules.js';
 import { contains, familyBits, formatIP, indexedIP, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from './net.js';
@@ -220,11 +221,17 @@ function checkKernelCmdlines(c: DraftCluster, nodes: Indexed[], ctx: SemanticCon
   const clusterArgs = pxe.kernelArgs as string[];
   for (const { node, i } of nodes) {
     if (node.mac === undefined || node.name === undefined || !node.kernelArgs || node.kernelArgs.includes(undefined)) continue;
-    const cmdline = nodeKernelCmdline({ name: node.name, kernelArgs: node.kernelArgs as string[] }, { seedBaseURL: pxe.seedBaseURL, kernelArgs: clusterArgs });
+    // A network section with holes cannot be rendered; its own errors are reported already.
+    let cmdline: string;
+    try {
+      cmdline = nodeKernelCmdline({ ...node, name: node.name, kernelArgs: node.kernelArgs as string[] } as NodeSpec, { seedBaseURL: pxe.seedBaseURL, kernelArgs: clusterArgs });
+    } catch {
+      continue;
+    }
     const problem = kernelCmdlineProblem(cmdline);
     if (problem) {
       ctx.report('error', ['nodes', i, 'kernelArgs'], 'value',
-        `the PXE kernel command line of ${node.name} (cluster.pxe.kernelArgs, these kernelArgs and the seed URL) ${problem}; shorten them`);
+        `the PXE kernel command line of ${node.name} (cluster.pxe.kernelArgs, these kernelArgs, the seed URL and the network section) ${problem}; shorten them`);
     }
   }
 }

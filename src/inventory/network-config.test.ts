@@ -8,10 +8,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadInventory } from '../src/inventory/load.js';
+import { loadInventory } from './load.js';
 import { renderNetworkConfig } from './network-config.js';
 
-const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../test/fixtures/inventory/valid');
+const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/inventory/valid');
 const { inventory, diagnostics } = loadInventory('network-v2.yaml', { readFile: (p) => readFileSync(p, 'utf8'), cwd: FIXTURES });
 const work = mkdtempSync(join(tmpdir(), 'kgen-netcfg-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,11 +1,12 @@
 // cloud-init network-config version 2 (netplan-style) for a node with a `network` section
 // (cloud-init docs: reference/network-config-format-v2). A default route is written as `to: 0.0.0.0/0`
 // (or ::/0) rather than `to: default`, which older cloud-init parsers (Debian 12's 22.4) don't accept
-// on every renderer.
-import { isNetworkShorthand, type NetworkDevices, type NetworkRoute, type NetworkShorthand, type NodeSpec } from '../src/inventory/types.js';
-import { toYaml } from '../src/yaml.js';
+// on every renderer. It lives in the inventory layer, not in generators/, because the PXE kernel command line
+// carries it too (pxe-rules.ts) and validation checks that line's length.
+import { isNetworkShorthand, type NetworkDevices, type NetworkRoute, type NetworkShorthand, type NodeSpec } from './types.js';
+import { toYaml } from '../yaml.js';
 
-export function renderNetworkConfig(node: NodeSpec): string | undefined {
+export function renderNetworkConfig(node: Pick<NodeSpec, 'network' | 'mac'>): string | undefined {
   const net = node.network;
   if (!net) return undefined;
   return toYaml({ version: 2, ...(isNetworkShorthand(net) ? shorthandDevices(net, node.mac) : deviceSections(net)) });
