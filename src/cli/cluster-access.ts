@@ -38,7 +38,7 @@ export const ACCESS_HELP = [
 /** An operator command's calls give up sooner than a booting node's: a person is waiting. */
 const OPERATOR_RETRY: RetryPolicy = { budgetMs: 15_000, baseMs: 250, maxMs: 1000 };
 /** Lifetime of the in-memory admin certificate an operator command talks with. */
-const ACCESS_CREDENTIAL_HOURS = 1;
+export const ACCESS_CREDENTIAL_HOURS = 1;
 
 /** The inventory and the state it belongs to, read only. */
 export interface OperatorSite {
@@ -63,10 +63,16 @@ export function adminSpec(site: OperatorSite): KubeconfigSpec {
   return kubeadmKubeconfigSpecs({ nodeName: init.name, advertiseAddress: init.address, controlPlaneEndpoint, kubernetesVersion }, ['admin.conf'])[0]!;
 }
 
-/** A client certificate and key signed by the state's cluster CA, valid for `validityHours`. */
-export function mintClientCertificate(site: OperatorSite, subject: { commonName: string; organizations: string[] }, validityHours: number, now: Date): Promise<CertKeyPair> {
+/** A client certificate and key signed by `issuer` (default: the state's cluster CA), valid for `validityHours`. */
+export function mintClientCertificate(
+  site: OperatorSite,
+  subject: { commonName: string; organizations: string[] },
+  validityHours: number,
+  now: Date,
+  issuer: CertKeyPair = site.state.ca,
+): Promise<CertKeyPair> {
   const { keyAlgorithm } = site.inventory.cluster.certificates;
-  return createCertAndKey({ ...subject, usages: ['clientAuth'], algorithm: keyAlgorithm, validityHours }, site.state.ca, { now });
+  return createCertAndKey({ ...subject, usages: ['clientAuth'], algorithm: keyAlgorithm, validityHours }, issuer, { now });
 }
 
 /** The cluster could not be reached at all: a user-side problem (exit 1). */
@@ -81,11 +87,12 @@ export interface ClusterAccess {
   site?: OperatorSite;
 }
 
-/** Connects as the flags say and checks that the API server answers. */
+/** Connects as the flags say and checks that the API server answers; `loaded` saves reading the site twice. */
 export async function connectCluster(
   flags: { nodes: string; state?: string; kubeconfig?: string },
   io: CliIO,
   now: Date = realClock.now(),
+  loaded?: OperatorSite,
 ): Promise<ClusterAccess> {
   let tls: TlsOptions;
   let site: OperatorSite | undefined;
@@ -107,7 +114,7 @@ export async function connectCluster(
     }
     via = `kubeconfig ${flags.kubeconfig}`;
   } else {
-    site = loadSite(flags, io, now);
+    site = loaded ?? loadSite(flags, io, now);
     const spec = adminSpec(site);
     const credential = await mintClientCertificate(site, { commonName: spec.clientName, organizations: spec.organizations }, ACCESS_CREDENTIAL_HOURS, now);
     tls = { server: site.server, ca: site.state.ca.cert, credentials: { kind: 'certificate', ...credential } };
@@ -122,7 +129,6 @@ export async function connectCluster(
       `cannot reach the cluster at ${tls.server} (with the ${via}): ${describeConnectionError(err)}; ` +
         'check that the control-plane endpoint is up and reachable from this machine (load balancer, firewall, routes) ' +
         `and that its certificate is signed by the cluster CA${flags.kubeconfig === undefined ? ', or pass --kubeconfig FILE' : ''}`,
-      { cause: err },
     );
   }
   return { client, server: tls.server, caPem: tls.ca, site };

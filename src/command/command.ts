@@ -62,8 +62,13 @@ export class UsageError extends Error {}
 
 /** node:util parseArgs with kgen's conventions: unknown flags and stray positionals are usage errors. */
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  return parseFlagsAndArguments(args, options, false).values;
+}
+
+/** As parseFlags, for commands that take arguments too (`kgen token delete ID...`). */
+export function parseFlagsAndArguments<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, allowPositionals = true) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
