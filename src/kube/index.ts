@@ -35,18 +35,6 @@ export {
   type KubeletFlagsOptions,
 } from './kubelet.js';
 export {
-  BOOTSTRAP_SIGNER_CLUSTERINFO,
-  GET_NODES,
-  KUBELET_BOOTSTRAP_BINDING,
-  NODE_AUTOAPPROVE_BOOTSTRAP_BINDING,
-  NODE_AUTOAPPROVE_ROTATION_BINDING,
-  bootstrapTokenSecret,
-  bootstrapTokenSecretName,
-  clusterInfoConfigMap,
-  clusterInfoRBAC,
-  tlsBootstrapRBAC,
-} from './bootstraptoken.js';
-export {
   CLUSTER_ADMINS_BINDING,
   KUBELET_CONFIG_ROLE,
   NODES_KUBEADM_CONFIG_ROLE,
@@ -57,17 +45,6 @@ export {
   kubeletConfigRBAC,
   clusterAdminsBinding,
 } from './uploadconfig.js';
-export {
-  CERTS_TOKEN_DESCRIPTION,
-  CERTS_TOKEN_TTL_SECONDS,
-  ENCRYPTION_CONFIG_TRANSFER_NAME,
-  KUBEADM_CERTS_ROLE,
-  certsProxyToken,
-  certsToTransfer,
-  kubeadmCertsDataKey,
-  kubeadmCertsSecret,
-  kubeadmCertsRBAC,
-} from './uploadcerts.js';
 export { CONTROL_PLANE_TAINT, markControlPlanePatch, type MarkControlPlanePatch } from './markcontrolplane.js';
 export {
   COREDNS,
