@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CliIO } from '../command/command.js';
-import { ApiClient, describeConnectionError, tlsFromKubeconfig, type RetryPolicy, type TlsOptions } from '../cluster/api-client.js';
+import { ApiClient, describeConnectionError, readThroughDryRunTransport, tlsFromKubeconfig, type RetryPolicy, type TlsOptions } from '../cluster/api-client.js';
 import { httpsTransport } from '../cluster/https-transport.js';
 import { realClock, realRandom } from '../clock.js';
 import { InvalidInputError } from '../errors.js';
@@ -87,12 +87,16 @@ export interface ClusterAccess {
   site?: OperatorSite;
 }
 
-/** Connects as the flags say and checks that the API server answers; `loaded` saves reading the site twice. */
+/**
+ * Connects as the flags say and checks that the API server answers; `loaded` saves reading the site twice.
+ * With `dryRun`, reads reach the cluster and every write is handed to it as a line instead of being sent.
+ */
 export async function connectCluster(
   flags: { nodes: string; state?: string; kubeconfig?: string },
   io: CliIO,
   now: Date = realClock.now(),
   loaded?: OperatorSite,
+  options: { dryRun?: (line: string) => void } = {},
 ): Promise<ClusterAccess> {
   let tls: TlsOptions;
   let site: OperatorSite | undefined;
@@ -120,7 +124,8 @@ export async function connectCluster(
     tls = { server: site.server, ca: site.state.ca.cert, credentials: { kind: 'certificate', ...credential } };
     via = `admin certificate from ${site.state.dir}`;
   }
-  const transport = httpsTransport(tls);
+  const https = httpsTransport(tls);
+  const transport = options.dryRun ? readThroughDryRunTransport(https, options.dryRun) : https;
   const client = new ApiClient({ server: tls.server, transport, clock: realClock, random: realRandom, retry: OPERATOR_RETRY, onRetry: (m) => io.stderr(`${m}\n`) });
   try {
     await client.probe('/readyz');

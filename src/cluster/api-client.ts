@@ -397,7 +397,6 @@ export async function tlsFromKubeconfig(text: string, source: string, readFile: 
  */
 export function dryRunTransport(print: (line: string) => void): Transport & { recorded: TransportRequest[] } {
   const recorded: TransportRequest[] = [];
-  const verbs: Record<TransportRequest['method'], string> = { GET: 'GET', POST: 'CREATE', PUT: 'UPDATE', PATCH: 'PATCH', DELETE: 'DELETE' };
   const transport = async (req: TransportRequest): Promise<TransportResponse> => {
     recorded.push(req);
     if (req.method === 'GET') {
@@ -406,10 +405,25 @@ export function dryRunTransport(print: (line: string) => void): Transport & { re
       if (node) return { status: 200, body: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: decodeURIComponent(node[1]!), resourceVersion: '1' } }) };
       return { status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', message: 'dry run: nothing exists' }) };
     }
-    print(`[dryrun] Would perform action ${verbs[req.method]} on resource ${req.path}`);
-    const echoed = req.body ? (JSON.parse(req.body) as { metadata?: Record<string, unknown> }) : {};
-    if (echoed.metadata && echoed.metadata.uid === undefined) echoed.metadata.uid = 'dry-run';
-    return { status: req.method === 'POST' ? 201 : 200, body: JSON.stringify(echoed) };
+    return printWrite(req, print);
   };
   return Object.assign(transport, { recorded });
+}
+
+const DRY_RUN_VERBS: Record<TransportRequest['method'], string> = { GET: 'GET', POST: 'CREATE', PUT: 'UPDATE', PATCH: 'PATCH', DELETE: 'DELETE' };
+
+/** Prints a mutating request as kubeadm's dry-run client does and echoes its object back with a placeholder uid. */
+function printWrite(req: TransportRequest, print: (line: string) => void): TransportResponse {
+  print(`[dryrun] Would perform action ${DRY_RUN_VERBS[req.method]} on resource ${req.path}`);
+  const echoed = req.body ? (JSON.parse(req.body) as { metadata?: Record<string, unknown> }) : {};
+  if (echoed.metadata && echoed.metadata.uid === undefined) echoed.metadata.uid = 'dry-run';
+  return { status: req.method === 'POST' ? 201 : 200, body: JSON.stringify(echoed) };
+}
+
+/**
+ * A dry run against a cluster that exists (kubeadm's dry-run client with a real getter): reads go to the
+ * cluster, so every decision is the one a real run would take; writes are only printed.
+ */
+export function readThroughDryRunTransport(real: Transport, print: (line: string) => void): Transport {
+  return async (req) => (req.method === 'GET' ? real(req) : printWrite(req, print));
 }

@@ -82,3 +82,23 @@ export async function deleteToken(client: ApiClient, id: string): Promise<void> 
   }
   await client.delete('v1', 'Secret', name, KUBE_SYSTEM);
 }
+
+/**
+ * Makes sure the cluster knows `token` (a node's join token from the state): creates its Secret when it is
+ * missing; true when it did. A Secret with the same id but another secret is an error (never overwritten).
+ */
+export async function ensureToken(client: ApiClient, token: BootstrapToken): Promise<boolean> {
+  const existing = await client.getIfExists<Secret>('v1', 'Secret', bootstrapTokenSecretName(token.id), KUBE_SYSTEM);
+  if (!existing) {
+    await client.create(bootstrapTokenSecret(token));
+    return true;
+  }
+  const stored = tokenFromSecret(existing);
+  if (typeof stored === 'string' || stored.secret !== token.secret) {
+    throw new InvalidInputError(
+      `the cluster holds a bootstrap token Secret ${KUBE_SYSTEM}/${bootstrapTokenSecretName(token.id)} that is not the state's token ${token.id}; ` +
+        `delete it (\`kgen token delete ${token.id}\`) and run the command again`,
+    );
+  }
+  return false;
+}

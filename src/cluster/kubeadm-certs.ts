@@ -25,6 +25,7 @@ import { newBootstrapToken } from '../secrets/tokens.js';
 import type { BootstrapToken } from '../secrets/types.js';
 import { ApiError, type ApiClient } from './api-client.js';
 import { bootstrapTokenSecret, bootstrapTokenSecretName } from './bootstrap-token.js';
+import { tokenFromSecret } from './bootstrap-tokens.js';
 
 // ---- envelope -------------------------------------------------------------------------------------
 
@@ -277,4 +278,43 @@ export async function downloadKubeadmCerts(api: ApiClient, certificateKey: strin
     throw err;
   }
   return openKubeadmCerts(secret, certificateKey, files);
+}
+
+// ---- lifetime and renewal (the operator's seat) ------------------------------------------------------
+
+export interface KubeadmCertsLifetime {
+  /** The owner token's id, when the owner is a bootstrap token. */
+  ownerTokenID?: string;
+  /** When the garbage collector deletes the Secret with its owner token; undefined: the owner never expires. */
+  expires?: Date;
+  /** The owner is a pure proxy token (no usages): renewing may delete it. */
+  ownerIsProxy: boolean;
+}
+
+/**
+ * How long kube-system/kubeadm-certs stays readable: until its owner token expires. Undefined when the Secret
+ * is missing, or its owner token already is (the garbage collector is about to delete it).
+ */
+export async function kubeadmCertsLifetime(api: ApiClient): Promise<KubeadmCertsLifetime | undefined> {
+  const secret = await api.getIfExists<Secret>('v1', 'Secret', KUBEADM_CERTS_SECRET, KUBE_SYSTEM);
+  if (!secret) return undefined;
+  const ownerName = secret.metadata.ownerReferences?.find((o) => o.kind === 'Secret')?.name;
+  if (ownerName === undefined) return { ownerIsProxy: false };
+  const owner = await api.getIfExists<Secret>('v1', 'Secret', ownerName, KUBE_SYSTEM);
+  const token = owner ? tokenFromSecret(owner) : undefined;
+  if (token === undefined || typeof token === 'string') return undefined;
+  return { ownerTokenID: token.id, expires: token.expiration === undefined ? undefined : new Date(token.expiration), ownerIsProxy: token.usages.length === 0 };
+}
+
+/**
+ * Uploads kubeadm-certs again with a fresh owner, so it lives `opts.proxyTokenTtlSeconds` from now: the old
+ * Secret and its proxy owner token are deleted first (a token with usages is someone's join token and stays),
+ * so the upload creates both anew instead of reusing the owner that is about to expire.
+ */
+export async function renewKubeadmCerts(api: ApiClient, current: KubeadmCertsLifetime | undefined, opts: UploadOptions): Promise<void> {
+  if (current) {
+    await api.delete('v1', 'Secret', KUBEADM_CERTS_SECRET, KUBE_SYSTEM);
+    if (current.ownerIsProxy && current.ownerTokenID) await api.delete('v1', 'Secret', bootstrapTokenSecretName(current.ownerTokenID), KUBE_SYSTEM);
+  }
+  await uploadKubeadmCerts(api, opts);
 }

@@ -1,12 +1,15 @@
 // The state directory as the operator's day-2 commands see it: read only. It never creates or completes a
 // state (that is `kgen render`'s job, src/secrets/state.ts); a missing or foreign state is a clear error.
-// Only the CAs are read: they sign short-lived admin credentials and are the reference certificates are
-// checked against.
+// readOperatorState reads only the CAs: they sign short-lived admin credentials and are the reference
+// certificates are checked against. `kgen replace` also reads the keys it uploads again (readSharedKeys) and
+// the token a node joins with (readJoinToken).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '../yaml-input.js';
 import type { CertKeyPair } from '../pki/types.js';
-import { StateError } from './state.js';
+import { readTokens, StateError } from './state.js';
+import { readGenerations } from './generations.js';
+import type { BootstrapToken, SecretsBundle } from './types.js';
 import { statePki } from './pki-port.js';
 
 export interface OperatorState {
@@ -48,4 +51,32 @@ export function readOperatorState(dir: string, clusterName: string): OperatorSta
     frontProxyCA: pair('pki/front-proxy-ca'),
     etcdCA: existsSync(join(dir, 'pki/etcd/ca.crt')) ? pair('pki/etcd/ca') : undefined,
   };
+}
+
+/** The keys every control-plane node shares besides the CAs, as kubeadm-certs carries them. */
+export type SharedKeys = Pick<SecretsBundle, 'sa' | 'certificateKey' | 'encryptionKey'>;
+
+export function readSharedKeys(dir: string): SharedKeys {
+  const read = (rel: string) => {
+    if (!existsSync(join(dir, rel))) throw new StateError(`${join(dir, rel)} is missing; restore the state from your backup`);
+    return readFileSync(join(dir, rel), 'utf8');
+  };
+  return {
+    sa: { key: read('pki/sa.key'), pub: read('pki/sa.pub') },
+    certificateKey: read('certificate-key').trim(),
+    encryptionKey: existsSync(join(dir, 'encryption-key')) ? read('encryption-key').trim() : undefined,
+  };
+}
+
+/** The token `node` joins with, as render picks it: its own (generations.yaml) or the cluster's first token. */
+export function readJoinToken(dir: string, node: string): BootstrapToken {
+  const problems: string[] = [];
+  const tokens = readTokens(dir, problems);
+  const id = readGenerations(dir)[node]?.tokenId;
+  const token = id === undefined ? tokens[0] : tokens.find((t) => t.id === id);
+  if (!token) {
+    const why = problems.length > 0 ? problems.join('; ') : id === undefined ? 'tokens/ holds no token' : `tokens/${id}.yaml is missing`;
+    throw new StateError(`no join token for ${node} in ${dir}: ${why}; restore the state from your backup`);
+  }
+  return token;
 }

@@ -176,7 +176,7 @@ function readBundle(dir: string, clusterName: string): SecretsBundle {
 }
 
 /** Tokens sorted by expiration then id, so the cluster token (the oldest) comes first. */
-function readTokens(dir: string, problems: string[] = []): BootstrapToken[] {
+export function readTokens(dir: string, problems: string[] = []): BootstrapToken[] {
   const tokensDir = join(dir, 'tokens');
   if (!existsSync(tokensDir)) return [];
   const tokens: BootstrapToken[] = [];
