@@ -37,6 +37,9 @@ export const ACCESS_HELP = [
 
 /** An operator command's calls give up sooner than a booting node's: a person is waiting. */
 const OPERATOR_RETRY: RetryPolicy = { budgetMs: 15_000, baseMs: 250, maxMs: 1000 };
+/** Tries of the first probe, PROBE_PAUSE_MS apart: enough to get past one or two dead backends of a balancer. */
+const PROBE_ATTEMPTS = 3;
+const PROBE_PAUSE_MS = 200;
 /** Lifetime of the in-memory admin certificate an operator command talks with. */
 export const ACCESS_CREDENTIAL_HOURS = 1;
 
@@ -73,6 +76,22 @@ export function mintClientCertificate(
 ): Promise<CertKeyPair> {
   const { keyAlgorithm } = site.inventory.cluster.certificates;
   return createCertAndKey({ ...subject, usages: ['clientAuth'], algorithm: keyAlgorithm, validityHours }, issuer, { now });
+}
+
+/**
+ * One GET of /readyz, tried a few times: a load balancer without health checks (kubeadm's HA guide with plain
+ * round robin) hands some connections to a control-plane node that is down, which is what `kgen replace` is for.
+ */
+async function probeEndpoint(client: ApiClient): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.probe('/readyz');
+      return;
+    } catch (err) {
+      if (attempt >= PROBE_ATTEMPTS) throw err;
+      await realClock.sleep(PROBE_PAUSE_MS);
+    }
+  }
 }
 
 /** The cluster could not be reached at all: a user-side problem (exit 1). */
@@ -128,7 +147,7 @@ export async function connectCluster(
   const transport = options.dryRun ? readThroughDryRunTransport(https, options.dryRun) : https;
   const client = new ApiClient({ server: tls.server, transport, clock: realClock, random: realRandom, retry: OPERATOR_RETRY, onRetry: (m) => io.stderr(`${m}\n`) });
   try {
-    await client.probe('/readyz');
+    await probeEndpoint(client);
   } catch (err) {
     throw new ClusterUnreachableError(
       `cannot reach the cluster at ${tls.server} (with the ${via}): ${describeConnectionError(err)}; ` +

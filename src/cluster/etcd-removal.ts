@@ -5,7 +5,7 @@
 // etcd's own strict reconfiguration check (server/etcdserver/server.go mayRemoveMember): the removal needs a
 // quorum of today's voting members, and after it the healthy voting members must still be a majority of those
 // that remain.
-import type { EtcdClient, EtcdMember } from './etcd-client.js';
+import { EtcdError, type EtcdClient, type EtcdMember } from './etcd-client.js';
 
 export interface MemberHealth {
   member: EtcdMember;
@@ -19,7 +19,7 @@ export interface RemovalCheck {
   members: MemberHealth[];
   /** Why removing the target is unsafe (empty: safe); `--force` may override these. */
   refusals: string[];
-  /** Why removing it is impossible whatever the operator says (the last voting member). */
+  /** Why removing it is impossible whatever the operator says (the last voting member, no member list). */
   impossible?: string;
 }
 
@@ -61,7 +61,15 @@ export function judgeRemoval(members: readonly MemberHealth[], target: EtcdMembe
 
 /** Lists the members, checks each one's health over its first client URL and judges the removal. */
 export async function checkMemberRemoval(client: EtcdClient, node: { name: string; peerURL: string }): Promise<RemovalCheck> {
-  const list = await client.memberList();
+  let list: EtcdMember[];
+  try {
+    list = await client.memberList();
+  } catch (err) {
+    if (!(err instanceof EtcdError)) throw err;
+    // The member list is a linearizable read: without a quorum no member answers it.
+    const impossible = `no etcd member answered the member list (${client.endpoints.join(', ')}): ${err.message}; etcd may have lost quorum, bring its members back first`;
+    return { members: [], refusals: [], impossible };
+  }
   const target = findMember(list, node);
   const members = await Promise.all(
     list.map(async (member) => ({ member, healthy: member.clientURLs.length > 0 && (await client.health(member.clientURLs[0])) })),

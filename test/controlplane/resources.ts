@@ -48,7 +48,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('', 'v1', 'services', 'Service', true, { subresources: ['status'], storage: '/registry/services/specs', shortNames: ['svc'] }),
   r('', 'v1', 'endpoints', 'Endpoints', true, { storage: '/registry/services/endpoints', shortNames: ['ep'] }),
   r('', 'v1', 'nodes', 'Node', false, { subresources: ['status'], storage: '/registry/minions', shortNames: ['no'], fieldLabels: ['spec.unschedulable'] }),
-  r('', 'v1', 'pods', 'Pod', true, { subresources: ['status'], shortNames: ['po'], fieldLabels: ['spec.nodeName', 'status.phase'] }),
+  r('', 'v1', 'pods', 'Pod', true, { subresources: ['status', 'eviction'], shortNames: ['po'], fieldLabels: ['spec.nodeName', 'status.phase'] }),
   r('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
   r('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
   r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),

@@ -11,6 +11,7 @@
 //   only conditions and needs `approve` on signers/<signerName> (CertificateApproval admission);
 //   /status may change the certificate only with `sign` on signers/<signerName> (CertificateSigning);
 // - status subresources: the main resource cannot change .status, /status changes only .status;
+// - pods/eviction deletes the pod (no PodDisruptionBudgets here);
 // - nodes, node leases: NodeRestriction admission (node-restriction.ts);
 // - serviceaccounts/token: TokenRequest; authorization.k8s.io subjectaccessreviews and
 //   selfsubjectaccessreviews, authentication.k8s.io tokenreviews and selfsubjectreviews are
@@ -173,6 +174,12 @@ export class Rest {
         return { stream: (out) => this.watch(res, ns, req.url, out) };
       case 'create':
         if (res.resource === 'serviceaccounts' && info.subresource === 'token') return { status: 201, body: await this.tokenRequest(ns!, info.name, req.body) };
+        // pods/eviction without PodDisruptionBudgets (the test control plane has none): the pod is deleted and the
+        // answer is a Success Status (upstream pkg/registry/core/pod/storage/eviction.go).
+        if (res.resource === 'pods' && info.subresource === 'eviction') {
+          await this.delete(res, ns, info.name, undefined, dryRun, req.user);
+          return { status: 201, body: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success' } };
+        }
         if (info.name) throw methodNotAllowed();
         return { status: 201, body: await this.create(res, ns, req, dryRun) };
       case 'update':

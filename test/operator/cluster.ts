@@ -21,13 +21,24 @@ export const canRun = sourceExists(API_SERVER) && sourceExists(CONTROLLER_MANAGE
 
 export const CLUSTER_NAME = 'opscluster';
 export const LB = '172.31.12.2';
-export const CONTROL_PLANE = [
+/** Every control-plane machine the harness can boot; a cluster uses the first `controlPlanes` of them. */
+const MACHINES = [
   { name: 'cp1', address: '172.31.12.11' },
   { name: 'cp2', address: '172.31.12.12' },
+  { name: 'cp3', address: '172.31.12.13' },
 ];
+/** The default cluster's control-plane nodes. */
+export const CONTROL_PLANE = MACHINES.slice(0, 2);
+
+export interface OperatorClusterOptions {
+  /** How many control-plane nodes (2 or 3; default 2). */
+  controlPlanes?: number;
+}
 
 export interface OperatorCluster {
   work: string;
+  /** The control-plane machines, in boot order (the first is the init node). */
+  machines: Array<{ name: string; address: string }>;
   nodesFile: string;
   stateDir: string;
   nodes: TestNode[];
@@ -38,19 +49,20 @@ export interface OperatorCluster {
   stop(): Promise<void>;
 }
 
-function inventory(): string {
+function inventory(machines: typeof MACHINES): string {
   return toYaml({
     cluster: { name: CLUSTER_NAME, kubernetesVersion: 'v1.33.2', controlPlaneEndpoint: `${LB}:6443` },
-    nodes: CONTROL_PLANE.map((n, i) => ({ name: n.name, role: 'control-plane', address: n.address, ...(i === 0 ? { init: true } : {}) })),
+    nodes: machines.map((n, i) => ({ name: n.name, role: 'control-plane', address: n.address, ...(i === 0 ? { init: true } : {}) })),
   });
 }
 
 /** Renders, boots every control-plane node in turn and returns once each `kgen-boot run` exited 0. */
-export async function startOperatorCluster(): Promise<OperatorCluster> {
+export async function startOperatorCluster(options: OperatorClusterOptions = {}): Promise<OperatorCluster> {
+  const machines = MACHINES.slice(0, options.controlPlanes ?? 2);
   await buildClusterPrograms([...HARNESS_PROGRAMS, API_SERVER, CONTROLLER_MANAGER]);
   const work = mkdtempSync(join(tmpdir(), 'kgen-operator-'));
   const nodesFile = join(work, 'nodes.yaml');
-  writeFileSync(nodesFile, inventory());
+  writeFileSync(nodesFile, inventory(machines));
   const render = kgen(['render', '--nodes', nodesFile, '--out', join(work, 'dist')]);
   if (render.code !== 0) throw new Error(`kgen render exited ${render.code}: ${render.stderr}`);
   const nodes: TestNode[] = [];
@@ -63,8 +75,8 @@ export async function startOperatorCluster(): Promise<OperatorCluster> {
   };
   try {
     fabric = await createFabric();
-    await startLoadBalancer(fabric, { address: LB, backends: CONTROL_PLANE.map((n) => n.address) });
-    for (const spec of CONTROL_PLANE) {
+    await startLoadBalancer(fabric, { address: LB, backends: machines.map((n) => n.address) });
+    for (const spec of machines) {
       const node = await createTestNode(fabric, spec);
       nodes.push(node);
       prepareNodeImage(node.root, { nodeYaml: readFileSync(join(work, 'dist/nodes', spec.name, 'node.yaml'), 'utf8') });
@@ -78,6 +90,7 @@ export async function startOperatorCluster(): Promise<OperatorCluster> {
   const seat = nodes[0]!;
   return {
     work,
+    machines,
     nodesFile,
     stateDir: join(work, '.kgen'),
     nodes,
