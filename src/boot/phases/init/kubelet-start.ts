@@ -4,7 +4,7 @@
 import { KUBELET_CONFIG_FILE, KUBELET_ENV_FILE, kubeadmFlagsEnv, nodeKubeletConfiguration } from '../../../kube/index.js';
 import { toYaml } from '../../../yaml.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 
 const TAG = 'kubelet-start';
 

@@ -10,10 +10,9 @@ import { EtcdClient } from '../../../cluster/etcd-client.js';
 import { ETCD_POD_SELECTOR, etcdEndpointsFromPods, initialCluster } from '../../etcd-join.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
-import type { BootData } from '../data.js';
-import { writeIfChanged } from '../files.js';
-import { markControlPlanePhase } from '../init/mark-control-plane.js';
-import { isControlPlane, isLocalEtcd } from './context.js';
+import { isControlPlane, isLocalEtcd, type BootData } from '../../data.js';
+import { writeIfChanged } from '../../node/files.js';
+import { markControlPlane } from '../../node/mark-control-plane.js';
 
 const TAG = 'etcd';
 
@@ -104,7 +103,12 @@ export function controlPlaneJoinPhase(): Phase<BootData> {
         dependsOn: ['kubelet-start', 'control-plane-prepare/certs/etcd-healthcheck-client'],
         run: joinEtcd,
       },
-      { ...markControlPlanePhase(), dependsOn: ['kubelet-start', 'control-plane-prepare/kubeconfig/admin'] },
+      {
+        name: 'mark-control-plane',
+        short: 'Mark a node as a control-plane',
+        dependsOn: ['kubelet-start', 'control-plane-prepare/kubeconfig/admin'],
+        run: markControlPlane,
+      },
     ],
   };
 }
