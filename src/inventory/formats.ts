@@ -93,6 +93,14 @@ export const interfaceAddress: Parse<string> = (s) => {
   return special ? fail(`${q(s)} is ${special}`) : ok(formatCIDR(c));
 };
 
+/** A route's destination (network-config v2 `routes[].to`): "default", a subnet or one address. */
+export const routeDestination: Parse<string> = (s) => {
+  if (s === 'default') return ok(s);
+  if (!s.includes('/')) return ipAddress(s);
+  const net = subnet(s);
+  return 'error' in net ? fail(`${q(s)} is not a route destination; expected "default", a subnet such as 10.1.0.0/16, or an address`) : net;
+};
+
 /** host[:port]; IPv6 literals in brackets; port defaults to 6443 (kubeadm's API server port). */
 export const endpoint: Parse<{ host: string; port: number }> = (s) => {
   const m = /^(?:\[([^\]]*)\]|([^:[\]]*))(?::([0-9]+))?$/.exec(s);

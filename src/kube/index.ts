@@ -25,6 +25,8 @@ export {
   KUBELET_CONFIG_API_VERSION,
   clusterKubeletConfiguration,
   nodeKubeletConfiguration,
+  mutateResolverConfig,
+  SYSTEMD_RESOLVED_RESOLV_CONF,
   kubeletFlags,
   kubeadmFlagsEnv,
   taintString,
