@@ -2,12 +2,12 @@
 // stacked etcd cluster, writes its static pod with every member and initial-cluster-state=existing, promotes
 // it once in sync and waits for the cluster; mark-control-plane labels and taints the Node with admin.conf
 // (upstream: cmd/kubeadm/app/cmd/phases/join/controlplanejoin.go runEtcdPhase, runMarkControlPlanePhase;
-// phases/etcd/local.go CreateStackedEtcdStaticPodManifestFile). The member flow is src/boot/etcd-join.ts.
+// phases/etcd/local.go CreateStackedEtcdStaticPodManifestFile). The member flow is src/boot/node/etcd-join.ts.
 import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS, KUBE_SYSTEM, MANIFESTS_DIR, PKI, etcdClientURL, etcdPeerURL, etcdPod, pkiPath } from '../../../kube/index.js';
 import { toYaml } from '../../../yaml.js';
 import { ApiError } from '../../../cluster/api-client.js';
 import { EtcdClient } from '../../../cluster/etcd-client.js';
-import { ETCD_POD_SELECTOR, etcdEndpointsFromPods, initialCluster } from '../../etcd-join.js';
+import { ETCD_POD_SELECTOR, etcdEndpointsFromPods, initialCluster } from '../../node/etcd-join.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
 import { isControlPlane, isLocalEtcd, type BootData } from '../../data.js';

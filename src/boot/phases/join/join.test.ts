@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS } from '../../../kube/index.js';
-import { etcdEndpointsFromPods, initialCluster } from '../../etcd-join.js';
-import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../kubelet-join.js';
+import { etcdEndpointsFromPods, initialCluster } from '../../node/etcd-join.js';
+import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../node/kubelet-join.js';
 import { Runner } from '../../runner.js';
 import { configFor } from '../../test-fixtures.js';
 import { createBootData } from '../../data.js';

@@ -18,8 +18,8 @@ import {
 } from '../../../kube/index.js';
 import { certSignedBy, parseCertificate } from '../../../pki/index.js';
 import { tlsFromKubeconfig } from '../../../cluster/api-client.js';
-import { writeKubeletConfigToDisk } from '../../kubelet-config.js';
-import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../kubelet-join.js';
+import { writeKubeletConfigToDisk } from '../../node/kubelet-config.js';
+import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../node/kubelet-join.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
 import type { BootData } from '../../data.js';
