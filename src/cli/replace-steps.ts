@@ -96,10 +96,10 @@ export async function removeNode(ctx: ReplaceContext): Promise<StepReport> {
   if (!node) return { step: 'node', changed: false, detail: `no Node ${name} (already deleted)` };
   const done: string[] = [];
   if (isReady(node) && ctx.drain) {
-    if (await cordon(ctx.api, node)) done.push('cordoned');
+    if (await cordon(ctx.api, node)) done.push(would(ctx, 'cordoned', 'would cordon'));
     const pods = await podsToEvict(ctx.api, name);
     for (const pod of pods) await evict(ctx.api, { name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default' });
-    done.push(`evicted ${pods.length} pod(s)${pods.length ? ` (${pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')})` : ''}`);
+    done.push(`${would(ctx, 'evicted', 'would evict')} ${pods.length} pod(s)${pods.length ? ` (${pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')})` : ''}`);
   } else {
     done.push(isReady(node) ? 'not drained (--no-drain)' : 'not drained (not Ready)');
   }
