@@ -6,8 +6,8 @@
 import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS, KUBE_SYSTEM, MANIFESTS_DIR, PKI, etcdClientURL, etcdPeerURL, etcdPod, pkiPath } from '../../../kube/index.js';
 import { toYaml } from '../../../yaml.js';
 import { ApiError } from '../../../cluster/api-client.js';
-import { EtcdClient } from '../../../cluster/etcd-client.js';
-import { ETCD_POD_SELECTOR, etcdEndpointsFromPods, initialCluster } from '../../node/etcd-join.js';
+import { EtcdClient, memberIdHex } from '../../../cluster/etcd-client.js';
+import { ETCD_POD_SELECTOR, etcdEndpointsFromPods, initialCluster, staleSelf } from '../../node/etcd-join.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
 import { isControlPlane, isLocalEtcd, type BootData } from '../../data.js';
@@ -53,6 +53,12 @@ async function joinEtcd(data: BootData): Promise<void> {
     let alreadyMember = false;
     const members = await pollUntil(`etcd to accept ${peerURL} as a new member`, poll(timeouts.controlPlaneMs), async () => {
       const existing = await etcd.memberList();
+      const stale = staleSelf(existing, peerURL, !(await host.exists(`${local.dataDir}/member`)));
+      if (stale) {
+        log.phase(TAG, `etcd member ${memberIdHex(stale.id)} (${stale.name}) has this node's peer URL but ${local.dataDir} is empty: it is the member of the machine this one replaces; removing it and joining as a new learner`);
+        await etcd.remove(stale.id);
+        return (await etcd.addLearner(peerURL)).members;
+      }
       if (existing.some((m) => m.peerURLs.includes(peerURL))) {
         log.phase(TAG, `${peerURL} is already a member of the etcd cluster; not adding it again`);
         alreadyMember = true;

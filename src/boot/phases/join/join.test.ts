@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS } from '../../../kube/index.js';
-import { etcdEndpointsFromPods, initialCluster } from '../../node/etcd-join.js';
+import { etcdEndpointsFromPods, initialCluster, staleSelf } from '../../node/etcd-join.js';
 import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../node/kubelet-join.js';
 import { Runner } from '../../runner.js';
 import { configFor } from '../../test-fixtures.js';
@@ -80,6 +80,15 @@ describe('etcd join', () => {
       { name: 'ff', peerURL: 'https://10.0.0.12:2380' },
       { name: 'cp3', peerURL: 'https://10.0.0.13:2380' },
     ]);
+  });
+
+  it.each([
+    { what: 'a started member with our peer URL and an empty data directory is the replaced machine\'s', members: [m('1', 'cp1', '10.0.0.11'), m('2', 'cp2', '10.0.0.12')], empty: true, stale: '2' },
+    { what: 'with data on disk it is our own member (a re-run)', members: [m('1', 'cp1', '10.0.0.11'), m('2', 'cp2', '10.0.0.12')], empty: false, stale: undefined },
+    { what: 'an unstarted learner with our peer URL is our own earlier attempt', members: [m('1', 'cp1', '10.0.0.11'), m('2', '', '10.0.0.12', true)], empty: true, stale: undefined },
+    { what: 'no member with our peer URL', members: [m('1', 'cp1', '10.0.0.11')], empty: true, stale: undefined },
+  ])('staleSelf: $what', ({ members, empty, stale }) => {
+    expect(staleSelf(members, 'https://10.0.0.12:2380', empty)?.id).toBe(stale);
   });
 
   it('reads client URLs from the etcd pods\' annotation, once each', () => {
