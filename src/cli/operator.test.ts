@@ -97,3 +97,30 @@ describe('kgen token create flags', () => {
     expect(out.stderr).toContain(message);
   });
 });
+
+describe('kgen replace edges', () => {
+  const nodes = ['--nodes', 'examples/nodes.yaml'];
+
+  it('--help prints its usage and exit codes', async () => {
+    const { io, out } = capture();
+    expect(await main(['replace', '--help'], io)).toBe(0);
+    expect(out.stdout).toMatch(/^Usage: kgen replace NODE/);
+    expect(out.stdout).toContain('Exit codes:');
+  });
+
+  it.each([
+    ['no NODE', [], 'expected exactly one NODE, got none'],
+    ['a node not in the inventory', ['cp9'], 'node "cp9" is not in examples/nodes.yaml; known nodes:'],
+  ])('rejects %s before contacting the cluster (exit 1)', async (_, args, message) => {
+    const { io, out } = capture();
+    expect(await main(['replace', ...args, ...nodes], io)).toBe(1);
+    expect(out.stderr).toContain(message);
+  });
+
+  it('an unreachable cluster: exit 1 naming the endpoint, and nothing rendered', async () => {
+    const { io, out } = capture();
+    expect(await main(['replace', 'cp-2', ...nodes, '--out', 'dist'], io)).toBe(1);
+    expect(out.stderr).toContain('cannot reach the cluster at https://cp.demo.internal:6443');
+    for (const file of ['replacements.yaml', 'generations.yaml']) expect(() => statSync(join(work, 'examples/.kgen', file))).toThrow();
+  });
+});

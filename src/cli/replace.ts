@@ -47,9 +47,10 @@ const HELP = [
   '',
 ].join('\n');
 
-function targetNode(site: OperatorSite, name: string): NodeSpec {
+/** The inventory's node `name`; `nodesFile` as the operator wrote it, for the message. */
+function targetNode(site: OperatorSite, name: string, nodesFile: string): NodeSpec {
   const node = site.inventory.nodes.find((n) => n.name === name);
-  if (!node) throw new InvalidInputError(`node "${name}" is not in ${site.inventory.file}; known nodes: ${site.inventory.nodes.map((n) => n.name).join(', ')}`);
+  if (!node) throw new InvalidInputError(`node "${name}" is not in ${nodesFile}; known nodes: ${site.inventory.nodes.map((n) => n.name).join(', ')}`);
   return node;
 }
 
@@ -93,7 +94,7 @@ export const replaceCommand: Command = {
     if (positionals.length !== 1) throw new UsageError(`expected exactly one NODE, got ${positionals.length ? positionals.join(' ') : 'none'}`);
     const now = new Date();
     const site = loadSite(flags, io, now);
-    const node = targetNode(site, positionals[0]!);
+    const node = targetNode(site, positionals[0]!, flags.nodes);
     const dryRun = flags['dry-run'];
     const say = flags.json ? (line: string) => io.stderr(`${line}\n`) : (line: string) => io.stdout(`${line}\n`);
     const access = await connectCluster(flags, io, now, site, dryRun ? { dryRun: say } : {});
