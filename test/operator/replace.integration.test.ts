@@ -115,17 +115,23 @@ describe.skipIf(!canRun)('kgen replace against a running three-control-plane clu
   });
 
   it('--dry-run prints every step and write and changes nothing', async () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'work', namespace: 'default' }, spec: { nodeName: 'cp2', containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } };
+    const podFile = join(cluster.work, 'pod.json');
+    writeFileSync(podFile, JSON.stringify(pod));
+    await kubectl(['create', '--validate=false', '-f', podFile]);
     const before = await snapshot();
     const r = await cluster.kgen(['replace', 'cp2', ...site(), '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     for (const name of ['cp1', 'cp2', 'cp3']) expect(r.stdout).toMatch(new RegExp(`\\[replace\\] health: .*etcd members: .*${name} healthy`));
-    expect(r.stdout).toMatch(/\[replace\] node: Node cp2: would cordon, would evict 0 pod\(s\), would be deleted/);
+    expect(r.stdout).toContain('[replace] node: Node cp2: would cordon, would evict 1 pod(s) (default/work), would be deleted');
+    expect(r.stdout).toContain('[dryrun] Would perform action CREATE on resource /api/v1/namespaces/default/pods/work/eviction');
     expect(r.stdout).toMatch(/\[replace\] etcd-member: would remove etcd member [0-9a-f]+ cp2 \(https:\/\/172\.31\.12\.12:2380\)/);
     expect(r.stdout).toContain('[dryrun] Would perform action PATCH on resource /api/v1/nodes/cp2');
     expect(r.stdout).toContain('[dryrun] Would perform action DELETE on resource /api/v1/nodes/cp2');
     expect(r.stdout).toMatch(/\[replace\] render: would render cp2 as generation 2/);
     expect(r.stdout).toContain('dry run, nothing was changed');
     expect(await snapshot()).toEqual(before);
+    await kubectl(['get', 'pod', 'work']);
   });
 
   it('refuses while another member is down too (quorum), naming the members, and changes nothing', async () => {
@@ -161,6 +167,7 @@ describe.skipIf(!canRun)('kgen replace against a running three-control-plane clu
 
     const started = Date.now();
     const r = await cluster.kgen(['replace', 'cp2', ...site(), '--json']);
+    const replaced = Date.now() - started;
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { generation: number; steps: Array<{ step: string; changed: boolean; detail: string }> };
     expect(report.generation).toBe(2);
@@ -194,7 +201,7 @@ describe.skipIf(!canRun)('kgen replace against a running three-control-plane clu
     const boot = await cp2.runBoot(['run'], { timeoutMs: 600_000 });
     expect(boot.code, `${boot.stdout.slice(-3000)}\n${boot.stderr.slice(-2000)}`).toBe(0);
     expect(await eventually(() => nodeReady('cp2'), 180_000)).toBe(true);
-    console.log(`kgen replace -> cp2 Ready: ${((Date.now() - started) / 1000).toFixed(1)}s (boot ${boot.stdout.length > 0 ? 'ok' : '?'})`);
+    console.log(`kgen replace -> cp2 Ready: ${((Date.now() - started) / 1000).toFixed(1)}s (kgen replace itself ${(replaced / 1000).toFixed(1)}s)`);
 
     const after = await members();
     expect(after.map((m) => m.name).sort()).toEqual(['cp1', 'cp2', 'cp3']);
@@ -203,5 +210,32 @@ describe.skipIf(!canRun)('kgen replace against a running three-control-plane clu
     expect(after.filter((m) => m.peerURLs.includes(`https://${address('cp2')}:2380`))).toHaveLength(1);
     expect((await endpointHealth(['cp1', 'cp2', 'cp3'])).code).toBe(0);
     expect(await nodeNames()).toEqual(['cp1', 'cp2', 'cp3']);
+  }, 1_200_000);
+
+  it('a control-plane machine reimaged without kgen replace drops its stale etcd member and joins as a new learner', async () => {
+    const cp3 = node('cp3');
+    const oldMember = (await members()).find((m) => m.name === 'cp3')!;
+    await kill('cp3');
+    rmSync(cp3.root, { recursive: true, force: true });
+    mkdirSync(join(cp3.root, 'etc'), { recursive: true });
+    writeFileSync(join(cp3.root, 'etc/hostname'), 'cp3\n');
+    // kgen-boot refuses to join while a Ready Node has its name: wait for the node lifecycle controller.
+    expect(await eventually(async () => !(await nodeReady('cp3')), 300_000)).toBe(true);
+
+    const r = await cluster.kgen(['render', '--nodes', cluster.nodesFile, '--out', join(cluster.work, 'dist'), '--reimage', 'cp3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const t of (JSON.parse(r.stdout) as { newTokens: Array<{ manifest: string }> }).newTokens) await kubectl(['apply', '--validate=false', '-f', join(cluster.work, 'dist', t.manifest)]);
+    prepareNodeImage(cp3.root, { nodeYaml: readFileSync(join(cluster.work, 'dist/nodes/cp3/node.yaml'), 'utf8') });
+    const boot = await cp3.runBoot(['run'], { timeoutMs: 600_000 });
+    expect(boot.code, `${boot.stdout.slice(-3000)}\n${boot.stderr.slice(-2000)}`).toBe(0);
+    expect(boot.stdout + boot.stderr).toContain('it is the member of the machine this one replaces; removing it and joining as a new learner');
+
+    const after = await members();
+    expect(after.map((m) => m.name).sort()).toEqual(['cp1', 'cp2', 'cp3']);
+    expect(after.every((m) => !m.isLearner)).toBe(true);
+    expect(after.find((m) => m.name === 'cp3')!.ID).not.toBe(oldMember.ID);
+    expect(after.filter((m) => m.peerURLs.includes(`https://${address('cp3')}:2380`))).toHaveLength(1);
+    expect((await endpointHealth(['cp1', 'cp2', 'cp3'])).code).toBe(0);
+    expect(await eventually(() => nodeReady('cp3'), 180_000)).toBe(true);
   }, 1_200_000);
 });
