@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapTokenSecret } from '../kube/bootstraptoken.js';
+import { bootstrapTokenSecret } from './bootstrap-token.js';
 import type { Secret } from '../kube/types.js';
 import { tokenFromSecret, tokenIdOf } from './bootstrap-tokens.js';
 

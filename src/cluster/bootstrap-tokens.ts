@@ -2,11 +2,11 @@
 // `kubeadm token` does (upstream: cmd/kubeadm/app/cmd/token.go RunListTokens / RunCreateToken /
 // RunDeleteTokens; cmd/kubeadm/app/apis/bootstraptoken/v1/utils.go BootstrapTokenFromSecret;
 // k8s.io/cluster-bootstrap/token/api/types.go for the keys and the group pattern). The Secret itself is
-// built by src/kube/bootstraptoken.ts, the same builder the init node's bootstrap-token phase uses.
+// built by src/cluster/bootstrap-token.ts, the same builder the init node's bootstrap-token phase uses.
 import type { ApiClient } from './api-client.js';
 import type { BootstrapToken } from '../secrets/types.js';
 import { TOKEN_ID_RE, TOKEN_RE, TOKEN_SECRET_RE } from '../secrets/tokens.js';
-import { bootstrapTokenSecret, bootstrapTokenSecretName } from '../kube/bootstraptoken.js';
+import { bootstrapTokenSecret, bootstrapTokenSecretName } from './bootstrap-token.js';
 import { BOOTSTRAP_TOKEN_SECRET_PREFIX, BOOTSTRAP_TOKEN_SECRET_TYPE, KUBE_SYSTEM } from '../kube/constants.js';
 import type { Secret } from '../kube/types.js';
 import { InvalidInputError } from '../errors.js';
