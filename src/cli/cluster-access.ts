@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CliIO } from '../command/command.js';
-import { ApiClient, describeConnectionError, tlsFromKubeconfig, type RetryPolicy, type TlsOptions } from '../cluster/api-client.js';
+import { ApiClient, ApiError, describeConnectionError, tlsFromKubeconfig, type RetryPolicy, type TlsOptions } from '../cluster/api-client.js';
 import { httpsTransport } from '../cluster/https-transport.js';
 import { realClock, realRandom } from '../clock.js';
 import { InvalidInputError } from '../errors.js';
@@ -80,11 +80,11 @@ export class ClusterUnreachableError extends InvalidInputError {}
 
 export interface ClusterAccess {
   client: ApiClient;
+  /** How the command authenticated, for messages: "kubeconfig FILE" or "admin certificate from DIR". */
+  via: string;
   server: string;
   /** PEM CA bundle the server is verified against (its pin goes into join commands). */
   caPem?: string;
-  /** The site, when the access was derived from the inventory and state (absent with --kubeconfig). */
-  site?: OperatorSite;
 }
 
 /** Connects as the flags say and checks that the API server answers; `loaded` saves reading the site twice. */
@@ -95,7 +95,6 @@ export async function connectCluster(
   loaded?: OperatorSite,
 ): Promise<ClusterAccess> {
   let tls: TlsOptions;
-  let site: OperatorSite | undefined;
   let via: string;
   if (flags.kubeconfig !== undefined) {
     const path = resolve(io.cwd, flags.kubeconfig);
@@ -114,7 +113,7 @@ export async function connectCluster(
     }
     via = `kubeconfig ${flags.kubeconfig}`;
   } else {
-    site = loaded ?? loadSite(flags, io, now);
+    const site = loaded ?? loadSite(flags, io, now);
     const spec = adminSpec(site);
     const credential = await mintClientCertificate(site, { commonName: spec.clientName, organizations: spec.organizations }, ACCESS_CREDENTIAL_HOURS, now);
     tls = { server: site.server, ca: site.state.ca.cert, credentials: { kind: 'certificate', ...credential } };
@@ -131,5 +130,20 @@ export async function connectCluster(
         `and that its certificate is signed by the cluster CA${flags.kubeconfig === undefined ? ', or pass --kubeconfig FILE' : ''}`,
     );
   }
-  return { client, server: tls.server, caPem: tls.ca, site };
+  return { client, via, server: tls.server, caPem: tls.ca };
+}
+
+/**
+ * Runs the command's API work; the API server refusing the credential (401) or its rights (403) is the
+ * operator's to fix (exit 1), not a kgen failure.
+ */
+export async function withRights<T>(access: ClusterAccess, work: (client: ApiClient) => Promise<T>): Promise<T> {
+  try {
+    return await work(access.client);
+  } catch (err) {
+    if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 403)) throw err;
+    throw new InvalidInputError(
+      `${err.message}\nthe API server at ${access.server} refused the ${access.via}; check that its user is bound to a role that allows this (kubeadm's admin: \`kgen kubeconfig admin\`)`,
+    );
+  }
 }
