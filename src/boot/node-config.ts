@@ -8,7 +8,7 @@ import { parse } from '../yaml-input.js';
 import { versionInfo, SUPPORTED_RANGE } from '../versions.js';
 import { nodeAddress, type Parse } from '../inventory/formats.js';
 import { InputFileError, NOT_FOUND, readRegularFile } from '../inventory/read.js';
-import { KEY_ALGORITHMS } from '../inventory/types.js';
+import { KEY_ALGORITHMS } from '../pki/types.js';
 import { certMatchesKey, parseCertificate } from '../pki/parse.js';
 import { spkiOf } from '../pki/keys.js';
 import { hasPrivateKeyPem } from '../pki/pem.js';

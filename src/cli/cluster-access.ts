@@ -16,7 +16,7 @@ import type { Inventory } from '../inventory/types.js';
 import { apiServerURL, createCertAndKey, kubeadmKubeconfigSpecs, type KubeconfigSpec } from '../pki/index.js';
 import { InventoryError } from '../render.js';
 import { readOperatorState, type OperatorState } from '../secrets/read-state.js';
-import type { CertKeyPair } from '../secrets/types.js';
+import type { CertKeyPair } from '../pki/types.js';
 
 /** parseFlags options shared by every operator command. */
 export const SITE_FLAGS = {
@@ -85,6 +85,8 @@ export interface ClusterAccess {
   server: string;
   /** PEM CA bundle the server is verified against (its pin goes into join commands). */
   caPem?: string;
+  /** The site, when the access was derived from the inventory and state (absent with --kubeconfig). */
+  site?: OperatorSite;
 }
 
 /** Connects as the flags say and checks that the API server answers; `loaded` saves reading the site twice. */
@@ -95,6 +97,7 @@ export async function connectCluster(
   loaded?: OperatorSite,
 ): Promise<ClusterAccess> {
   let tls: TlsOptions;
+  let site: OperatorSite | undefined;
   let via: string;
   if (flags.kubeconfig !== undefined) {
     const path = resolve(io.cwd, flags.kubeconfig);
@@ -113,7 +116,7 @@ export async function connectCluster(
     }
     via = `kubeconfig ${flags.kubeconfig}`;
   } else {
-    const site = loaded ?? loadSite(flags, io, now);
+    site = loaded ?? loadSite(flags, io, now);
     const spec = adminSpec(site);
     const credential = await mintClientCertificate(site, { commonName: spec.clientName, organizations: spec.organizations }, ACCESS_CREDENTIAL_HOURS, now);
     tls = { server: site.server, ca: site.state.ca.cert, credentials: { kind: 'certificate', ...credential } };
@@ -130,7 +133,7 @@ export async function connectCluster(
         `and that its certificate is signed by the cluster CA${flags.kubeconfig === undefined ? ', or pass --kubeconfig FILE' : ''}`,
     );
   }
-  return { client, via, server: tls.server, caPem: tls.ca };
+  return { client, via, server: tls.server, caPem: tls.ca, site };
 }
 
 /**

@@ -11,11 +11,12 @@ import { imageCommand } from './image.js';
 import { kubeconfigCommand } from './kubeconfig.js';
 import { tokenCommand } from './token.js';
 import { certsCommand } from './certs.js';
+import { upgradeCommand } from './upgrade.js';
 import { VERSION } from '../version.js';
 import { environmentError, InvalidInputError, shorten } from '../errors.js';
 import { quote } from '../inventory/excerpt.js';
 
-export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand, tokenCommand, certsCommand];
+export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand, tokenCommand, certsCommand, upgradeCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

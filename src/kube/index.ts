@@ -5,7 +5,7 @@ export type * from './types.js';
 export { argumentsToCommand, type Args } from './args.js';
 export { requireVersion, kubernetesImage, etcdImage, pauseImage, coreDNSImage, localEtcdOf, externalEtcdOf, type KubeClusterSpec, type KubeNode } from './cluster.js';
 export { isKubeletSettableLabel } from '../contract/labels.js';
-export { nthIP, apiServerServiceIP, dnsServiceIP, joinHostPort } from './net.js';
+export { nthIP, apiServerServiceIP, dnsServiceIP, joinHostPort } from '../net.js';
 export {
   CA_CERTS_EXTRA_VOLUME_PATHS,
   controlPlanePods,
@@ -25,6 +25,8 @@ export {
   KUBELET_CONFIG_API_VERSION,
   clusterKubeletConfiguration,
   nodeKubeletConfiguration,
+  mutateResolverConfig,
+  SYSTEMD_RESOLVED_RESOLV_CONF,
   kubeletFlags,
   kubeadmFlagsEnv,
   taintString,

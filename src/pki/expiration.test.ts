@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CertKeyPair } from '../secrets/types.js';
+import type { CertKeyPair } from './types.js';
 import { createCA, createCertAndKey } from './certificate.js';
 import { certificateExpiration, clusterCAs, expiryWarnings } from './expiration.js';
 import { ok } from './test-support.js';

@@ -2,7 +2,7 @@
 // newCmdCertsExpiration, cmd/kubeadm/app/phases/certs/renewal/manager.go): for each certificate its end of
 // validity, the time left, which CA signed it and whether it is externally managed (kubeadm: the signing CA's
 // key is not at hand, so kubeadm could not renew it). Time left is negative once expired.
-import type { CertKeyPair } from '../secrets/types.js';
+import type { CertKeyPair } from './types.js';
 import { certSignedBy, parseCertificate } from './parse.js';
 import { KUBEADM_CAS } from './certlist.js';
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '../yaml-input.js';
-import type { CertKeyPair } from './types.js';
+import type { CertKeyPair } from '../pki/types.js';
 import { StateError } from './state.js';
 import { statePki } from './pki-port.js';
 

@@ -4,10 +4,7 @@
 // SEC1 "EC PRIVATE KEY" (src/pki/keys.ts); states written by older kgen versions hold PKCS#8 "PRIVATE KEY",
 // which every reader still accepts and nothing rewrites. "CERTIFICATE" for certificates.
 
-export interface CertKeyPair {
-  cert: string;
-  key: string;
-}
+import type { CertKeyPair } from '../pki/types.js';
 
 export interface BootstrapToken {
   /** [a-z0-9]{6} */

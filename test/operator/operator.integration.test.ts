@@ -168,12 +168,42 @@ describe.skipIf(!canRun)('operator commands against a running cluster', () => {
     });
   });
 
+  describe('kgen upgrade plan', () => {
+    it('reads every component\'s version from the cluster and orders the rollout to the next minor', async () => {
+      const admin = join(cluster.work, 'plan-admin.conf');
+      await kgenOk(['kubeconfig', 'admin', ...site(), '--out', admin]);
+      const kubelets = (await kubectl(admin, ['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion} {end}'])).trim().split(' ');
+      const plan = JSON.parse(await kgenOk(['upgrade', 'plan', '--to', 'v1.34.1', '--json', ...site()]));
+      expect(plan.clusterVersion).toBe('v1.33.2');
+      expect(plan.violations).toEqual([]);
+      for (const { name } of CONTROL_PLANE) {
+        expect(plan.rows).toContainEqual({ component: 'kube-apiserver', node: name, current: 'v1.33.2', target: 'v1.34.1' });
+        expect(plan.rows).toContainEqual({ component: 'etcd', node: name, current: '3.5.21-0', target: '3.6.4-0' });
+      }
+      // What kubectl sees is what the plan read.
+      expect(plan.rows.filter((r: { component: string }) => r.component === 'kubelet').map((r: { node: string; current: string }) => `${r.node}=${r.current}`).sort()).toEqual(kubelets.sort());
+      expect(plan.steps.map((s: { kind: string; nodes?: string[] }) => [s.kind, ...(s.nodes ?? [])].join(' '))).toEqual([
+        'etcd-snapshot', ...CONTROL_PLANE.map((n) => `reimage ${n.name}`), 'cluster-config',
+      ]);
+    });
+
+    it('refuses a jump of two minors with the rule and the policy, and says there is nothing to do at the current release', async () => {
+      const refused = await cluster.kgen(['upgrade', 'plan', '--to', 'v1.35.0', ...site()]);
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stdout).toContain("[upgrade/policy] REFUSED (control-plane-one-minor): v1.35.0 is more than one minor version above the cluster's v1.33.2");
+      expect(refused.stdout).toContain('https://kubernetes.io/releases/version-skew-policy/');
+      const same = await kgenOk(['upgrade', 'plan', ...site()]);
+      expect(same).toContain('Nothing to do: every component already runs v1.33.2.');
+      expect(same.split('\n').find((l) => l.startsWith('COMPONENT'))).toMatch(/^COMPONENT {3,}NODE {3,}CURRENT {3,}TARGET$/);
+    });
+  });
+
   describe('an unreachable cluster', () => {
     it('exits 1 naming the endpoint, the cause and what to check; check-expiration still reports the CAs', async () => {
       const elsewhere = join(cluster.work, 'unreachable.yaml');
       writeFileSync(elsewhere, readFileSync(cluster.nodesFile, 'utf8').replace(`${LB}:6443`, '127.0.0.1:9'));
       const state = ['--nodes', elsewhere, '--state', cluster.stateDir];
-      for (const args of [['token', 'list'], ['token', 'create'], ['token', 'delete', 'abcdef']]) {
+      for (const args of [['token', 'list'], ['token', 'create'], ['token', 'delete', 'abcdef'], ['upgrade', 'plan']]) {
         const r = await cluster.kgen([...args, ...state]);
         expect(r.code, r.stderr).toBe(1);
         expect(r.stderr).toContain('cannot reach the cluster at https://127.0.0.1:9');
