@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSeedServer, type SeedServer } from '../src/cli/serve.js';
+import { startSeedServer, type SeedServer } from '../src/serve/server.js';
 import type { ClusterSpec, NodeSpec } from '../src/inventory/types.js';
 import { nodeIpxeFileName, renderBootIpxe, renderNodeIpxe } from './pxe.js';
 

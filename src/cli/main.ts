@@ -1,16 +1,22 @@
 // kgen's command dispatcher (model: citty src/main.ts). `main(argv, io)` returns the exit code; only
 // src/cli/bin.ts touches process. A UsageError prints the message and the command's help (exit 1), an
-// InvalidInputError its message (exit 1); any other error its message and causes (exit 2). Nothing runs at
-// import time.
+// InvalidInputError its message (exit 1), a file system error of the operator's environment (ENOSPC, EROFS,
+// EISDIR, EACCES, ...: src/errors.ts) the file and the cause (exit 1); any other error its message and
+// causes (exit 2). Every printed line is cut to a bounded length. Nothing runs at import time.
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, UsageError, type CliIO, type Command } from '../command/command.js';
 import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
-import { serveCommand } from './serve.js';
+import { serveCommand } from '../serve/command.js';
 import { imageCommand } from './image.js';
+import { kubeconfigCommand } from './kubeconfig.js';
+import { tokenCommand } from './token.js';
+import { certsCommand } from './certs.js';
+import { upgradeCommand } from './upgrade.js';
 import { VERSION } from '../version.js';
-import { InvalidInputError } from '../errors.js';
+import { environmentError, InvalidInputError, shorten } from '../errors.js';
+import { quote } from '../inventory/excerpt.js';
 
-export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand];
+export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand, tokenCommand, certsCommand, upgradeCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -36,7 +42,7 @@ function topHelp(): string {
 function describeError(err: unknown): string {
   const lines: string[] = [];
   for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; depth++) {
-    lines.push(e instanceof Error ? e.message : String(e));
+    lines.push(shorten(e instanceof Error ? e.message : String(e)));
     e = e instanceof Error ? e.cause : undefined;
   }
   return lines.join('\n  caused by: ');
@@ -52,10 +58,15 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stdout(`kgen ${VERSION}\n`);
     return EXIT_OK;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  let command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.stderr(`kgen: unknown command "${name}"\n\n${topHelp()}`);
+    io.stderr(`kgen: unknown command ${quote(name)}\n\n${topHelp()}`);
     return EXIT_INVALID;
+  }
+  const sub = command.subcommands?.find((c) => c.name === `${name} ${args[0]}`);
+  if (sub) {
+    command = sub;
+    args.shift();
   }
   if (args.includes('-h') || args.includes('--help')) {
     io.stdout(command.help);
@@ -65,11 +76,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return await command.run(args, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`kgen ${command.name}: ${err.message}\n\n${command.help}`);
+      io.stderr(`kgen ${command.name}: ${shorten(err.message)}\n\n${command.help}`);
       return EXIT_INVALID;
     }
-    if (err instanceof InvalidInputError) {
-      io.stderr(`kgen ${command.name}: ${describeError(err)}\n`);
+    const user = err instanceof InvalidInputError ? err : environmentError(err);
+    if (user) {
+      io.stderr(`kgen ${command.name}: ${describeError(user)}\n`);
       return EXIT_INVALID;
     }
     io.stderr(`kgen ${command.name}: ${describeError(err)}\n`);

@@ -3,7 +3,7 @@
 // DNS-1123 names and label syntax (k8s.io/apimachinery/pkg/util/validation/validation.go), Go durations
 // (Go time.ParseDuration), kubeadm's host:port endpoints, SANs and CRI socket URLs
 // (cmd/kubeadm/app/apis/kubeadm/validation/validation.go), taint strings as `kubectl taint` takes them.
-import { formatCIDR, formatIP, networkOf, parseCIDR, parseIP, specialClass, type IP, type SpecialAddress } from './net.js';
+import { formatCIDR, formatIP, networkOf, parseCIDR, parseIP, specialClass, type IP, type SpecialAddress } from '../net.js';
 import type { Taint } from './types.js';
 import { SUPPORTED_RANGE, isWellFormedVersion, versionInfo } from '../versions.js';
 import { isKubeletSettableLabel } from '../contract/labels.js';

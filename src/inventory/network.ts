@@ -3,7 +3,7 @@
 // devices, a device joins at most one bond or bridge and then carries no addressing of its own, set-name needs a
 // match), names that would silently mean something else, and whether the node's own address is assigned.
 import type { DraftNode } from './draft.js';
-import { parseCIDR, parseIP, sameIP } from './net.js';
+import { parseCIDR, parseIP, sameIP } from '../net.js';
 import type { Path } from './path.js';
 import { quote } from './excerpt.js';
 import type { SemanticContext } from './semantic.js';

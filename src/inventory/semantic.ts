@@ -7,7 +7,7 @@ import type { Draft, DraftCluster, DraftNode, Report } from './draft.js';
 import type { NodeSpec } from './types.js';
 import { checkNodeNetwork } from './network.js';
 import { kernelCmdlineProblem, nodeKernelCmdline } from './pxe-rules.js';
-import { contains, familyBits, formatIP, indexedIP, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from './net.js';
+import { contains, familyBits, formatIP, indexedIP, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from '../net.js';
 import { DNS_IP_INDEX } from './derive.js';
 import { formatPath, type Path } from './path.js';
 import { quote } from './excerpt.js';

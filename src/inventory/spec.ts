@@ -3,7 +3,7 @@
 // cmd/kubeadm/app/constants/constants.go). Defaults that depend on other fields (init node, taints,
 // controlPlaneEndpoint, kubelet clusterDNS/clusterDomain, pxe.imageBaseURL) are applied in derive.ts.
 import * as f from './formats.js';
-import { KEY_ALGORITHMS } from './types.js';
+import { KEY_ALGORITHMS } from '../pki/types.js';
 import { bool, either, int, list, map, obj, oneOf, opt, req, str, variant, type Schema } from './schema.js';
 
 const extraArgs = opt(map(str(), f.flagName), {});

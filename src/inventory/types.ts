@@ -3,9 +3,8 @@
 // Field names follow kubeadm's ClusterConfiguration / InitConfiguration / JoinConfiguration where one exists
 // (upstream: cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go).
 
-/** Key algorithms kgen generates (kubeadm's EncryptionAlgorithmType names, spelled out with their size). */
-export const KEY_ALGORITHMS = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256'] as const;
-export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+import type { KeyAlgorithm } from '../pki/types.js';
+
 export type Role = 'control-plane' | 'worker';
 export type Delivery = 'embed' | 'url' | 'baked';
 

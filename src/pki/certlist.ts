@@ -4,9 +4,7 @@
 // cmd/kubeadm/app/constants/constants.go). A phase loops over kubeadmCertList() and logs
 // `[certs] Generating "<baseName>" certificate and key` for each. SANs come normalised as kubeadm prints them
 // (DNS names sorted and de-duplicated, IPs de-duplicated in order).
-import { parseIP } from '../inventory/net.js';
-import { apiServerServiceIP } from '../kube/net.js';
-import type { ClusterSpec } from '../inventory/types.js';
+import { apiServerServiceIP, parseIP } from '../net.js';
 import type { CertificateSpec } from './certificate.js';
 import { normalizeAltNames } from './extensions.js';
 
@@ -47,11 +45,12 @@ export interface CertListInput {
   /** The node's advertise address (apiserver and etcd). */
   advertiseAddress: string;
   localEtcd: boolean;
+  /** The cluster fields the certificates depend on (a subset of the inventory's ClusterSpec). */
   cluster: {
-    controlPlaneEndpoint: ClusterSpec['controlPlaneEndpoint'];
-    networking: Pick<ClusterSpec['networking'], 'serviceSubnet' | 'dnsDomain'>;
-    apiServer: Pick<ClusterSpec['apiServer'], 'certSANs'>;
-    certificates: Pick<ClusterSpec['certificates'], 'validityHours'>;
+    controlPlaneEndpoint: { host: string; port: number };
+    networking: { serviceSubnet: string; dnsDomain: string };
+    apiServer: { certSANs: string[] };
+    certificates: { validityHours: number };
   };
 }
 

@@ -15,9 +15,10 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync }
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parse } from '../yaml-input.js';
-import type { Inventory, KeyAlgorithm } from '../inventory/types.js';
-import type { BootstrapToken, CertKeyPair, SecretsBundle } from './types.js';
-import { isCertificateKey } from './envelope.js';
+import type { Inventory } from '../inventory/types.js';
+import type { CertKeyPair, KeyAlgorithm } from '../pki/types.js';
+import type { BootstrapToken, SecretsBundle } from './types.js';
+import { isCertificateKey } from './certificate-key.js';
 import { newBootstrapToken, TOKEN_ID_RE, TOKEN_SECRET_RE } from './tokens.js';
 import { writeFileExclusive } from '../fsutil.js';
 import { toYaml } from '../yaml.js';

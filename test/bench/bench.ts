@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { toYaml } from '../../src/yaml.js';
 import { main as bootMain } from '../../src/boot/cli.js';
-import type { KeyAlgorithm } from '../../src/inventory/types.js';
+import type { KeyAlgorithm } from '../../src/pki/types.js';
 import { generateKeyPair } from '../../src/pki/keys.js';
 import { phasesFor } from '../../src/boot/phases/index.js';
 import { benchClusterBringUp } from './cluster.js';

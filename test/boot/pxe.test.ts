@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSeedServer } from '../../src/cli/serve.js';
+import { startSeedServer } from '../../src/serve/server.js';
 import { TEST_HOOKS, REPORT_END } from './hooks.js';
 import { ensureImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
 import { NODE_ADDRESS, NODE_MAC, NODE_NAME, STATIC_NETWORK, kgenUnavailable, renderInventory, runDir } from './fixture.js';

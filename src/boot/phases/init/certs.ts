@@ -3,7 +3,7 @@
 // them once for the cluster); leaves are issued here by src/pki. Existing files are kept when they are
 // still sound (same CA, subject, usages, SANs, within validity) so a re-run changes nothing
 // (upstream: cmd/kubeadm/app/cmd/phases/init/certs.go, cmd/kubeadm/app/phases/certs/certs.go).
-import type { CertKeyPair } from '../../../secrets/types.js';
+import type { CertKeyPair } from '../../../pki/types.js';
 import { caProblem, certProblem, kubeadmCertList, type KubeadmCAName, type KubeadmCertSpec } from '../../../pki/index.js';
 import { createCertAndKey } from '../../../pki/index.js';
 import { CERTIFICATES_DIR, EXTERNAL_ETCD_CA_FILE, EXTERNAL_ETCD_CERT_FILE, EXTERNAL_ETCD_KEY_FILE, PKI, pkiPath } from '../../../kube/index.js';

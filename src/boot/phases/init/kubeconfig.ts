@@ -5,7 +5,7 @@
 // createKubeConfigFileIfNotExists / validateKubeConfig).
 import { KUBERNETES_DIR } from '../../../kube/index.js';
 import { certSignedBy, createKubeconfig, kubeadmKubeconfigSpecs, parseCertificate, type KubeconfigFile, type KubeconfigSpec } from '../../../pki/index.js';
-import type { CertKeyPair } from '../../../secrets/types.js';
+import type { CertKeyPair } from '../../../pki/types.js';
 import { tlsFromKubeconfig } from '../../../cluster/api-client.js';
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';

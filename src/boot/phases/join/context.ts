@@ -4,7 +4,7 @@
 // result; and an API client authenticated with the bootstrap token against the discovered, pinned CA.
 // cluster-info is fetched through BootData's own transport, so dry runs and tests plug in as for every request.
 import { CERTIFICATES_DIR, PKI, pkiPath } from '../../../kube/index.js';
-import type { CertKeyPair } from '../../../secrets/types.js';
+import type { CertKeyPair } from '../../../pki/types.js';
 import type { ApiClient } from '../../../cluster/api-client.js';
 import { discover, type DiscoveredCluster, type DiscoveryDeps } from '../../../cluster/discovery.js';
 import type { BootData } from '../data.js';

@@ -4,10 +4,9 @@
 // writes admin.conf, controller-manager.conf and scheduler.conf; control-plane writes the static pods
 // (upstream: cmd/kubeadm/app/cmd/phases/join/controlplaneprepare.go; phases/copycerts/copycerts.go DownloadCerts).
 // certs, kubeconfig and control-plane reuse init's code with the CA read from disk instead of node.yaml.
-import { KUBEADM_CERTS_SECRET, KUBE_SYSTEM, KUBERNETES_DIR, CERTIFICATES_DIR, certsToTransfer, pkiPath, type Secret } from '../../../kube/index.js';
+import { KUBEADM_CERTS_SECRET, KUBE_SYSTEM, KUBERNETES_DIR, CERTIFICATES_DIR, pkiPath } from '../../../kube/index.js';
 import { JOIN_CONTROL_PLANE_KUBECONFIGS } from '../../../pki/index.js';
-import { ApiError } from '../../../cluster/api-client.js';
-import { KUBEADM_CERTS_MISSING_HINT, openKubeadmCerts } from '../../../cluster/kubeadm-certs.js';
+import { certsToTransfer, downloadKubeadmCerts } from '../../../cluster/kubeadm-certs.js';
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../data.js';
 import { writeIfChanged } from '../files.js';
@@ -24,21 +23,9 @@ async function downloadCerts(data: BootData): Promise<void> {
   if (!key) throw new Error('node.yaml has no certificateKey; a joining control-plane node needs it to decrypt kubeadm-certs (re-render with kgen)');
   log.phase('download-certs', `Downloading the certificates in Secret "${KUBEADM_CERTS_SECRET}" in the "${KUBE_SYSTEM}" Namespace`);
   const api = await bootstrapClient(data);
-  let secret: Secret | undefined;
-  try {
-    secret = await api.getIfExists<Secret>('v1', 'Secret', KUBEADM_CERTS_SECRET, KUBE_SYSTEM);
-  } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      throw new Error(
-        `bootstrap token "${tokenID(data)}" may not read Secret ${KUBE_SYSTEM}/${KUBEADM_CERTS_SECRET} (HTTP ${err.status}): the token expired or lacks ` +
-          `the default-node-token group, or the Secret is gone (${KUBEADM_CERTS_MISSING_HINT})`,
-        { cause: err },
-      );
-    }
-    throw err;
-  }
   // Everything is decrypted before the first write: a wrong key leaves the disk as it was.
-  const files = openKubeadmCerts(secret, key, certsToTransfer(data.cluster.etcd.external !== undefined, { encryptionAtRest: data.cluster.encryptionAtRest }));
+  const transfer = certsToTransfer(data.cluster.etcd.external !== undefined, { encryptionAtRest: data.cluster.encryptionAtRest });
+  const files = await downloadKubeadmCerts(api, key, transfer, tokenID(data));
   log.phase('download-certs', `Saving the certificates to the folder: "${CERTIFICATES_DIR}"`);
   for (const f of files) await writeIfChanged(host, pkiPath(f.file), f.data.toString('utf8'), { mode: f.mode });
 }

@@ -94,10 +94,8 @@ describe('etcd join', () => {
 describe('kubelet join files', () => {
   it('keeps the downloaded KubeletConfiguration and applies the node-local settings', () => {
     const cm = { apiVersion: 'v1' as const, kind: 'ConfigMap' as const, metadata: { name: 'kubelet-config' }, data: { kubelet: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n' } };
-    const text = joinKubeletConfiguration(cm, { kubelet: { criSocket: 'unix:///run/containerd/containerd.sock', extraArgs: {}, cgroupDriver: 'cgroupfs', resolvConf: '/run/systemd/resolve/resolv.conf' } });
-    expect(text).toContain('kind: KubeletConfiguration');
-    expect(text).toContain('cgroupDriver: cgroupfs');
-    expect(text).toContain('resolvConf: /run/systemd/resolve/resolv.conf');
+    const config = joinKubeletConfiguration(cm, { kubelet: { criSocket: 'unix:///run/containerd/containerd.sock', extraArgs: {}, cgroupDriver: 'cgroupfs', resolvConf: '/etc/resolv.conf' } });
+    expect(config).toEqual({ apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', cgroupDriver: 'cgroupfs', resolvConf: '/etc/resolv.conf' });
     expect(() => joinKubeletConfiguration(undefined, { kubelet: { criSocket: 'x', extraArgs: {} } })).toThrow(/kube-system\/kubelet-config .* was not found/);
   });
 

@@ -8,7 +8,6 @@
 import {
   KUBELET_BOOTSTRAP_KUBECONFIG,
   KUBELET_CONFIG_CONFIGMAP,
-  KUBELET_CONFIG_FILE,
   KUBELET_ENV_FILE,
   KUBELET_KUBECONFIG,
   KUBE_SYSTEM,
@@ -19,6 +18,7 @@ import {
 } from '../../../kube/index.js';
 import { certSignedBy, parseCertificate } from '../../../pki/index.js';
 import { tlsFromKubeconfig } from '../../../cluster/api-client.js';
+import { writeKubeletConfigToDisk } from '../../kubelet-config.js';
 import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../kubelet-join.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
@@ -58,8 +58,7 @@ async function run(data: BootData): Promise<void> {
   const cm = await api.getIfExists<ConfigMap>('v1', 'ConfigMap', KUBELET_CONFIG_CONFIGMAP, KUBE_SYSTEM);
   const kubeletConfig = joinKubeletConfiguration(cm, config.node);
 
-  log.phase(TAG, `Writing kubelet configuration to file "${KUBELET_CONFIG_FILE}"`);
-  await host.writeFile(KUBELET_CONFIG_FILE, kubeletConfig);
+  await writeKubeletConfigToDisk(host, log, kubeletConfig, TAG);
   log.phase(TAG, `Writing kubelet environment file with flags to file "${KUBELET_ENV_FILE}"`);
   await host.writeFile(KUBELET_ENV_FILE, kubeadmFlagsEnv(cluster, config.node));
   await writeIfChanged(host, pkiPath(PKI.caCert), info.caCertPem);

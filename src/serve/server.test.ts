@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderNodeIpxe } from '../../generators/pxe.js';
 import { seedTreeFiles } from '../../generators/seed-tree.js';
 import type { ClusterSpec, NodeSpec } from '../inventory/types.js';
-import { canonicalIp, parseListen, serveCommand, startSeedServer, type SeedServer } from './serve.js';
+import { canonicalIp } from './route.js';
+import { parseListen, serveCommand } from './command.js';
+import { startSeedServer, type SeedServer } from './server.js';
 
 const MAC = '52:54:00:12:34:56';
 const UUID = '4c4c4544-0042-3510-8052-b4c04f564432';
@@ -42,6 +44,15 @@ beforeAll(() => {
   symlinkSync(join(outside, 'passwd'), join(dir, 'nodes/cp-1/escape'));
   symlinkSync(join(outside, 'passwd'), join(dir, 'pxe/escape.ipxe'));
   symlinkSync('../secret.txt', join(dir, 'pxe/secret.ipxe'));
+  // Links that stay inside DIR but lead to another node's secrets or out of the node's own directory.
+  symlinkSync('../cp-1/user-data', join(dir, 'nodes/w-1/network-config'));
+  symlinkSync('../../nodes/cp-1/user-data', join(dir, 'pxe/cp-1.ipxe'));
+  mkdirSync(join(dir, 'nodes/w-1/seed'));
+  symlinkSync('../../cp-1', join(dir, 'nodes/w-1/linked'));
+  symlinkSync('cp-1', join(dir, 'nodes/alias-1'));
+  put('nodes/w-1/.user-data.abc.tmp', '#cloud-config\n# half-written\n');
+  put('pxe/.kgen/pki/ca.key', 'state under pxe\n');
+  put('pxe/images/vmlinuz', 'kernel\n');
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -54,10 +65,10 @@ interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-function fetchFrom(url: string, path: string, from: string, method = 'GET'): Promise<Reply> {
+function fetchFrom(url: string, path: string, from: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
   const { hostname, port } = new URL(url);
   return new Promise((ok, fail) => {
-    const req = request({ host: hostname.replace(/^\[|\]$/g, ''), port, path, method, localAddress: from }, (res) => {
+    const req = request({ host: hostname.replace(/^\[|\]$/g, ''), port, path, method, headers, localAddress: from }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => ok({ status: res.statusCode!, body: Buffer.concat(chunks).toString(), headers: res.headers }));
@@ -105,11 +116,40 @@ describe('startSeedServer', () => {
     { name: 'a symlink out of DIR under nodes/', path: '/nodes/cp-1/escape', from: '127.0.0.1', status: 404 },
     { name: 'a symlink out of DIR under pxe/', path: '/pxe/escape.ipxe', from: '127.0.0.1', status: 404 },
     { name: 'a symlink out of the served trees', path: '/pxe/secret.ipxe', from: '127.0.0.1', status: 404 },
+    { name: "a symlink in w-1's directory to cp-1's user-data, to w-1", path: '/nodes/w-1/network-config', from: '127.0.0.2', status: 404 },
+    { name: "a symlink in pxe/ to cp-1's user-data", path: '/pxe/cp-1.ipxe', from: '127.0.0.1', status: 404 },
+    { name: "a linked directory to cp-1's seed, from w-1", path: '/nodes/w-1/linked/user-data', from: '127.0.0.2', status: 404 },
+    { name: 'a symlinked node directory', path: '/nodes/alias-1/meta-data', from: '127.0.0.2', status: 404 },
+    { name: 'a subdirectory of a node directory', path: '/nodes/w-1/seed/x', from: '127.0.0.2', status: 404 },
+    { name: 'a dot file in a node directory, to the node', path: '/nodes/w-1/.user-data.abc.tmp', from: '127.0.0.2', status: 404 },
+    { name: 'a state directory under pxe/', path: '/pxe/.kgen/pki/ca.key', from: '127.0.0.1', status: 404 },
+    { name: 'an encoded dot directory under pxe/', path: '/pxe/%2ekgen/pki/ca.key', from: '127.0.0.1', status: 404 },
+    { name: 'a boot image under pxe/images/', path: '/pxe/images/vmlinuz', from: '127.0.0.2', status: 200, body: 'kernel\n' },
+    { name: 'a double-encoded .. escape', path: '/pxe/%252e%252e/secret.txt', from: '127.0.0.1', status: 404 },
+    { name: 'an upper-case encoded .. escape', path: '/nodes/%2E%2E/secret.txt', from: '127.0.0.1', status: 404 },
+    { name: 'an encoded backslash', path: '/pxe/..%5csecret.txt', from: '127.0.0.1', status: 404 },
+    { name: 'an encoded NUL', path: '/nodes/cp-1/meta-data%00', from: '127.0.0.1', status: 404 },
+    { name: 'an overlong UTF-8 dot', path: '/pxe/%c0%ae%c0%ae/secret.txt', from: '127.0.0.1', status: 404 },
+    { name: 'a doubled slash', path: '/nodes//cp-1/meta-data', from: '127.0.0.1', status: 404 },
+    { name: 'a trailing dot segment', path: '/nodes/cp-1/./user-data', from: '127.0.0.1', status: 404 },
+    { name: 'an absolute-form URL', path: 'http://127.0.0.1/nodes/cp-1/meta-data', from: '127.0.0.1', status: 404 },
   ])('$name: $status', async ({ path, from, status, body }) => {
     const reply = await fetchFrom(server.url, path, from);
     expect(reply.status).toBe(status);
     if (body !== undefined) expect(reply.body).toBe(body);
     if (status !== 200) expect(reply.body).not.toContain('secret');
+  });
+
+  it.each([
+    { header: 'x-forwarded-for', value: '127.0.0.1' },
+    { header: 'x-real-ip', value: '127.0.0.1' },
+    { header: 'forwarded', value: 'for=127.0.0.1' },
+    { header: 'client-ip', value: '127.0.0.1' },
+    { header: 'host', value: '127.0.0.1' },
+  ])('a spoofed $header header does not make 127.0.0.2 node cp-1', async ({ header, value }) => {
+    const reply = await fetchFrom(server.url, '/nodes/cp-1/user-data', '127.0.0.2', 'GET', { [header]: value });
+    expect(reply.status).toBe(403);
+    expect(reply.body).not.toContain('secret');
   });
 
   it('answers HEAD with the length and no body, and refuses other methods', async () => {
@@ -294,7 +334,7 @@ describe('the real cloud-init fetches its seed through kgen serve', () => {
 
 describe('kgen serve input errors', () => {
   it('exits 1 with a hint when --out holds no rendered tree', async () => {
-    const { main } = await import('./main.js');
+    const { main } = await import('../cli/main.js');
     const err: string[] = [];
     const code = await main(['serve', '--out', 'no-such-dir'], { stdout: () => undefined, stderr: (t) => err.push(t), cwd: tmpdir() });
     expect(code).toBe(1);
