@@ -28,7 +28,8 @@ const opensslNotAfter = (pem: string) => new Date(Date.parse(openssl(['x509', '-
 const clientCertOf = (kubeconfig: string) => Buffer.from(/client-certificate-data: (\S+)/.exec(readFileSync(kubeconfig, 'utf8'))![1]!, 'base64').toString('utf8');
 const site = () => ['--nodes', cluster.nodesFile];
 
-describe.skipIf(!canRun)('operator commands against a running cluster', () => {
+// Each test runs several kgen and kubectl processes; under a loaded machine one can take tens of seconds.
+describe.skipIf(!canRun)('operator commands against a running cluster', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     cluster = await startOperatorCluster();
   }, 900_000);
