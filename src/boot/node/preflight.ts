@@ -58,7 +58,7 @@ const kubeletVersion: Check = {
   async run(data) {
     const path = await kubeletPath(data);
     if (!path) return ok; // FileExisting-kubelet reports it
-    const printed = await data.host.exec(path, ['--version']);
+    const printed = await data.host.query(path, ['--version']);
     const version = /^Kubernetes (v\d+\.\d+\.\d+)/.exec(printed.stdout.trim())?.[1];
     if (printed.code !== 0 || !version) {
       return fail(`couldn't get kubelet version: \`${path} --version\` printed ${JSON.stringify(printed.stdout.trim().slice(0, 80))} (exit ${printed.code}), expected "Kubernetes vX.Y.Z"`);
