@@ -9,7 +9,7 @@ import { NODE_BOOTSTRAP_TOKEN_AUTH_GROUP } from '../kube/constants.js';
 import { caCertHash } from '../pki/index.js';
 import { newBootstrapToken, rfc3339, tokenString } from '../secrets/tokens.js';
 import type { BootstrapToken } from '../secrets/types.js';
-import { ACCESS_FLAGS, ACCESS_HELP, connectCluster } from './cluster-access.js';
+import { ACCESS_FLAGS, ACCESS_HELP, connectCluster, withRights } from './cluster-access.js';
 
 const EXIT_HELP = 'Exit codes: 0 done, 1 invalid input (flags, inventory, state, unreachable cluster, unknown token), 2 internal error.';
 
@@ -65,7 +65,7 @@ const createCommand: Command = {
     const now = new Date();
     const token: BootstrapToken = { ...newBootstrapToken({ now, ttlSeconds, groups, description: flags.description }), usages: usages as BootstrapToken['usages'] };
     if (ttlSeconds === 0) token.expiration = ''; // no expiration key: the token never expires
-    await createToken(access.client, token);
+    await withRights(access, (client) => createToken(client, token));
     if (!flags['print-join-command']) {
       io.stdout(`${tokenString(token)}\n`);
       return EXIT_OK;
@@ -113,7 +113,7 @@ const listCommand: Command = {
   async run(args, io) {
     const flags = parseFlags(args, { ...ACCESS_FLAGS, json: { type: 'boolean', default: false } });
     const access = await connectCluster(flags, io);
-    const { tokens, invalid } = await listTokens(access.client);
+    const { tokens, invalid } = await withRights(access, listTokens);
     for (const problem of invalid) io.stderr(`warning: skipped ${problem}\n`);
     const now = new Date();
     if (flags.json) {
@@ -157,10 +157,12 @@ const deleteCommand: Command = {
     const ids = positionals.map(tokenIdOf);
     const access = await connectCluster(flags, io);
     // As kubeadm: one by one, stopping at the first that fails.
-    for (const id of ids) {
-      await deleteToken(access.client, id);
-      io.stdout(`bootstrap token "${id}" deleted\n`);
-    }
+    await withRights(access, async (client) => {
+      for (const id of ids) {
+        await deleteToken(client, id);
+        io.stdout(`bootstrap token "${id}" deleted\n`);
+      }
+    });
     return EXIT_OK;
   },
 };

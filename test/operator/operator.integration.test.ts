@@ -63,6 +63,13 @@ describe.skipIf(!canRun)('operator commands against a running cluster', () => {
       expect(who.groups).toEqual(expect.arrayContaining(['developers', 'oncall']));
       await expect(kubectl(file, ['get', 'nodes'])).rejects.toThrow(/forbidden/i);
     });
+
+    it('a kubeconfig without the rights: token list is exit 1 saying the API server refused it', async () => {
+      const r = await cluster.kgen(['token', 'list', '--kubeconfig', join(cluster.work, 'alice.conf')]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('HTTP 403 Forbidden');
+      expect(r.stderr).toContain(`refused the kubeconfig ${join(cluster.work, 'alice.conf')}`);
+    });
   });
 
   describe('kgen token', () => {

@@ -9,7 +9,7 @@ import { bootstrapTokenSecret, clusterInfoRBAC, publishClusterInfo, tlsBootstrap
 import { buildClusterInfoKubeconfig, serializeKubeconfig } from '../../../pki/index.js';
 import { tlsFromKubeconfig } from '../../../cluster/api-client.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 
 const TAG = 'bootstrap-token';
 

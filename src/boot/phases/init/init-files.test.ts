@@ -11,7 +11,7 @@ import type { NodeBootConfig } from '../../../contract/config.js';
 import { captureIO, realInitConfig, testNode } from '../../test-node.js';
 import { generateKeyPair, KeyPool } from '../../../pki/keys.js';
 import { createLogger } from '../../log.js';
-import { createBootData } from '../data.js';
+import { createBootData } from '../../data.js';
 import { phasesFor } from '../index.js';
 import { certsPhase } from './certs.js';
 

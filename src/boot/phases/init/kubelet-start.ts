@@ -1,11 +1,11 @@
 // init phase "kubelet-start": /var/lib/kubelet/kubeadm-flags.env and /var/lib/kubelet/config.yaml (built by
-// src/kube, mutated for this node by src/boot/kubelet-config.ts), then (re)start the kubelet through the Host's
+// src/kube, mutated for this node by src/boot/node/kubelet-config.ts), then (re)start the kubelet through the Host's
 // ServiceManager
 // (upstream: cmd/kubeadm/app/cmd/phases/init/kubelet.go runKubeletStart, phases/kubelet/flags.go, config.go).
 import { KUBELET_ENV_FILE, kubeadmFlagsEnv, nodeKubeletConfiguration } from '../../../kube/index.js';
-import { writeKubeletConfigToDisk } from '../../kubelet-config.js';
+import { writeKubeletConfigToDisk } from '../../node/kubelet-config.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 
 const TAG = 'kubelet-start';
 

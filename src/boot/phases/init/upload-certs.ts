@@ -8,7 +8,7 @@
 import { KUBEADM_CERTS_SECRET, KUBE_SYSTEM, pkiPath } from '../../../kube/index.js';
 import { certsToTransfer, uploadKubeadmCerts } from '../../../cluster/kubeadm-certs.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 
 export function uploadCertsPhase(): Phase<BootData> {
   return {

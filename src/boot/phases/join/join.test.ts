@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS } from '../../../kube/index.js';
-import { etcdEndpointsFromPods, initialCluster } from '../../etcd-join.js';
-import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../kubelet-join.js';
+import { etcdEndpointsFromPods, initialCluster } from '../../node/etcd-join.js';
+import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../node/kubelet-join.js';
 import { Runner } from '../../runner.js';
 import { configFor } from '../../test-fixtures.js';
-import { createBootData } from '../data.js';
+import { createBootData } from '../../data.js';
 import { createHost } from '../../host.js';
 import { createLogger } from '../../log.js';
 import { phasesFor } from '../index.js';
-import { joinChecks } from './preflight.js';
+import { joinChecks } from '../../node/preflight.js';
 
 describe('join workflow', () => {
   it('runs kubeadm join\'s phases in kubeadm\'s order, with discovery as a phase of its own', () => {

@@ -3,15 +3,15 @@
 // util/kubeconfig CreateWithToken): the KubeletConfiguration downloaded from kube-system/kubelet-config with
 // this node's local settings applied, bootstrap-kubelet.conf with the bootstrap token, and the refusal to
 // join under the name of a Node that is already Ready.
-import { parse } from '../yaml-input.js';
-import { KUBELET_CONFIG_CONFIGMAP, KUBELET_CONFIG_KEY, KUBE_SYSTEM, type ConfigMap, type KubeletNode } from '../kube/index.js';
-import { buildKubeconfig, serializeKubeconfig } from '../pki/index.js';
+import { parse } from '../../yaml-input.js';
+import { KUBELET_CONFIG_CONFIGMAP, KUBELET_CONFIG_KEY, KUBE_SYSTEM, type ConfigMap, type KubeletNode } from '../../kube/index.js';
+import { buildKubeconfig, serializeKubeconfig } from '../../pki/index.js';
 
 /** kubeadm's TokenUser: the user name in bootstrap-kubelet.conf. */
 export const TLS_BOOTSTRAP_USER = 'tls-bootstrap-token-user';
 
 /**
- * /var/lib/kubelet/config.yaml before kubeadm's on-node mutation (src/boot/kubelet-config.ts): the cluster's
+ * /var/lib/kubelet/config.yaml before kubeadm's on-node mutation (src/boot/node/kubelet-config.ts): the cluster's
  * KubeletConfiguration with the node-local fields kgen sets per node.
  */
 export function joinKubeletConfiguration(cm: ConfigMap | undefined, node: Pick<KubeletNode, 'kubelet'>): Record<string, unknown> {

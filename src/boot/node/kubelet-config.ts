@@ -2,10 +2,10 @@
 // cmd/kubeadm/app/phases/kubelet/config.go WriteConfigToDisk, which runs the component config's Mutate first;
 // cmd/kubeadm/app/componentconfigs/kubelet_unix.go Mutate, isServiceActive). Whether systemd-resolved is
 // active is asked of the node itself, through the Host's service manager, at the moment the file is written.
-import { KUBELET_CONFIG_FILE, mutateResolverConfig } from '../kube/index.js';
-import { toYaml } from '../yaml.js';
-import type { Host } from './host.js';
-import type { Logger } from './log.js';
+import { KUBELET_CONFIG_FILE, mutateResolverConfig } from '../../kube/index.js';
+import { toYaml } from '../../yaml.js';
+import type { Host } from '../host.js';
+import type { Logger } from '../log.js';
 
 const SYSTEMD_RESOLVED = 'systemd-resolved';
 
