@@ -33,7 +33,7 @@ import { NODE_DISTS, extractNodeBinary, nodeTarball } from './node-dist.mjs';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Node's SEA names (src/node_sea.cc): the resource postject writes and the fuse it flips. */
+/** The resource name and fuse Node's SEA documentation gives for postject (the fuse marks an executable as one). */
 const SEA_RESOURCE = 'NODE_SEA_BLOB';
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const MAIN = 'kgen-boot.cjs';
@@ -41,7 +41,7 @@ const BLOB = 'kgen-boot.blob';
 
 const HOST_ARCH = { x64: 'amd64', arm64: 'arm64' }[process.arch];
 
-export const executableName = (arch) => `kgen-boot-linux-${arch}`;
+const executableName = (arch) => `kgen-boot-linux-${arch}`;
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
@@ -59,24 +59,23 @@ async function injectQuietly(binary, blob) {
 }
 
 /** Builds both executables and the sha256 file into `out`; returns { arch: sha256 }. */
-export async function buildExecutables(out, cacheDir) {
+async function buildExecutables(out, cacheDir) {
   if (!HOST_ARCH) throw new Error(`cannot build kgen-boot executables on a ${process.arch} host: the blob needs a Node binary that runs here (amd64 or arm64)`);
   await mkdir(out, { recursive: true });
   const scratch = await mkdtemp(join(out, '.sea-'));
   try {
     await buildBootProgram(join(root, 'src/boot/main.ts'), join(scratch, MAIN), { format: 'cjs' });
-    const tarballs = {};
-    for (const arch of Object.keys(NODE_DISTS)) tarballs[arch] = await nodeTarball(cacheDir, arch);
+    const binaries = {};
+    for (const arch of Object.keys(NODE_DISTS)) binaries[arch] = await extractNodeBinary(await nodeTarball(cacheDir, arch), join(scratch, arch));
 
-    const hostNode = await extractNodeBinary(tarballs[HOST_ARCH], join(scratch, 'host'));
+    // The blob first, while the host's binary is still plain Node.
     const config = { main: MAIN, output: BLOB, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
     await writeFile(join(scratch, 'sea-config.json'), JSON.stringify(config));
-    await run(hostNode, ['--experimental-sea-config', 'sea-config.json'], { cwd: scratch });
+    await run(binaries[HOST_ARCH], ['--experimental-sea-config', 'sea-config.json'], { cwd: scratch });
     const blob = await readFile(join(scratch, BLOB));
 
     const digests = {};
-    for (const arch of Object.keys(NODE_DISTS)) {
-      const binary = await extractNodeBinary(tarballs[arch], join(scratch, arch));
+    for (const [arch, binary] of Object.entries(binaries)) {
       await injectQuietly(binary, blob);
       digests[arch] = sha256(await readFile(binary));
       await rename(binary, join(out, executableName(arch)));
@@ -90,16 +89,14 @@ export async function buildExecutables(out, cacheDir) {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: {
-      out: { type: 'string', default: join(root, 'build') },
-      cache: { type: 'string', default: join(homedir(), '.cache/kgen/debootstrap') },
-    },
-  });
-  const started = Date.now();
-  const out = resolve(values.out);
-  const digests = await buildExecutables(out, resolve(values.cache));
-  for (const [arch, digest] of Object.entries(digests)) console.log(`${digest}  ${join(out, executableName(arch))}`);
-  console.log(`built ${Object.keys(digests).length} kgen-boot executables in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: join(root, 'build') },
+    cache: { type: 'string', default: join(homedir(), '.cache/kgen/debootstrap') },
+  },
+});
+const started = Date.now();
+const out = resolve(values.out);
+const digests = await buildExecutables(out, resolve(values.cache));
+for (const [arch, digest] of Object.entries(digests)) console.log(`${digest}  ${join(out, executableName(arch))}`);
+console.log(`built ${Object.keys(digests).length} kgen-boot executables in ${((Date.now() - started) / 1000).toFixed(1)} s`);
