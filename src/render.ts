@@ -16,6 +16,7 @@ import { readGenerations, writeGenerations, generationOf, type Generations } fro
 import { newBootstrapToken, tokenValidAt } from './secrets/tokens.js';
 import { bootConfigFor } from './secrets/for-role.js';
 import { caCertHash } from './pki/pin.js';
+import { clusterCAs, expiryWarnings } from './pki/expiration.js';
 import { InvalidInputError } from './errors.js';
 import { TreeWriter, writeFileAtomic } from './fsutil.js';
 import { loadBootBundle, type BootBundle } from '../generators/boot-bundle.js';
@@ -92,6 +93,8 @@ export async function render(opts: RenderOptions, deps: RenderDeps): Promise<Ren
       `the cluster's bootstrap token ${clusterToken.id} expired at ${clusterToken.expiration}: a node that boots from this render can only join with a fresh token; run \`kgen render --reimage NODE\` for the machines you are (re)installing now`,
     );
   }
+
+  warnings.push(...expiryWarnings(clusterCAs(secrets), inventory.cluster.certificates.validityHours, now));
 
   const externalEtcd = readExternalEtcd(inventory);
   // Tokens made for reimaged nodes reach the running cluster through their manifest, not the init node.

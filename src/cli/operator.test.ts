@@ -124,3 +124,11 @@ describe('kgen replace edges', () => {
     for (const file of ['replacements.yaml', 'generations.yaml']) expect(() => statSync(join(work, 'examples/.kgen', file))).toThrow();
   });
 });
+
+describe('reaching the cluster', () => {
+  it('a --kubeconfig that cannot be read is exit 1 naming it', async () => {
+    const { io, out } = capture();
+    expect(await main(['token', 'list', '--kubeconfig', 'nowhere.conf'], io)).toBe(1);
+    expect(out.stderr).toMatch(/cannot read \/\S+\/nowhere\.conf \(ENOENT\); check --kubeconfig/);
+  });
+});

@@ -8,7 +8,7 @@ import { EXIT_OK, parseFlagsAndArguments, UsageError, type CliIO, type Command }
 import { EtcdClient } from '../cluster/etcd-client.js';
 import { InvalidInputError } from '../errors.js';
 import { etcdClientURL } from '../kube/etcd.js';
-import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, connectCluster, loadSite, mintClientCertificate, type OperatorSite } from './cluster-access.js';
+import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, connectCluster, loadSite, mintClientCertificate, withRights, type OperatorSite } from './cluster-access.js';
 import { checkHealth, nextSteps, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
 import type { NodeSpec } from '../inventory/types.js';
 
@@ -114,10 +114,12 @@ export const replaceCommand: Command = {
     };
     const steps: StepReport[] = [];
     try {
-      const generation = await runSteps(ctx, (r) => {
-        steps.push(r);
-        say(`[replace] ${r.step}: ${r.detail}`);
-      });
+      const generation = await withRights(access, () =>
+        runSteps(ctx, (r) => {
+          steps.push(r);
+          say(`[replace] ${r.step}: ${r.detail}`);
+        }),
+      );
       const next = nextSteps(ctx, generation);
       if (flags.json) io.stdout(`${JSON.stringify({ node: node.name, dryRun, steps, generation, next }, null, 2)}\n`);
       else io.stdout(`${dryRun ? 'dry run, nothing was changed; next' : steps.some((s) => s.changed) ? 'next' : 'nothing to do; next'}: ${next}\n`);
