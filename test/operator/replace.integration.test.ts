@@ -102,6 +102,14 @@ async function snapshot() {
 /** The machine dies: its kubelet (and with it etcd and the control plane) stops. */
 const kill = (name: string) => node(name).services.stop('kubelet');
 
+/** The machine dies and its disk is wiped: an empty root with only its hostname, as a fresh image before first boot. */
+async function killAndWipe(machine: TestNode): Promise<void> {
+  await kill(machine.name);
+  rmSync(machine.root, { recursive: true, force: true });
+  mkdirSync(join(machine.root, 'etc'), { recursive: true });
+  writeFileSync(join(machine.root, 'etc/hostname'), `${machine.name}\n`);
+}
+
 describe.skipIf(!canRun)('kgen replace against a running three-control-plane cluster', () => {
   beforeAll(async () => {
     cluster = await startOperatorCluster({ controlPlanes: 3 });
@@ -160,10 +168,7 @@ describe.skipIf(!canRun)('kgen replace against a running three-control-plane clu
 
     const cp2 = node('cp2');
     const oldMember = (await members()).find((m) => m.name === 'cp2')!;
-    await kill('cp2');
-    rmSync(cp2.root, { recursive: true, force: true });
-    mkdirSync(join(cp2.root, 'etc'), { recursive: true });
-    writeFileSync(join(cp2.root, 'etc/hostname'), 'cp2\n');
+    await killAndWipe(cp2);
 
     const started = Date.now();
     const r = await cluster.kgen(['replace', 'cp2', ...site(), '--json']);
@@ -215,10 +220,7 @@ describe.skipIf(!canRun)('kgen replace against a running three-control-plane clu
   it('a control-plane machine reimaged without kgen replace drops its stale etcd member and joins as a new learner', async () => {
     const cp3 = node('cp3');
     const oldMember = (await members()).find((m) => m.name === 'cp3')!;
-    await kill('cp3');
-    rmSync(cp3.root, { recursive: true, force: true });
-    mkdirSync(join(cp3.root, 'etc'), { recursive: true });
-    writeFileSync(join(cp3.root, 'etc/hostname'), 'cp3\n');
+    await killAndWipe(cp3);
     // kgen-boot refuses to join while a Ready Node has its name: wait for the node lifecycle controller.
     expect(await eventually(async () => !(await nodeReady('cp3')), 300_000)).toBe(true);
 
