@@ -90,18 +90,27 @@ export async function render(opts: RenderOptions, deps: RenderDeps = {}): Promis
   const bundle = loadBootBundle(opts.bootBundlePath);
   throwIfInterrupted(deps.signal);
 
+  const previous = previousRecord(opts.outDir, host);
   const state = await openState(opts.stateDir, inventory, { pki: statePki, host });
+  const tree = new OutputTree(opts.outDir, host.fs);
+  let report: RenderReport;
   try {
-    const report = await renderWith(state, inventory, bundle, opts, host, deps.signal);
-    state.commit();
-    return { ...report, warnings: [...warnings, ...state.warnings, ...report.warnings] };
+    report = await renderWith(state, tree, inventory, bundle, opts, host, deps.signal);
   } catch (err) {
+    tree.discard();
     state.discard();
     throw err;
   }
+  // The commit point: the state first (a failure after it leaves output that the next render completes).
+  state.commit();
+  tree.commit();
+  const removed = tree.prune(previous);
+  writeRecord(opts.outDir, inventory, tree, host);
+  return { ...report, removed, warnings: [...warnings, ...state.warnings, ...report.warnings] };
 }
 
-async function renderWith(state: StateTransaction, inventory: Inventory, bundle: BootBundle, opts: RenderOptions, host: OperatorHost, signal?: AbortSignal): Promise<RenderReport> {
+/** Plans every node, checks sizes, stages the state's additions and the output (nothing visible changes). */
+async function renderWith(state: StateTransaction, tree: OutputTree, inventory: Inventory, bundle: BootBundle, opts: RenderOptions, host: OperatorHost, signal?: AbortSignal): Promise<RenderReport> {
   const secrets = state.bundle;
   const warnings: string[] = [];
   const pin = caCertHash(secrets.ca.cert);
@@ -142,11 +151,11 @@ async function renderWith(state: StateTransaction, inventory: Inventory, bundle:
   // Every check passed: stage what --reimage decided (committed after the output), then write the output.
   for (const t of newTokens) state.addToken(t.token);
   if (opts.reimage.length > 0) state.setGenerations(generations);
-  const removed = await writeOutput(opts.outDir, inventory, planned.map((p) => p.artifacts), bundle, host, signal);
+  await stageOutput(tree, inventory, planned.map((p) => p.artifacts), bundle, signal);
   const tokenManifests = newTokens.map((t) => {
     const manifest = `bootstrap-tokens/${t.token.id}.yaml`;
-    host.fs.mkdir(join(opts.outDir, 'bootstrap-tokens'));
-    host.fs.writeAtomic(join(opts.outDir, manifest), toYaml(bootstrapTokenSecret(t.token)), { mode: 0o600 });
+    // Kept until the operator removes it: the next render does not prune it.
+    tree.write(manifest, toYaml(bootstrapTokenSecret(t.token)), { mode: 0o600, unrecorded: true });
     return { id: t.token.id, forNode: t.node, expiration: t.token.expiration, manifest };
   });
 
@@ -154,7 +163,7 @@ async function renderWith(state: StateTransaction, inventory: Inventory, bundle:
     nodes: reports,
     stateCreated: state.created,
     newTokens: tokenManifests,
-    removed,
+    removed: [],
     warnings,
     bootSha256: bundle.sha256,
   };
@@ -250,15 +259,12 @@ function checkTargetLimit(target: Target, reports: NodeReport[]): void {
 }
 
 /**
- * Writes the output tree and removes what the previous render recorded as written and this one did not:
- * the seeds of nodes no longer in nodes.yaml (an old init node's user-data holds the CA keys) and of changed
- * MACs or UUIDs, which a static web server would otherwise go on serving. Nothing else below --out is
- * touched. nodes.json, written last, holds the node index for `kgen serve` and the record of what was
- * written. Yields between nodes so SIGINT/SIGTERM are seen. Returns the removed paths.
+ * Stages the output tree. After the commit, the files the previous render recorded as written and this one
+ * did not are removed: the seeds of nodes no longer in nodes.yaml (an old init node's user-data holds the CA
+ * keys) and of changed MACs or UUIDs, which a static web server would otherwise go on serving. Nothing else
+ * below --out is touched. Yields between nodes so SIGINT/SIGTERM are seen.
  */
-async function writeOutput(outDir: string, inventory: Inventory, artifacts: NodeArtifacts[], bundle: BootBundle, host: OperatorHost, signal?: AbortSignal): Promise<string[]> {
-  const previous = previousRecord(outDir, host);
-  const tree = new OutputTree(outDir, host.fs);
+async function stageOutput(tree: OutputTree, inventory: Inventory, artifacts: NodeArtifacts[], bundle: BootBundle, signal?: AbortSignal): Promise<void> {
   const write = (f: OutFile) => (f.linkTo ? tree.link(f.path, f.linkTo) : tree.write(f.path, f.data, { mode: f.mode }));
   for (const a of artifacts) {
     await nextTurn();
@@ -268,11 +274,15 @@ async function writeOutput(outDir: string, inventory: Inventory, artifacts: Node
   for (const f of pxeFiles(inventory.cluster, inventory.nodes)) write({ ...f, mode: 0o644 });
   write({ path: 'kgen-boot', data: bundle.bytes, mode: 0o755 });
   write({ path: 'kgen-boot.sha256', data: `${bundle.sha256}  kgen-boot\n`, mode: 0o644 });
-  const removed = tree.prune(previous);
+  await nextTurn();
+  throwIfInterrupted(signal);
+}
+
+/** nodes.json, written last: the node index `kgen serve` reads and the record of what this render wrote. */
+function writeRecord(outDir: string, inventory: Inventory, tree: OutputTree, host: OperatorHost): void {
   const index = inventory.nodes.map((n) => ({ name: n.name, address: n.address, ...(n.mac ? { mac: n.mac } : {}), ...(n.uuid ? { uuid: n.uuid } : {}) }));
   const record: OutputRecord = { nodes: index, written: tree.record() };
   host.fs.writeAtomic(join(outDir, NODES_JSON), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
-  return removed;
 }
 
 const NODES_JSON = 'nodes.json';
