@@ -55,7 +55,7 @@ export class OutputTree {
     }
   }
 
-  /** Removes the staged files; never throws (it runs while another error is handled). */
+  /** Removes the files still staged (none after a commit); never throws (it runs while another error is handled). */
   discard(): void {
     for (const tmp of this.staged.values()) {
       try {

@@ -93,20 +93,24 @@ export async function render(opts: RenderOptions, deps: RenderDeps = {}): Promis
   const previous = previousRecord(opts.outDir, host);
   const state = await openState(opts.stateDir, inventory, { pki: statePki, host });
   const tree = new OutputTree(opts.outDir, host.fs);
-  let report: RenderReport;
   try {
-    report = await renderWith(state, tree, inventory, bundle, opts, host, deps.signal);
-  } catch (err) {
+    let report: RenderReport;
+    try {
+      report = await renderWith(state, tree, inventory, bundle, opts, host, deps.signal);
+      // The commit point: the state first (a failure after it leaves output that the next render completes).
+      state.commit();
+    } catch (err) {
+      state.discard();
+      throw err;
+    }
+    tree.commit();
+    const removed = tree.prune(previous);
+    writeRecord(opts.outDir, inventory, tree, host);
+    return { ...report, removed, warnings: [...warnings, ...state.warnings, ...report.warnings] };
+  } finally {
     tree.discard();
-    state.discard();
-    throw err;
+    state.close();
   }
-  // The commit point: the state first (a failure after it leaves output that the next render completes).
-  state.commit();
-  tree.commit();
-  const removed = tree.prune(previous);
-  writeRecord(opts.outDir, inventory, tree, host);
-  return { ...report, removed, warnings: [...warnings, ...state.warnings, ...report.warnings] };
 }
 
 /** Plans every node, checks sizes, stages the state's additions and the output (nothing visible changes). */

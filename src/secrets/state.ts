@@ -19,7 +19,7 @@
 //   - an existing state is checked whole first (src/secrets/state-check.ts); what a render adds to it (a
 //     missing optional key, tokens and generations of --reimage) is staged and written by commit(), each
 //     file atomically, tokens before the generations that name them.
-// The caller commits only after its output is written; discard() drops what was staged. Both release the lock.
+// The caller commits only after its output is staged; discard() drops what was staged; close() releases the lock.
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Inventory, KeyAlgorithm } from '../inventory/types.js';
@@ -56,10 +56,12 @@ export interface StateTransaction {
   addToken(token: BootstrapToken): void;
   /** Stages generations.yaml. */
   setGenerations(generations: Generations): void;
-  /** Writes what was staged (a new state: renames it into place), then releases the lock. */
+  /** Writes what was staged (a new state: renames it into place); on failure, a new state is removed. */
   commit(): void;
-  /** Drops what was staged (a new state: removes it), then releases the lock. Never throws. */
+  /** Drops what was staged (a new state: removes it). Never throws. */
   discard(): void;
+  /** Releases the lock, after commit() or discard(). Never throws. */
+  close(): void;
 }
 
 interface Staged {
@@ -130,12 +132,18 @@ function transaction({ dir, work, staged, clusterName, checked, host, release }:
       staged.push({ rel: GENERATIONS_FILE, data: generationsYaml(generations), mode: 0o644 });
     },
     commit() {
-      writeStaged(base, staged.splice(0), host);
-      if (work) fs.rename(work, dir);
-      release();
+      try {
+        writeStaged(base, staged.splice(0), host);
+        if (work) fs.rename(work, dir);
+      } catch (err) {
+        tx.discard();
+        throw err;
+      }
     },
     discard() {
       cleanUp(() => work !== undefined && fs.remove(work));
+    },
+    close() {
       cleanUp(release);
     },
   };
