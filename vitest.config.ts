@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'generators/**/*.test.ts', 'images/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['test/boot/**', 'node_modules/**'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -12,7 +12,7 @@ import { toYaml } from '../src/yaml.js';
 import type { BootBundle } from './boot-bundle.js';
 import { renderUserData, userDataBytes, type UserData } from './cloud-config.js';
 import { renderMetaData } from './meta-data.js';
-import { renderNetworkConfig } from './network-config.js';
+import { renderNetworkConfig } from '../src/inventory/network-config.js';
 import { buildSeedIso } from './iso9660.js';
 import { seedTreeFiles } from './seed-tree.js';
 

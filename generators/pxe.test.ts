@@ -150,4 +150,28 @@ describe('the seed argument, read by the real cloud-init', () => {
     const out = JSON.parse(execFileSync(python, ['-c', program, cmdline]).toString());
     expect(out).toEqual({ ok: true, fill: { seedfrom: 'http://10.0.0.1:8080/nodes/cp-1/', dsmode: 'net' } });
   });
+
+  it('a node with a network section carries it on the kernel command line, and cloud-init reads it there first', () => {
+    const network = { ethernets: {}, bridges: {}, vlans: {}, bonds: { bond0: { interfaces: ['eno1', 'eno2'], parameters: { mode: '802.3ad' }, addresses: ['10.0.0.11/24'] } } };
+    const withNetwork = node({ network: { ...network, ethernets: { eno1: { match: { macaddress: '52:54:00:12:34:56' } }, eno2: {} } } as NodeSpec['network'] });
+    const cmdline = kernelWords(renderNodeIpxe(withNetwork, cluster())).slice(4, -3).join(' ');
+    expect(cmdline).toMatch(/ network-config=[A-Za-z0-9+/=]+ /);
+    const program = [
+      'import json, sys',
+      'from cloudinit.net.cmdline import read_kernel_cmdline_config',
+      'from cloudinit.sources import DataSource, NetworkConfigSource',
+      'print(json.dumps({"config": read_kernel_cmdline_config(cmdline=sys.argv[1]), "first": DataSource.network_config_sources[0] == NetworkConfigSource.CMD_LINE}))',
+    ].join('\n');
+    const out = JSON.parse(execFileSync(python, ['-c', program, cmdline]).toString());
+    expect(out.first).toBe(true);
+    expect(out.config).toEqual({
+      version: 2,
+      ethernets: { eno1: { match: { macaddress: '52:54:00:12:34:56' } }, eno2: {} },
+      bonds: { bond0: { interfaces: ['eno1', 'eno2'], parameters: { mode: '802.3ad' }, addresses: ['10.0.0.11/24'] } },
+    });
+  });
+
+  it('a node without a network section leaves networking to the image', () => {
+    expect(renderNodeIpxe(node(), cluster())).not.toContain('network-config=');
+  });
 });

@@ -2,27 +2,18 @@
 //   build/kgen.mjs       the CLI (bin/kgen.mjs runs it)
 //   build/kgen-boot.mjs  the first-boot program: one file, Node's standard library only (boot-program.mjs)
 //   build/bench.mjs      `npm run bench`
-//   build/test/<name>.mjs every test/**/<name>-main.ts (test control plane programs that the test
-//                        kubelet starts as processes)
+// The test programs (test/**/<name>-main.ts -> build/test/<name>.mjs) are built by the tests themselves
+// (test/global-setup.ts) and by the bench, not on every `npm ci`.
 // Output is deterministic (no timestamps, no absolute paths) so the boot bundle's sha256 is stable.
 import { build } from 'esbuild';
-import { readdirSync, statSync, existsSync } from 'node:fs';
-import { join, relative, basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import options from './esbuild-options.json' with { type: 'json' };
 import { buildBootProgram } from './boot-program.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
-
-function findMains(dir) {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return findMains(path);
-    return name.endsWith('-main.ts') ? [path] : [];
-  });
-}
 
 const common = options.node;
 
@@ -32,10 +23,6 @@ const jobs = [
 ];
 if (existsSync('test/bench/bench.ts')) {
   jobs.push(build({ ...common, entryPoints: ['test/bench/bench.ts'], outfile: 'build/bench.mjs', external: ['esbuild'] }));
-}
-for (const entry of findMains('test')) {
-  const out = join('build/test', basename(entry).replace(/-main\.ts$/, '.mjs'));
-  jobs.push(build({ ...common, entryPoints: [entry], outfile: out }));
 }
 await Promise.all(jobs);
 console.log(`built ${jobs.length} programs into ${relative(process.cwd(), join(root, 'build'))}/`);

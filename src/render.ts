@@ -27,7 +27,7 @@ import { loadBootBundle, type BootBundle } from '../generators/boot-bundle.js';
 import { nodeArtifacts, type NodeArtifacts, type OutFile } from '../generators/node-artifacts.js';
 import { SizeMeter, TARGET_LIMITS, type Sizes, type Target } from '../generators/sizes.js';
 import { pxeFiles } from '../generators/pxe.js';
-import { bootstrapTokenSecret } from './kube/bootstraptoken.js';
+import { bootstrapTokenSecret } from './cluster/bootstrap-token.js';
 import { toYaml } from './yaml.js';
 
 export interface RenderOptions {

@@ -119,7 +119,11 @@ const renderOnly = inGroup('render-only', [
   {
     name: 'kernel command line exactly COMMAND_LINE_SIZE (no room for the NUL)',
     // 2048 - the fixed part; computed so the whole line is 2048 bytes.
-    edit: [set('[quiet]', `[${'k='.padEnd(2048 - 'console=ttyS0 '.length - ' initrd=initrd.img ds=nocloud;s=http://10.0.0.1:8080/nodes/cp-1/;dsmode=net'.length, 'x')}]`)],
+    // Without a network section, which would add its network-config= argument.
+    edit: [
+      set('[quiet]', `[${'k='.padEnd(2048 - 'console=ttyS0 '.length - ' initrd=initrd.img ds=nocloud;s=http://10.0.0.1:8080/nodes/cp-1/;dsmode=net'.length, 'x')}]`),
+      set('    network:\n      interface: eth0\n      addresses: [10.0.0.11/24]\n      gateway: 10.0.0.1\n      nameservers: [10.0.0.1]\n', ''),
+    ],
     at: '[k=', path: 'nodes[0].kernelArgs', says: 'is 2048 characters',
   },
   { name: 'seedBaseURL with a space', edit: [set('seedBaseURL: http://10.0.0.1:8080', 'seedBaseURL: "http://10.0.0.1:8080/my seeds"')], at: '"http://10.0.0.1:8080/my seeds"', path: 'cluster.pxe.seedBaseURL', says: 'space' },
@@ -242,6 +246,12 @@ const schema = inGroup('schema', [
   { name: 'delivery url without url', edit: [set('    discoveryTimeout: 30m\n', '    discoveryTimeout: 30m\n    delivery: url\n')], at: 'discoveryTimeout', path: 'cluster.boot.url', says: 'missing required field "url"' },
   { name: 'boot url over ftp', edit: [set('    discoveryTimeout: 30m\n', '    discoveryTimeout: 30m\n    delivery: url\n    url: ftp://files.example.com/kgen-boot\n')], at: 'ftp://files.example.com/kgen-boot', path: 'cluster.boot.url', says: 'uses ftp' },
   { name: 'interface name too long', edit: [set('interface: eth0', 'interface: enp0s31f6abcdefghij')], at: 'enp0s31f6abcdefghij', path: 'nodes[0].network.interface', says: 'interface name' },
+  { name: 'kernel arg setting network-config=', edit: [set('[quiet]', '[network-config=disabled]')], at: 'network-config=disabled', path: 'nodes[0].kernelArgs[0]', says: 'network section' },
+  { name: 'network shorthand mixed with device sections', edit: [set('      nameservers: [10.0.0.1]\n', '      nameservers: [10.0.0.1]\n      ethernets: { eth1: { dhcp4: true } }\n')], at: 'ethernets', path: 'nodes[0].network.ethernets', says: 'cannot be mixed' },
+  { name: 'bond member not declared', edit: [set('    network:\n      interface: eth0\n      addresses: [10.0.0.11/24]\n      gateway: 10.0.0.1\n      nameservers: [10.0.0.1]\n', '    network:\n      ethernets:\n        eno1: { match: { macaddress: 52:54:00:00:00:11 } }\n        eno2: {}\n      bonds:\n        bond0:\n          interfaces: [eno1, eno2]\n          addresses: [10.0.0.11/24]\n'.replace('        eno2: {}\n', ''))], at: 'eno2]', path: 'nodes[0].network.bonds.bond0.interfaces[1]', says: 'not declared' },
+  { name: 'VLAN device outside vlans', edit: [set('    network:\n      interface: eth0\n      addresses: [10.0.0.11/24]\n      gateway: 10.0.0.1\n      nameservers: [10.0.0.1]\n', '    network:\n      ethernets:\n        eno1: { match: { macaddress: 52:54:00:00:00:11 } }\n        eno2: {}\n      bonds:\n        bond0:\n          interfaces: [eno1, eno2]\n          addresses: [10.0.0.11/24]\n'.replace('      bonds:', '        bond0.300: { dhcp4: true }\n      bonds:'))], at: 'bond0.300', path: 'nodes[0].network.ethernets["bond0.300"]', says: 'declare it under vlans' },
+  { name: 'bond parameter cloud-init cannot read', edit: [set('    network:\n      interface: eth0\n      addresses: [10.0.0.11/24]\n      gateway: 10.0.0.1\n      nameservers: [10.0.0.1]\n', '    network:\n      ethernets:\n        eno1: { match: { macaddress: 52:54:00:00:00:11 } }\n        eno2: {}\n      bonds:\n        bond0:\n          interfaces: [eno1, eno2]\n          addresses: [10.0.0.11/24]\n'.replace('          addresses:', '          parameters: { arp-ip-targets: [10.0.0.1] }\n          addresses:'))], at: 'arp-ip-targets', path: 'nodes[0].network.bonds.bond0.parameters.arp-ip-targets', says: 'unknown field' },
+  { name: 'VLAN id out of range', edit: [set('    network:\n      interface: eth0\n      addresses: [10.0.0.11/24]\n      gateway: 10.0.0.1\n      nameservers: [10.0.0.1]\n', '    network:\n      ethernets: { eno1: {} }\n      vlans:\n        vlan9: { id: 4095, link: eno1, addresses: [10.0.0.11/24] }\n')], at: '4095', path: 'nodes[0].network.vlans.vlan9.id', says: 'out of range' },
   { name: 'YAML syntax error', edit: [set('    role: worker\n', '    role: [worker\n')], at: 'address: 10.0.0.21', path: '(document)', says: 'Flow sequence' },
   { name: 'duplicate key', edit: [set('    role: worker\n', '    role: worker\n    role: worker\n')], at: 'role: worker\n    address', path: '(document)', says: 'duplicate key' },
   { name: 'second document', edit: [set('nodes:\n', '---\nnodes:\n')], at: '---', path: '(document)', says: 'second YAML document' },

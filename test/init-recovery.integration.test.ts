@@ -18,7 +18,7 @@ import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhaseRecord, StatusRecord } from '../src/boot/runner.js';
-import { openKubeadmCert } from '../src/secrets/envelope.js';
+import { openKubeadmCert } from '../src/cluster/kubeadm-certs.js';
 import { toYaml } from '../src/yaml.js';
 import { HARNESS_PROGRAMS, buildClusterPrograms } from './cluster/build-programs.js';
 import { startLoadBalancer } from './cluster/load-balancer.js';

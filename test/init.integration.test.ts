@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeBootConfig } from '../src/contract/config.js';
 import { realInitConfig } from '../src/boot/test-node.js';
 import { caCertHash } from '../src/pki/index.js';
-import { openKubeadmCert } from '../src/secrets/envelope.js';
+import { openKubeadmCert } from '../src/cluster/kubeadm-certs.js';
 import { rfc3339 } from '../src/secrets/tokens.js';
 import { toYaml } from '../src/yaml.js';
 import { HARNESS_PROGRAMS, buildClusterPrograms } from './cluster/build-programs.js';

@@ -43,6 +43,8 @@ const ADDRESSES: Record<string, string> = {
   w4: '172.31.77.24',
 };
 const FIRST_WAVE = ['cp1', 'cp2', 'cp3', 'w1', 'w2'];
+/** Nodes whose systemctl reports systemd-resolved active (kgen's image runs it), for kubelet-start's resolvConf. */
+const WITH_SYSTEMD_RESOLVED = ['cp1', 'w2'];
 /** The test kube-apiservers' start-up window (test/controlplane/README.md); the static pods inherit it. */
 const STARTUP_WINDOW_MS = '1500';
 let balancer: LoadBalancer;
@@ -72,7 +74,8 @@ function inventory(): string {
 
 /** A fresh machine named `netName` (its hostname and namespace) with the given node.yaml. */
 async function addNode(netName: string, nodeYaml: string): Promise<TestNode> {
-  const node = await createTestNode(fabric, { name: netName, address: ADDRESSES[netName] ?? '172.31.77.99' });
+  const activeUnits = WITH_SYSTEMD_RESOLVED.includes(netName) ? ['systemd-resolved'] : [];
+  const node = await createTestNode(fabric, { name: netName, address: ADDRESSES[netName] ?? '172.31.77.99', activeUnits });
   prepareNodeImage(node.root);
   writeFileSync(join(node.root, 'etc/kgen/node.yaml'), nodeYaml, { mode: 0o600 });
   nodes.set(netName, node);
@@ -251,6 +254,23 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER) |
       expect(existsSync(join(nodes.get(name)!.root, 'etc/kubernetes/kubelet.conf'))).toBe(true);
       expect(existsSync(join(nodes.get(name)!.root, 'etc/kubernetes/bootstrap-kubelet.conf'))).toBe(false);
     }
+  });
+
+  it('asks each node at kubelet-start whether systemd-resolved is active: resolvConf only where it is (init and join)', () => {
+    for (const name of FIRST_WAVE) {
+      const config = parse(readFileSync(join(nodes.get(name)!.root, 'var/lib/kubelet/config.yaml'), 'utf8'));
+      expect(config.resolvConf, name).toBe(WITH_SYSTEMD_RESOLVED.includes(name) ? '/run/systemd/resolve/resolv.conf' : undefined);
+    }
+  });
+
+  it('writes private keys as kubeadm does: PKCS#1 RSA keys that openssl checks, on the init node and on joiners', () => {
+    for (const [name, file] of [['cp1', 'etc/kubernetes/pki/ca.key'], ['cp1', 'etc/kubernetes/pki/sa.key'], ['cp2', 'etc/kubernetes/pki/ca.key'], ['cp2', 'etc/kubernetes/pki/apiserver.key']]) {
+      const path = join(nodes.get(name!)!.root, file!);
+      expect(readFileSync(path, 'utf8'), `${name}:${file}`).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
+      expect(execFileSync('openssl', ['rsa', '-in', path, '-check', '-noout'], { encoding: 'utf8' })).toBe('RSA key ok\n');
+    }
+    const admin = parse(readFileSync(join(nodes.get('cp2')!.root, 'etc/kubernetes/admin.conf'), 'utf8'));
+    expect(Buffer.from(admin.users[0].user['client-key-data'], 'base64').toString()).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
   });
 
   it("gives workers no key material: node.yaml without secrets, no CA key anywhere under the worker's root", () => {

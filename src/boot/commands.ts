@@ -11,7 +11,7 @@ import { httpsTransport } from '../cluster/https-transport.js';
 import { DEFAULT_NODE_CONFIG, EXIT_PHASE_FAILED, LOG_FILE, STATUS_FILE } from './constants.js';
 import { createLogger, secretValues, type Logger } from './log.js';
 import { NodeConfigError, nodeRole, readNodeConfig, type NodeRole } from './node-config.js';
-import { createBootData, type Timeouts } from './phases/data.js';
+import { createBootData, type Timeouts } from './data.js';
 import { ROLES, phasesFor } from './phases/index.js';
 import { PhaseError, PhaseSelectionError, Runner, type StatusStore } from './runner.js';
 import { StatusFileError, fileStatusStore, formatStatus, memoryStatusStore } from './status.js';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDryRunHost, createHost, fileMode, resolveUnder } from './host.js';
+import { createDryRunHost, createHost, fileMode, resolveUnder, systemdServices } from './host.js';
 
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n';
 const newRoot = () => mkdtempSync(join(tmpdir(), 'kgen-host-'));
@@ -22,6 +22,26 @@ describe('resolveUnder', () => {
     ['a path with ..', '/etc/../../outside', 'escapes the root'],
   ])('rejects %s', (_n, path, message) => {
     expect(() => resolveUnder('/srv/n1', path)).toThrow(message);
+  });
+});
+
+describe('systemdServices.isActive', () => {
+  // What `systemctl is-active <unit>` prints and exits with for each unit state (systemctl(1)).
+  it.each([
+    ['active', 0, true],
+    ['activating', 3, true],
+    ['deactivating', 3, false],
+    ['inactive', 3, false],
+    ['failed', 3, false],
+    ['inactive', 4, false], // no such unit
+  ])('"%s" (exit %i) is %s, as kubeadm\'s ServiceIsActive', async (state, code, expected) => {
+    const calls: string[][] = [];
+    const services = systemdServices(async (cmd, args) => {
+      calls.push([cmd, ...args]);
+      return { code, stdout: `${state}\n`, stderr: '' };
+    });
+    expect(await services.isActive('systemd-resolved')).toBe(expected);
+    expect(calls).toEqual([['systemctl', 'is-active', 'systemd-resolved']]);
   });
 });
 

@@ -25,6 +25,7 @@ export interface ExecResult {
 export interface ServiceManager {
   restart(name: string): Promise<void>;
   stop(name: string): Promise<void>;
+  /** Whether the unit is running ("active" or "activating", as kubeadm's initsystem ServiceIsActive). */
   isActive(name: string): Promise<boolean>;
 }
 
@@ -132,7 +133,8 @@ export function systemdServices(exec: (cmd: string, args: string[]) => Promise<E
   return {
     restart: (name) => systemctl(['restart', name]),
     stop: (name) => systemctl(['stop', name]),
-    isActive: async (name) => (await exec('systemctl', ['is-active', '--quiet', name])).code === 0,
+    // As kubeadm's initsystem ServiceIsActive: a crash-looping unit reports "activating" (exit 3) and counts.
+    isActive: async (name) => ['active', 'activating'].includes((await exec('systemctl', ['is-active', name])).stdout.trim()),
   };
 }
 

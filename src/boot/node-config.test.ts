@@ -1,3 +1,4 @@
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,22 @@ describe('checkNodeConfig', () => {
     expect(nodeRole(checkNodeConfig(configFor(role), 'x'))).toBe(role);
   });
 
+  it('accepts init keys in the forms kubeadm writes (SEC1, PKCS#1) as well as PKCS#8 (states from older kgen versions)', () => {
+    const sec1 = (pem: string) => createPrivateKey(pem).export({ type: 'sec1', format: 'pem' }) as string;
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
+    const doc = mutated('init', (d) => {
+      d.secrets.ca.key = sec1(d.secrets.ca.key);
+      d.secrets.sa = { key: rsa.privateKey, pub: rsa.publicKey };
+    });
+    expect(doc.secrets.ca.key).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n/);
+    expect(doc.secrets.sa.key).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
+    expect(doc.secrets.frontProxyCA.key).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(problemsOf(doc)).toEqual([]);
+    expect(problemsOf(mutated('init', (d) => (d.secrets.sa.key = rsa.privateKey)))).toEqual([
+      'secrets.sa: the service-account public key does not belong to the private key, or one of them does not parse (values not shown)',
+    ]);
+  });
+
   it.each<[string, Parameters<typeof configFor>[0], Mutation, string]>([
     ['wrong apiVersion', 'worker', (d) => (d.apiVersion = 'v1'), 'apiVersion: found "v1", expected "kgen.dev/v1alpha1"'],
     ['wrong kind', 'worker', (d) => (d.kind = 'Pod'), 'kind: found "Pod", expected "NodeBootConfig"'],
@@ -40,7 +57,7 @@ describe('checkNodeConfig', () => {
     ['malformed CA pin', 'worker', (d) => (d.discovery.caCertHashes = ['md5:00']), 'discovery.caCertHashes: found a list, expected a list of "sha256:<64 hex>" CA pins'],
     ['init without secrets', 'init', (d) => delete d.secrets, 'secrets: found nothing, expected the cluster secrets (required on the init node)'],
     ['init without certificate key', 'init', (d) => delete d.certificateKey, 'certificateKey: missing; expected 64 lowercase hex characters (required on control-plane nodes)'],
-    ['init with local etcd but no etcd CA', 'init', (d) => delete d.secrets.etcdCA, 'secrets.etcdCA: missing; expected a {cert, key} pair of PEM CERTIFICATE and PKCS#8 PRIVATE KEY (the cluster uses local etcd)'],
+    ['init with local etcd but no etcd CA', 'init', (d) => delete d.secrets.etcdCA, 'secrets.etcdCA: missing; expected a {cert, key} pair of PEM CERTIFICATE and PEM RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY (the cluster uses local etcd)'],
     ['init with encryption at rest but no key', 'init', (d) => (d.cluster.encryptionAtRest = true), 'secrets.encryptionKey: missing; expected base64 of 32 bytes (cluster.encryptionAtRest is true)'],
     ['init without tokens', 'init', (d) => (d.secrets.bootstrapTokens = []), 'secrets.bootstrapTokens: found a list, expected a non-empty list of bootstrap tokens'],
     ['joiner without certificate key', 'control-plane-join', (d) => delete d.certificateKey, 'certificateKey: missing; expected 64 lowercase hex characters (required on control-plane nodes)'],

@@ -8,9 +8,10 @@ import { parse } from '../yaml-input.js';
 import { versionInfo, SUPPORTED_RANGE } from '../versions.js';
 import { nodeAddress, type Parse } from '../inventory/formats.js';
 import { InputFileError, NOT_FOUND, readRegularFile } from '../inventory/read.js';
-import { KEY_ALGORITHMS } from '../inventory/types.js';
+import { KEY_ALGORITHMS } from '../pki/types.js';
 import { certMatchesKey, parseCertificate } from '../pki/parse.js';
 import { spkiOf } from '../pki/keys.js';
+import { hasPrivateKeyPem } from '../pki/pem.js';
 import { NODE_BOOT_CONFIG_API_VERSION, NODE_BOOT_CONFIG_KIND, type NodeBootConfig } from '../contract/config.js';
 import type { Host } from './host.js';
 import { DEFAULT_NODE_CONFIG } from './constants.js';
@@ -88,7 +89,10 @@ class Checker {
 }
 
 const isPem = (label: string) => (v: unknown) => typeof v === 'string' && v.includes(`-----BEGIN ${label}-----`);
-const isKeyPair = (v: unknown) => isObj(v) && isPem('CERTIFICATE')(v.cert) && isPem('PRIVATE KEY')(v.key);
+const isPrivateKey = (v: unknown) => typeof v === 'string' && hasPrivateKeyPem(v);
+const isKeyPair = (v: unknown) => isObj(v) && isPem('CERTIFICATE')(v.cert) && isPrivateKey(v.key);
+/** What a private key field holds: kubeadm's forms, or PKCS#8 as older states hold. */
+const PRIVATE_KEY = 'PEM RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY';
 
 /** Whether `f` runs without throwing and returns true (parsers of malformed PEM throw). */
 function holds(f: () => boolean): boolean {
@@ -104,7 +108,7 @@ const isCAPair = (v: unknown) =>
   isKeyPair(v) && holds(() => parseCertificate((v as Obj).cert as string).isCA && certMatchesKey((v as Obj).cert as string, (v as Obj).key as string));
 
 function checkSecrets(c: Checker, doc: Obj): void {
-  const pair = 'a {cert, key} pair of PEM CERTIFICATE and PKCS#8 PRIVATE KEY';
+  const pair = `a {cert, key} pair of PEM CERTIFICATE and ${PRIVATE_KEY}`;
   const caPair = (path: string, expected: string) => {
     c.secret(doc, path, isKeyPair, expected);
     if (isKeyPair(c.get(doc, path)) && !isCAPair(c.get(doc, path))) {
@@ -113,10 +117,10 @@ function checkSecrets(c: Checker, doc: Obj): void {
   };
   caPair('secrets.ca', pair);
   caPair('secrets.frontProxyCA', pair);
-  c.secret(doc, 'secrets.sa.key', isPem('PRIVATE KEY'), 'a PEM PKCS#8 PRIVATE KEY');
+  c.secret(doc, 'secrets.sa.key', isPrivateKey, `a ${PRIVATE_KEY}`);
   c.secret(doc, 'secrets.sa.pub', isPem('PUBLIC KEY'), 'a PEM PUBLIC KEY');
   const sa = c.get(doc, 'secrets.sa');
-  if (isObj(sa) && isPem('PRIVATE KEY')(sa.key) && isPem('PUBLIC KEY')(sa.pub) && !holds(() => spkiOf(sa.key as string).equals(spkiOf(sa.pub as string)))) {
+  if (isObj(sa) && isPrivateKey(sa.key) && isPem('PUBLIC KEY')(sa.pub) && !holds(() => spkiOf(sa.key as string).equals(spkiOf(sa.pub as string)))) {
     c.problem('secrets.sa', 'the service-account public key does not belong to the private key, or one of them does not parse (values not shown)');
   }
   if (isObj(c.get(doc, 'cluster.etcd.local'))) {

@@ -4,7 +4,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { NodeBootConfig } from '../contract/config.js';
 import { selfSignCA } from '../pki/certificate.js';
-import type { CertKeyPair } from '../secrets/types.js';
+import type { CertKeyPair } from '../pki/types.js';
 
 const keyPair = () => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

@@ -1,6 +1,7 @@
 // Test support: an init node's config with real key material (src/pki), and a node root directory that
 // passes preflight (fake /proc files, a kubelet on the PATH, a container runtime socket), plus BootDeps
-// that keep everything on this machine: uid 0, port probes on 127.0.0.1, a recording service manager.
+// that keep everything on this machine: uid 0, port probes on 127.0.0.1, a recording service manager that
+// reports the services the test names as active.
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ export interface TestNode {
 }
 
 /** A root that passes every preflight check, with node.yaml written from `config` when given. */
-export function testNode(config?: NodeBootConfig, options: { withKubelet?: boolean; clock?: Clock } = {}): TestNode {
+export function testNode(config?: NodeBootConfig, options: { withKubelet?: boolean; clock?: Clock; activeServices?: string[] } = {}): TestNode {
   const root = mkdtempSync(join(tmpdir(), 'kgen-node-'));
   mkdirSync(join(root, 'proc/sys/net/ipv4'), { recursive: true });
   writeFileSync(join(root, 'proc/sys/net/ipv4/ip_forward'), '1\n');
@@ -48,7 +49,7 @@ export function testNode(config?: NodeBootConfig, options: { withKubelet?: boole
     actions,
     restart: async (name: string) => void actions.push(`restart ${name}`),
     stop: async (name: string) => void actions.push(`stop ${name}`),
-    isActive: async () => false,
+    isActive: async (name: string) => (options.activeServices ?? []).includes(name),
   };
   const deps: BootDeps = {
     host: (o) => createHost({ ...o, uid: 0, bindAddress: '127.0.0.1', env: { PATH: '/nonexistent' }, services, clock: options.clock }),

@@ -9,4 +9,5 @@ process.exitCode = await main(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
   signal: controller.signal,
+  stdoutIsTerminal: process.stdout.isTTY === true,
 });

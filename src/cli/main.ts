@@ -8,11 +8,15 @@ import { renderCommand } from './render.js';
 import { validateCommand } from './validate.js';
 import { serveCommand } from '../serve/command.js';
 import { imageCommand } from './image.js';
+import { kubeconfigCommand } from './kubeconfig.js';
+import { tokenCommand } from './token.js';
+import { certsCommand } from './certs.js';
+import { upgradeCommand } from './upgrade.js';
 import { VERSION } from '../version.js';
 import { environmentError, InterruptedError, InvalidInputError, shorten } from '../errors.js';
 import { quote } from '../inventory/excerpt.js';
 
-export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand];
+export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand, tokenCommand, certsCommand, upgradeCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -54,10 +58,15 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stdout(`kgen ${VERSION}\n`);
     return EXIT_OK;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  let command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     io.stderr(`kgen: unknown command ${quote(name)}\n\n${topHelp()}`);
     return EXIT_INVALID;
+  }
+  const sub = command.subcommands?.find((c) => c.name === `${name} ${args[0]}`);
+  if (sub) {
+    command = sub;
+    args.shift();
   }
   if (args.includes('-h') || args.includes('--help')) {
     io.stdout(command.help);

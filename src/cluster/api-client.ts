@@ -341,7 +341,8 @@ function httpReason(status: number): string {
   return reasons[status] ?? 'Unknown';
 }
 
-function describeConnectionError(err: unknown): string {
+/** "ECONNREFUSED: connect ECONNREFUSED 10.0.0.2:6443": the code and message of a connection-level failure. */
+export function describeConnectionError(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.cause?.code ?? e.code;
   const message = e.cause?.message ?? e.message ?? String(err);

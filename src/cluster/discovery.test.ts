@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClusterInfoKubeconfig, caCertHash, createCA, createCertAndKey, serializeKubeconfig } from '../pki/index.js';
-import type { CertKeyPair } from '../secrets/types.js';
+import type { CertKeyPair } from '../pki/types.js';
 import { discover, DiscoveryError, httpsClusterInfoFetcher, type DiscoveryDeps } from './discovery.js';
 import { computeDetachedJWS } from './jws.js';
 

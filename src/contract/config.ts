@@ -5,7 +5,8 @@
 //   joining control-plane: endpoint, bootstrap token, CA pin, certificate key. No private keys.
 //   worker:                endpoint, bootstrap token, CA pin. No key material at all.
 import type { ClusterSpec, NodeSpec } from '../inventory/types.js';
-import type { BootstrapToken, CertKeyPair } from '../secrets/types.js';
+import type { CertKeyPair } from '../pki/types.js';
+import type { BootstrapToken } from '../secrets/types.js';
 
 export const NODE_BOOT_CONFIG_API_VERSION = 'kgen.dev/v1alpha1';
 export const NODE_BOOT_CONFIG_KIND = 'NodeBootConfig';

@@ -7,7 +7,7 @@
 // - kubelet clusterDNS is the 10th address of the service subnet, clusterDomain the cluster's dnsDomain;
 // - pxe.imageBaseURL is <seedBaseURL>/images.
 import type { Draft } from './draft.js';
-import { formatIP, indexedIP, parseCIDR } from './net.js';
+import { formatIP, indexedIP, parseCIDR } from '../net.js';
 import type { Path } from './path.js';
 import type { Taint } from './types.js';
 

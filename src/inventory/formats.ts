@@ -3,7 +3,7 @@
 // DNS-1123 names and label syntax (k8s.io/apimachinery/pkg/util/validation/validation.go), Go durations
 // (Go time.ParseDuration), kubeadm's host:port endpoints, SANs and CRI socket URLs
 // (cmd/kubeadm/app/apis/kubeadm/validation/validation.go), taint strings as `kubectl taint` takes them.
-import { formatCIDR, formatIP, networkOf, parseCIDR, parseIP, specialClass, type IP, type SpecialAddress } from './net.js';
+import { formatCIDR, formatIP, networkOf, parseCIDR, parseIP, specialClass, type IP, type SpecialAddress } from '../net.js';
 import type { Taint } from './types.js';
 import { SUPPORTED_RANGE, isWellFormedVersion, versionInfo } from '../versions.js';
 import { isKubeletSettableLabel } from '../contract/labels.js';
@@ -91,6 +91,14 @@ export const interfaceAddress: Parse<string> = (s) => {
   if (!c) return fail(`${q(s)} is not an address with a prefix length; expected the form 10.0.0.11/24`);
   const special = specialProblem(c.ip, [...NOT_A_HOST, 'loopback']);
   return special ? fail(`${q(s)} is ${special}`) : ok(formatCIDR(c));
+};
+
+/** A route's destination (network-config v2 `routes[].to`): "default", a subnet or one address. */
+export const routeDestination: Parse<string> = (s) => {
+  if (s === 'default') return ok(s);
+  if (!s.includes('/')) return ipAddress(s);
+  const net = subnet(s);
+  return 'error' in net ? fail(`${q(s)} is not a route destination; expected "default", a subnet such as 10.1.0.0/16, or an address`) : net;
 };
 
 /** host[:port]; IPv6 literals in brackets; port defaults to 6443 (kubeadm's API server port). */

@@ -7,6 +7,8 @@
 // command separators; `${name}` is expanded anywhere in a word. The kernel treats `"` as quoting.
 // The NoCloud seed argument `ds=nocloud;s=<seedBaseURL>/nodes/<name>/;dsmode=net` cannot carry `;` (splits
 // the ds= value) or `%` (cloud-init's read_seeded treats `%s` as a placeholder): see generators/pxe.ts.
+import { gzipSync } from 'node:zlib';
+import { renderNetworkConfig } from './network-config.js';
 import type { ClusterSpec, NodeSpec } from './types.js';
 
 /** Alias directory names render writes under nodes/ beside the nodes' own (generators/seed-tree.ts); no node may be named like them. */
@@ -31,11 +33,23 @@ export const SEED_SCHEMES = ['http:', 'https:'] as const;
 /**
  * The kernel command line of a node's PXE boot, unchecked (see kernelArgProblem and seedUrlProblem). The seed
  * URL is seedBaseURL + /nodes/<name>/.
+ *
+ * A node with a `network` section also gets `network-config=<base64 of the gzipped network-config>`: a PXE-booted
+ * node's seed comes over the network in cloud-init's net stage, after the local stage has configured networking,
+ * so the seed's network-config is never applied (cloud-init 22.4). The kernel command line is the first network
+ * configuration source cloud-init reads in the local stage (upstream cloudinit/net/cmdline.py
+ * read_kernel_cmdline_config, _b64dgz; cloudinit/sources/__init__.py network_config_sources; documented under
+ * "Network configuration: kernel command line").
  */
-export function nodeKernelCmdline(node: Pick<NodeSpec, 'name' | 'kernelArgs'>, pxe: Pick<ClusterSpec['pxe'], 'seedBaseURL' | 'kernelArgs'>): string {
+export function nodeKernelCmdline(node: Pick<NodeSpec, 'name' | 'kernelArgs' | 'network' | 'mac'>, pxe: Pick<ClusterSpec['pxe'], 'seedBaseURL' | 'kernelArgs'>): string {
   const seedUrl = `${pxe.seedBaseURL.replace(/\/+$/, '')}/nodes/${node.name}/`;
-  return [...pxe.kernelArgs, ...node.kernelArgs, `initrd=${PXE_INITRD}`, `ds=nocloud;s=${seedUrl};dsmode=net`].join(' ');
+  const network = renderNetworkConfig(node);
+  const networkArg = network === undefined ? [] : [`${NETWORK_CONFIG_ARG}=${gzipSync(network, { level: 9 }).toString('base64')}`];
+  return [...pxe.kernelArgs, ...node.kernelArgs, ...networkArg, `initrd=${PXE_INITRD}`, `ds=nocloud;s=${seedUrl};dsmode=net`].join(' ');
 }
+
+/** cloud-init's kernel argument for a network configuration. */
+export const NETWORK_CONFIG_ARG = 'network-config';
 
 /** Why the command line cannot be passed whole (it needs room for its NUL), or undefined. */
 export function kernelCmdlineProblem(cmdline: string): string | undefined {
@@ -58,6 +72,7 @@ export function wordProblem(value: string): string | undefined {
 export function kernelArgProblem(value: string): string | undefined {
   const word = wordProblem(value);
   if (word) return word;
+  if (value.startsWith(`${NETWORK_CONFIG_ARG}=`)) return `sets ${NETWORK_CONFIG_ARG}=, which kgen derives from the node's network section; write the network there`;
   return /^(ds|initrd)=/.test(value) ? `sets ${value.split('=')[0]}=, which kgen sets itself for PXE boot` : undefined;
 }
 

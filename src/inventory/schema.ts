@@ -12,11 +12,24 @@ import { quote } from './excerpt.js';
 export type Schema =
   | { kind: 'string'; parse?: Parse }
   | { kind: 'boolean' }
+  | { kind: 'integer'; min: number; max: number }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'list'; items: Schema }
   | { kind: 'map'; keys?: Parse<string>; values: Schema }
   | { kind: 'object'; fields: Readonly<Record<string, Field>>; open?: boolean; exclusive?: readonly string[] }
-  | { kind: 'either'; scalar: Schema; mapping: Schema };
+  | { kind: 'either'; scalar: Schema; mapping: Schema }
+  | { kind: 'variant'; shapes: readonly Shape[] };
+
+/** One of several mapping shapes, told apart by which of its keys are written (e.g. a shorthand and a full form). */
+export interface Shape {
+  /** What the shape is called in messages. */
+  name: string;
+  /** Keys that only this shape has; writing one picks it. */
+  keys: readonly string[];
+  schema: ObjectSchema;
+}
+
+export type ObjectSchema = Extract<Schema, { kind: 'object' }>;
 
 export interface Field {
   schema: Schema;
@@ -34,11 +47,13 @@ export interface Reporter {
 // Constructors, so the nodes.yaml schema reads like a table.
 export const str = (parse?: Parse): Schema => (parse ? { kind: 'string', parse } : { kind: 'string' });
 export const bool: Schema = { kind: 'boolean' };
+export const int = (min: number, max: number): Schema => ({ kind: 'integer', min, max });
 export const oneOf = (...values: string[]): Schema => ({ kind: 'enum', values });
 export const list = (items: Schema): Schema => ({ kind: 'list', items });
 export const map = (values: Schema, keys?: Parse<string>): Schema => (keys ? { kind: 'map', values, keys } : { kind: 'map', values });
-export const obj = (fields: Record<string, Field>, options: { open?: boolean; exclusive?: string[] } = {}): Schema => ({ kind: 'object', fields, ...options });
+export const obj = (fields: Record<string, Field>, options: { open?: boolean; exclusive?: string[] } = {}): ObjectSchema => ({ kind: 'object', fields, ...options });
 export const either = (scalar: Schema, mapping: Schema): Schema => ({ kind: 'either', scalar, mapping });
+export const variant = (...shapes: Shape[]): Schema => ({ kind: 'variant', shapes });
 export const req = (schema: Schema): Field => ({ schema, required: true });
 export const opt = (schema: Schema, ...defaultValue: [unknown?]): Field => (defaultValue.length > 0 ? { schema, default: defaultValue[0] } : { schema });
 
@@ -57,10 +72,12 @@ function describeExpected(s: Schema): string {
   switch (s.kind) {
     case 'string': return 'a string';
     case 'boolean': return 'true or false';
+    case 'integer': return `a whole number from ${s.min} to ${s.max}`;
     case 'enum': return `one of ${s.values.join(', ')}`;
     case 'list': return 'a list';
     case 'map':
-    case 'object': return 'a mapping';
+    case 'object':
+    case 'variant': return 'a mapping';
     case 'either': return `${describeExpected(s.scalar)} or ${describeExpected(s.mapping)}`;
   }
 }
@@ -85,6 +102,9 @@ export function check(s: Schema, value: unknown, path: Path, report: Reporter): 
     }
     case 'boolean':
       return typeof value === 'boolean' ? value : bad(typeError(s, value));
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return bad(typeError(s, value));
+      return value >= s.min && value <= s.max ? value : bad(`${value} is out of range; expected ${describeExpected(s)}`);
     case 'enum':
       if (typeof value === 'string' && s.values.includes(value)) return value;
       return typeof value === 'string'
@@ -116,10 +136,31 @@ export function check(s: Schema, value: unknown, path: Path, report: Reporter): 
       if (typeof value === 'string') return check(s.scalar, value, path, report);
       if (isMapping(value)) return check(s.mapping, value, path, report);
       return bad(typeError(s, value));
+    case 'variant':
+      return isMapping(value) ? checkVariant(s, value, path, report) : bad(typeError(s, value));
   }
 }
 
-function checkObject(s: Extract<Schema, { kind: 'object' }>, value: Record<string, unknown>, path: Path, report: Reporter): Record<string, unknown> {
+/** The shape whose keys are written first wins; keys of another shape beside them are reported and dropped. */
+function checkVariant(s: Extract<Schema, { kind: 'variant' }>, value: Record<string, unknown>, path: Path, report: Reporter): unknown {
+  const written = (shape: Shape) => shape.keys.filter((k) => value[k] !== undefined && value[k] !== null);
+  const chosen = s.shapes.find((shape) => written(shape).length > 0);
+  if (!chosen) {
+    const expected = s.shapes.map((shape) => `the ${shape.name} (${shape.keys.join(', ')})`).join(' or ');
+    report.error(path, 'value', `expected ${expected}`);
+    return undefined;
+  }
+  const own = { ...value };
+  for (const other of s.shapes.filter((shape) => shape !== chosen)) {
+    for (const k of written(other)) {
+      report.error([...path, k], 'key', `${quote(k)} belongs to the ${other.name}, which cannot be mixed with the ${chosen.name} (${JSON.stringify(written(chosen)[0])}); choose one`);
+      delete own[k];
+    }
+  }
+  return checkObject(chosen.schema, own, path, report);
+}
+
+function checkObject(s: ObjectSchema, value: Record<string, unknown>, path: Path, report: Reporter): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const known = Object.keys(s.fields);
   // A misspelt required field is reported once, as the unknown key with its suggestion.

@@ -4,8 +4,10 @@
 // (duplicates, init node choice, etcd quorum). Every check runs; each reports through `report` and skips
 // values the schema already rejected (holes in the draft).
 import type { Draft, DraftCluster, DraftNode, Report } from './draft.js';
+import type { NodeSpec } from './types.js';
+import { checkNodeNetwork } from './network.js';
 import { kernelCmdlineProblem, nodeKernelCmdline } from './pxe-rules.js';
-import { contains, familyBits, formatIP, indexedIP, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from './net.js';
+import { contains, familyBits, formatIP, indexedIP, overlaps, parseCIDR, parseIP, sameIP, sizeOf, type CIDR } from '../net.js';
 import { DNS_IP_INDEX } from './derive.js';
 import { formatPath, type Path } from './path.js';
 import { quote } from './excerpt.js';
@@ -40,7 +42,7 @@ export function checkSemantics(d: Draft, ctx: SemanticContext): void {
     checkKernelCmdlines(d.cluster, nodes, ctx);
   }
   checkEndpoint(nodes, ctx);
-  checkNodeNetworks(nodes, ctx);
+  for (const { node, i } of nodes) checkNodeNetwork(node, i, ctx);
 }
 
 const FIELD_NAMES = { name: 'name', address: 'address', mac: 'MAC address', uuid: 'UUID' } as const;
@@ -193,18 +195,6 @@ function checkPreflight(c: DraftCluster, ctx: SemanticContext): void {
   }
 }
 
-function checkNodeNetworks(nodes: Indexed[], ctx: SemanticContext): void {
-  for (const { node, i } of nodes) {
-    const ip = node.address === undefined ? undefined : parseIP(node.address);
-    const addresses = (node.network?.addresses ?? []).flatMap((a) => (a === undefined ? [] : [parseCIDR(a)!]));
-    if (!ip || addresses.length === 0) continue;
-    if (!addresses.some((a) => sameIP(a.ip, ip))) {
-      ctx.report('warning', ['nodes', i, 'network', 'addresses'], 'value',
-        `no entry assigns the node's address ${node.address}; the node would advertise an address its interface does not have`);
-    }
-  }
-}
-
 /**
  * The last notAfter X.509 can encode: GeneralizedTime has four year digits (RFC 5280 4.1.2.5; UTCTime covers
  * 1950-2049, GeneralizedTime from 2050). A validity reaching past it cannot be written into a certificate.
@@ -231,11 +221,17 @@ function checkKernelCmdlines(c: DraftCluster, nodes: Indexed[], ctx: SemanticCon
   const clusterArgs = pxe.kernelArgs as string[];
   for (const { node, i } of nodes) {
     if (node.mac === undefined || node.name === undefined || !node.kernelArgs || node.kernelArgs.includes(undefined)) continue;
-    const cmdline = nodeKernelCmdline({ name: node.name, kernelArgs: node.kernelArgs as string[] }, { seedBaseURL: pxe.seedBaseURL, kernelArgs: clusterArgs });
+    // A network section with holes cannot be rendered; its own errors are reported already.
+    let cmdline: string;
+    try {
+      cmdline = nodeKernelCmdline({ ...node, name: node.name, kernelArgs: node.kernelArgs as string[] } as NodeSpec, { seedBaseURL: pxe.seedBaseURL, kernelArgs: clusterArgs });
+    } catch {
+      continue;
+    }
     const problem = kernelCmdlineProblem(cmdline);
     if (problem) {
       ctx.report('error', ['nodes', i, 'kernelArgs'], 'value',
-        `the PXE kernel command line of ${node.name} (cluster.pxe.kernelArgs, these kernelArgs and the seed URL) ${problem}; shorten them`);
+        `the PXE kernel command line of ${node.name} (cluster.pxe.kernelArgs, these kernelArgs, the seed URL and the network section) ${problem}; shorten them`);
     }
   }
 }

@@ -3,8 +3,8 @@
 // cmd/kubeadm/app/constants/constants.go). Defaults that depend on other fields (init node, taints,
 // controlPlaneEndpoint, kubelet clusterDNS/clusterDomain, pxe.imageBaseURL) are applied in derive.ts.
 import * as f from './formats.js';
-import { KEY_ALGORITHMS } from './types.js';
-import { bool, either, list, map, obj, oneOf, opt, req, str, type Schema } from './schema.js';
+import { KEY_ALGORITHMS } from '../pki/types.js';
+import { bool, either, int, list, map, obj, oneOf, opt, req, str, variant, type Schema } from './schema.js';
 
 const extraArgs = opt(map(str(), f.flagName), {});
 
@@ -104,6 +104,79 @@ const cluster = obj({
   ),
 });
 
+// A node's network: the one-interface shorthand, or network-config v2's device sections for bonds, VLANs and
+// bridges. The device keys are the subset cloud-init's v2 parser reads (cloudinit/net/network_state.py
+// handle_ethernets, handle_bonds, handle_bridges, handle_vlans, _v2_to_v1_ipcfg): a bond or bridge parameter
+// outside NET_CONFIG_TO_V2 there makes cloud-init 22.4 fail with a KeyError, so those are refused here.
+const UINT32 = 2 ** 32 - 1;
+const addressing = {
+  dhcp4: opt(bool),
+  dhcp6: opt(bool),
+  addresses: opt(list(str(f.interfaceAddress))),
+  routes: opt(list(obj({ to: req(str(f.routeDestination)), via: opt(str(f.ipAddress)), metric: opt(int(0, UINT32)), 'on-link': opt(bool) }))),
+  nameservers: opt(obj({ addresses: opt(list(str(f.ipAddress))), search: opt(list(str(f.dnsSubdomain))) })),
+  mtu: opt(int(68, 65535)),
+};
+const devices = (device: Schema) => opt(map(device, f.interfaceName));
+const network = variant(
+  {
+    name: 'one-interface shorthand',
+    keys: ['interface', 'addresses', 'gateway', 'nameservers', 'searchDomains'],
+    schema: obj({
+      interface: req(str(f.interfaceName)),
+      addresses: opt(list(str(f.interfaceAddress)), []),
+      gateway: opt(str(f.ipAddress)),
+      nameservers: opt(list(str(f.ipAddress)), []),
+      searchDomains: opt(list(str(f.dnsSubdomain)), []),
+    }),
+  },
+  {
+    name: 'network-config v2 device sections',
+    keys: ['ethernets', 'bonds', 'bridges', 'vlans'],
+    schema: obj({
+      ethernets: { ...devices(obj({
+        match: opt(obj({ macaddress: opt(str(f.macAddress)), name: opt(str(f.nonEmpty)), driver: opt(str(f.nonEmpty)) })),
+        'set-name': opt(str(f.interfaceName)),
+        wakeonlan: opt(bool),
+        ...addressing,
+      })), default: {} },
+      bonds: { ...devices(obj({
+        interfaces: req(list(str(f.interfaceName))),
+        parameters: opt(obj({
+          mode: opt(oneOf('balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb')),
+          'lacp-rate': opt(oneOf('slow', 'fast')),
+          'mii-monitor-interval': opt(int(0, UINT32)),
+          'min-links': opt(int(0, UINT32)),
+          'transmit-hash-policy': opt(oneOf('layer2', 'layer3+4', 'layer2+3', 'encap2+3', 'encap3+4')),
+          'ad-select': opt(oneOf('stable', 'bandwidth', 'count')),
+          'up-delay': opt(int(0, UINT32)),
+          'down-delay': opt(int(0, UINT32)),
+          'arp-interval': opt(int(0, UINT32)),
+          primary: opt(str(f.interfaceName)),
+          'primary-reselect-policy': opt(oneOf('always', 'better', 'failure')),
+          'fail-over-mac-policy': opt(oneOf('none', 'active', 'follow')),
+          'gratuitous-arp': opt(int(1, 255)),
+        })),
+        ...addressing,
+      })), default: {} },
+      bridges: { ...devices(obj({
+        interfaces: opt(list(str(f.interfaceName)), []),
+        parameters: opt(obj({
+          'ageing-time': opt(int(0, UINT32)),
+          priority: opt(int(0, 65535)),
+          'forward-delay': opt(int(0, UINT32)),
+          'hello-time': opt(int(0, UINT32)),
+          'max-age': opt(int(0, UINT32)),
+          stp: opt(bool),
+        })),
+        ...addressing,
+      })), default: {} },
+      // VLAN 0 is priority tagging and 4095 reserved (IEEE 802.1Q).
+      vlans: { ...devices(obj({ id: req(int(1, 4094)), link: req(str(f.interfaceName)), ...addressing })), default: {} },
+    }),
+  },
+);
+
 const node = obj({
   name: req(str(f.nodeName)),
   role: req(oneOf('control-plane', 'worker')),
@@ -112,15 +185,7 @@ const node = obj({
   mac: opt(str(f.macAddress)),
   uuid: opt(str(f.smbiosUUID)),
   serial: opt(str(f.nonEmpty)),
-  network: opt(
-    obj({
-      interface: req(str(f.interfaceName)),
-      addresses: opt(list(str(f.interfaceAddress)), []),
-      gateway: opt(str(f.ipAddress)),
-      nameservers: opt(list(str(f.ipAddress)), []),
-      searchDomains: opt(list(str(f.dnsSubdomain)), []),
-    }),
-  ),
+  network: opt(network),
   kubelet: opt(
     obj({
       criSocket: opt(str(f.criSocket), 'unix:///var/run/containerd/containerd.sock'),

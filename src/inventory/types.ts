@@ -3,9 +3,8 @@
 // Field names follow kubeadm's ClusterConfiguration / InitConfiguration / JoinConfiguration where one exists
 // (upstream: cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go).
 
-/** Key algorithms kgen generates (kubeadm's EncryptionAlgorithmType names, spelled out with their size). */
-export const KEY_ALGORITHMS = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256'] as const;
-export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+import type { KeyAlgorithm } from '../pki/types.js';
+
 export type Role = 'control-plane' | 'worker';
 export type Delivery = 'embed' | 'url' | 'baked';
 
@@ -81,13 +80,68 @@ export interface ClusterSpec {
   pxe: { imageBaseURL: string; seedBaseURL: string; kernelArgs: string[] };
 }
 
-export interface NodeNetwork {
+/** The one-interface shorthand: kgen writes the ethernets entry (matched by the node's mac when it has one). */
+export interface NetworkShorthand {
   interface: string;
   /** CIDR notation, e.g. 10.0.0.11/24. */
   addresses: string[];
   gateway?: string;
   nameservers: string[];
   searchDomains: string[];
+}
+
+/**
+ * cloud-init network-config version 2's own device sections, keys spelt as netplan spells them (cloud-init
+ * docs: reference/network-config-format-v2), limited to what cloud-init's v2 parser understands.
+ */
+export interface NetworkDevices {
+  ethernets: Record<string, EthernetDevice>;
+  bonds: Record<string, BondDevice>;
+  bridges: Record<string, BridgeDevice>;
+  vlans: Record<string, VlanDevice>;
+}
+
+export type NodeNetwork = NetworkShorthand | NetworkDevices;
+
+export const isNetworkShorthand = (n: NodeNetwork): n is NetworkShorthand => 'interface' in n;
+
+export interface NetworkRoute {
+  /** "default", a CIDR or an address. */
+  to: string;
+  via?: string;
+  metric?: number;
+  'on-link'?: boolean;
+}
+
+/** What every device section may carry: its own addressing. */
+export interface DeviceAddressing {
+  dhcp4?: boolean;
+  dhcp6?: boolean;
+  addresses?: string[];
+  routes?: NetworkRoute[];
+  nameservers?: { addresses?: string[]; search?: string[] };
+  mtu?: number;
+}
+
+export interface EthernetDevice extends DeviceAddressing {
+  match?: { macaddress?: string; name?: string; driver?: string };
+  'set-name'?: string;
+  wakeonlan?: boolean;
+}
+
+export interface BondDevice extends DeviceAddressing {
+  interfaces: string[];
+  parameters?: Record<string, string | number>;
+}
+
+export interface BridgeDevice extends DeviceAddressing {
+  interfaces: string[];
+  parameters?: Record<string, string | number | boolean>;
+}
+
+export interface VlanDevice extends DeviceAddressing {
+  id: number;
+  link: string;
 }
 
 export interface NodeKubelet {

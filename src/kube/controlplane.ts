@@ -24,7 +24,7 @@ import {
   pkiPath,
   SCHEDULER_KUBECONFIG,
 } from './constants.js';
-import { joinHostPort } from './net.js';
+import { joinHostPort } from '../net.js';
 import {
   componentPod,
   hostPathVolume,

@@ -15,7 +15,7 @@ import {
   PKI,
   pkiPath,
 } from './constants.js';
-import { joinHostPort } from './net.js';
+import { joinHostPort } from '../net.js';
 import { componentPod, livenessProbe, readinessProbe, startupProbe } from './staticpod.js';
 import type { Pod, Probe } from './types.js';
 

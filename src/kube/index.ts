@@ -5,7 +5,7 @@ export type * from './types.js';
 export { argumentsToCommand, type Args } from './args.js';
 export { requireVersion, kubernetesImage, etcdImage, pauseImage, coreDNSImage, localEtcdOf, externalEtcdOf, type KubeClusterSpec, type KubeNode } from './cluster.js';
 export { isKubeletSettableLabel } from '../contract/labels.js';
-export { nthIP, apiServerServiceIP, dnsServiceIP, joinHostPort } from './net.js';
+export { nthIP, apiServerServiceIP, dnsServiceIP, joinHostPort } from '../net.js';
 export {
   CA_CERTS_EXTRA_VOLUME_PATHS,
   controlPlanePods,
@@ -25,6 +25,8 @@ export {
   KUBELET_CONFIG_API_VERSION,
   clusterKubeletConfiguration,
   nodeKubeletConfiguration,
+  mutateResolverConfig,
+  SYSTEMD_RESOLVED_RESOLV_CONF,
   kubeletFlags,
   kubeadmFlagsEnv,
   taintString,
@@ -32,18 +34,6 @@ export {
   type KubeletNode,
   type KubeletFlagsOptions,
 } from './kubelet.js';
-export {
-  BOOTSTRAP_SIGNER_CLUSTERINFO,
-  GET_NODES,
-  KUBELET_BOOTSTRAP_BINDING,
-  NODE_AUTOAPPROVE_BOOTSTRAP_BINDING,
-  NODE_AUTOAPPROVE_ROTATION_BINDING,
-  bootstrapTokenSecret,
-  bootstrapTokenSecretName,
-  clusterInfoConfigMap,
-  clusterInfoRBAC,
-  tlsBootstrapRBAC,
-} from './bootstraptoken.js';
 export {
   CLUSTER_ADMINS_BINDING,
   KUBELET_CONFIG_ROLE,
@@ -55,17 +45,6 @@ export {
   kubeletConfigRBAC,
   clusterAdminsBinding,
 } from './uploadconfig.js';
-export {
-  CERTS_TOKEN_DESCRIPTION,
-  CERTS_TOKEN_TTL_SECONDS,
-  ENCRYPTION_CONFIG_TRANSFER_NAME,
-  KUBEADM_CERTS_ROLE,
-  certsProxyToken,
-  certsToTransfer,
-  kubeadmCertsDataKey,
-  kubeadmCertsSecret,
-  kubeadmCertsRBAC,
-} from './uploadcerts.js';
 export { CONTROL_PLANE_TAINT, markControlPlanePatch, type MarkControlPlanePatch } from './markcontrolplane.js';
 export {
   COREDNS,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toYaml } from '../yaml.js';
-import { clusterKubeletConfiguration, goQuote, kubeadmFlagsEnv, kubeletFlags, nodeKubeletConfiguration } from './kubelet.js';
+import { clusterKubeletConfiguration, goQuote, kubeadmFlagsEnv, kubeletFlags, mutateResolverConfig, nodeKubeletConfiguration } from './kubelet.js';
 import { testCluster, testWorker } from './test-fixtures.js';
 
 describe('KubeletConfiguration', () => {
@@ -37,6 +37,37 @@ describe('KubeletConfiguration', () => {
     expect(c.resolvConf).toBe('/run/systemd/resolve/resolv.conf');
     expect(c.cgroupDriver).toBe('cgroupfs');
     expect(clusterKubeletConfiguration(testCluster()).resolvConf).toBeUndefined();
+  });
+});
+
+describe('mutateResolverConfig (kubeadm kubelet_unix.go)', () => {
+  const base = { apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration' };
+  it.each<[string, Record<string, unknown>, boolean, string | undefined, string | undefined]>([
+    ['systemd-resolved inactive, unset: stays unset', {}, false, undefined, undefined],
+    ['systemd-resolved inactive, set: kept, no warning', { resolvConf: '/etc/resolv.conf' }, false, '/etc/resolv.conf', undefined],
+    ['systemd-resolved active, unset: systemd-resolved\'s file', {}, true, '/run/systemd/resolve/resolv.conf', undefined],
+    ['systemd-resolved active, the same path set: no warning', { resolvConf: '/run/systemd/resolve/resolv.conf' }, true, '/run/systemd/resolve/resolv.conf', undefined],
+    [
+      'systemd-resolved active, another path set: kept with kubeadm\'s warning',
+      { resolvConf: '/etc/resolv.conf' },
+      true,
+      '/etc/resolv.conf',
+      'The recommended value for "resolvConf" in "KubeletConfiguration" is: /run/systemd/resolve/resolv.conf; the provided value is: /etc/resolv.conf',
+    ],
+    [
+      'systemd-resolved active, set empty (the kubelet\'s "no resolv.conf"): kept with the warning',
+      { resolvConf: '' },
+      true,
+      '',
+      'The recommended value for "resolvConf" in "KubeletConfiguration" is: /run/systemd/resolve/resolv.conf; the provided value is: ',
+    ],
+  ])('%s', (_name, fields, active, resolvConf, warning) => {
+    const input: Record<string, unknown> = { ...base, ...fields };
+    const out = mutateResolverConfig(input, active);
+    expect(out.config.resolvConf).toBe(resolvConf);
+    expect(out.warning).toBe(warning);
+    expect(out.config).toMatchObject(base);
+    expect(input).toEqual({ ...base, ...fields });
   });
 });
 

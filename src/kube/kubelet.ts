@@ -8,7 +8,7 @@ import { argumentsToCommand, type Args } from './args.js';
 import { pauseImage, requireVersion, type KubeClusterSpec } from './cluster.js';
 import { KUBELET_ENV_VARIABLE, MANIFESTS_DIR, PKI, pkiPath } from './constants.js';
 import { isKubeletSettableLabel } from '../contract/labels.js';
-import { dnsServiceIP } from './net.js';
+import { dnsServiceIP } from '../net.js';
 
 export const KUBELET_CONFIG_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
 
@@ -59,14 +59,32 @@ export function clusterKubeletConfiguration(cluster: Pick<KubeClusterSpec, 'netw
 }
 
 /**
- * /var/lib/kubelet/config.yaml for one node: the cluster configuration plus the node-local settings
- * kubeadm mutates in on each node (resolvConf; kgen also lets a node pick its cgroupDriver).
+ * /var/lib/kubelet/config.yaml for one node before kubeadm's on-node mutation (mutateResolverConfig): the
+ * cluster configuration plus the node-local settings kgen lets a node pick (resolvConf, cgroupDriver).
  */
 export function nodeKubeletConfiguration(cluster: Pick<KubeClusterSpec, 'networking' | 'kubelet'>, node: Pick<KubeletNode, 'kubelet'>): KubeletConfiguration {
   const config = clusterKubeletConfiguration(cluster);
   if (node.kubelet.cgroupDriver) config.cgroupDriver = node.kubelet.cgroupDriver;
   if (node.kubelet.resolvConf) config.resolvConf = node.kubelet.resolvConf;
   return config;
+}
+
+/** kubeadm's kubeletSystemdResolverConfig: the upstream servers systemd-resolved found, not its 127.0.0.53 stub. */
+export const SYSTEMD_RESOLVED_RESOLV_CONF = '/run/systemd/resolve/resolv.conf';
+
+/**
+ * kubeadm's resolver mutation, made on the node just before config.yaml is written on init and on join
+ * (phases/kubelet/config.go WriteConfigToDisk calls Mutate; componentconfigs/kubelet_unix.go
+ * mutateResolverConfig), never in the kubelet-config ConfigMap: with systemd-resolved active, an unset
+ * resolvConf becomes SYSTEMD_RESOLVED_RESOLV_CONF, so pods (CoreDNS above all) do not get the loopback stub
+ * and forward to themselves. A resolvConf already set is kept; when it differs, kubeadm's
+ * warnDefaultComponentConfigValue warning is returned for the caller to print.
+ */
+export function mutateResolverConfig<T extends Record<string, unknown>>(config: T, systemdResolvedActive: boolean): { config: T; warning?: string } {
+  if (!systemdResolvedActive || config.resolvConf === SYSTEMD_RESOLVED_RESOLV_CONF) return { config };
+  if (config.resolvConf === undefined) return { config: { ...config, resolvConf: SYSTEMD_RESOLVED_RESOLV_CONF } };
+  const provided = typeof config.resolvConf === 'string' ? config.resolvConf : JSON.stringify(config.resolvConf);
+  return { config, warning: `The recommended value for "resolvConf" in "KubeletConfiguration" is: ${SYSTEMD_RESOLVED_RESOLV_CONF}; the provided value is: ${provided}` };
 }
 
 /** key=value:effect, or key:effect without a value (core/v1 Taint.ToString). */

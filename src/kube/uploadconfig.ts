@@ -23,7 +23,7 @@ import {
 } from './constants.js';
 import { signConfigMap } from './componentconfig.js';
 import { clusterKubeletConfiguration } from './kubelet.js';
-import { joinHostPort } from './net.js';
+import { joinHostPort } from '../net.js';
 import { clusterRoleBinding, coreRule, group, role, roleBinding } from './rbac.js';
 import type { ClusterRoleBinding, ConfigMap, Role, RoleBinding } from './types.js';
 

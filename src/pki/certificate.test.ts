@@ -1,12 +1,13 @@
 // kubeadm's CAs and leaf certificates, checked by the real openssl for every supported key algorithm.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyAlgorithm } from '../inventory/types.js';
-import type { CertKeyPair } from '../secrets/types.js';
+import type { KeyAlgorithm } from '../pki/types.js';
+import type { CertKeyPair } from '../pki/types.js';
 import { caCertHash } from './pin.js';
 import { createCA, createCertAndKey, signCertificate } from './certificate.js';
 import { kubeadmCAList, kubeadmCertList, type KubeadmCAName } from './certlist.js';
 import { certMatchesKey, certSignedBy, parseCertificate } from './parse.js';
-import { ok, Scratch, removeScratches } from './test-support.js';
+import { ok, Scratch, removeScratches, tool } from './test-support.js';
 
 afterAll(removeScratches);
 
@@ -145,10 +146,12 @@ describe.each(ALGORITHMS)('kubeadm certificates with %s keys', (algorithm) => {
   });
 
   it.each([...kubeadmCAList(true).map((c) => c.baseName), ...LIST.map((s) => s.baseName)])(
-    '%s: openssl reads the PKCS#8 key and it matches the certificate',
+    '%s: the key is in the form kubeadm writes, openssl checks it and it matches the certificate',
     (base) => {
       const key = path(base, 'key');
-      expect(ok('openssl', ['pkey', '-in', key, '-noout'])).toBe('');
+      const [label, check] = algorithm === 'ECDSA-P256' ? ['EC PRIVATE KEY', 'ec'] : ['RSA PRIVATE KEY', 'rsa'];
+      expect(readFileSync(key, 'utf8')).toMatch(new RegExp(`^-----BEGIN ${label}-----\n`));
+      expect(tool('openssl', [check, '-in', key, '-check', '-noout']).code).toBe(0);
       const fromKey = ok('openssl', ['pkey', '-in', key, '-pubout']);
       const fromCert = ok('openssl', ['x509', '-in', path(base, 'crt'), '-noout', '-pubkey']);
       expect(fromKey).toBe(fromCert);

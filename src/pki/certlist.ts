@@ -4,9 +4,7 @@
 // cmd/kubeadm/app/constants/constants.go). A phase loops over kubeadmCertList() and logs
 // `[certs] Generating "<baseName>" certificate and key` for each. SANs come normalised as kubeadm prints them
 // (DNS names sorted and de-duplicated, IPs de-duplicated in order).
-import { parseIP } from '../inventory/net.js';
-import { apiServerServiceIP } from '../kube/net.js';
-import type { ClusterSpec } from '../inventory/types.js';
+import { apiServerServiceIP, parseIP } from '../net.js';
 import type { CertificateSpec } from './certificate.js';
 import { normalizeAltNames } from './extensions.js';
 
@@ -31,14 +29,36 @@ export function kubeadmCAList(localEtcd: boolean): KubeadmCA[] {
   return [KUBEADM_CAS.ca, KUBEADM_CAS['front-proxy-ca'], ...(localEtcd ? [KUBEADM_CAS['etcd-ca']] : [])];
 }
 
-export interface KubeadmCertSpec extends Omit<CertificateSpec, 'validityHours'> {
+/** One of kubeadm's leaf certificates: its phase name, file base name, description and signing CA. */
+export interface KubeadmLeaf {
   /** kubeadm's phase name, e.g. "etcd-server". */
   name: string;
-  /** File base name, e.g. "etcd/server". */
+  /** File base name under /etc/kubernetes/pki, e.g. "etcd/server" (".crt"/".key" appended). */
   baseName: string;
   longName: string;
   /** The CA that signs it. */
   ca: KubeadmCAName;
+}
+
+/**
+ * kubeadm's leaf certificates in its order (certlist.go GetDefaultCertList): the one table the init and join
+ * certs phases, the key pre-generation and the certificate list below all read. Those signed by etcd-ca
+ * exist with stacked (local) etcd only.
+ */
+export const KUBEADM_LEAVES: readonly KubeadmLeaf[] = [
+  { name: 'apiserver', baseName: 'apiserver', longName: 'certificate for serving the Kubernetes API', ca: 'ca' },
+  { name: 'apiserver-kubelet-client', baseName: 'apiserver-kubelet-client', longName: 'certificate for the API server to connect to kubelet', ca: 'ca' },
+  { name: 'front-proxy-client', baseName: 'front-proxy-client', longName: 'certificate for the front proxy client', ca: 'front-proxy-ca' },
+  { name: 'etcd-server', baseName: 'etcd/server', longName: 'certificate for serving etcd', ca: 'etcd-ca' },
+  { name: 'etcd-peer', baseName: 'etcd/peer', longName: 'certificate for etcd nodes to communicate with each other', ca: 'etcd-ca' },
+  { name: 'etcd-healthcheck-client', baseName: 'etcd/healthcheck-client', longName: 'certificate for liveness probes to healthcheck etcd', ca: 'etcd-ca' },
+  { name: 'apiserver-etcd-client', baseName: 'apiserver-etcd-client', longName: 'certificate the apiserver uses to access etcd', ca: 'etcd-ca' },
+];
+
+/** Whether a CA or a leaf exists only with stacked (local) etcd. */
+export const isEtcdOnly = (ca: KubeadmCAName): boolean => ca === 'etcd-ca';
+
+export interface KubeadmCertSpec extends Omit<CertificateSpec, 'validityHours'>, KubeadmLeaf {
   validityHours: number;
 }
 
@@ -47,11 +67,12 @@ export interface CertListInput {
   /** The node's advertise address (apiserver and etcd). */
   advertiseAddress: string;
   localEtcd: boolean;
+  /** The cluster fields the certificates depend on (a subset of the inventory's ClusterSpec). */
   cluster: {
-    controlPlaneEndpoint: ClusterSpec['controlPlaneEndpoint'];
-    networking: Pick<ClusterSpec['networking'], 'serviceSubnet' | 'dnsDomain'>;
-    apiServer: Pick<ClusterSpec['apiServer'], 'certSANs'>;
-    certificates: Pick<ClusterSpec['certificates'], 'validityHours'>;
+    controlPlaneEndpoint: { host: string; port: number };
+    networking: { serviceSubnet: string; dnsDomain: string };
+    apiServer: { certSANs: string[] };
+    certificates: { validityHours: number };
   };
 }
 
@@ -65,90 +86,36 @@ function splitSANs(values: readonly string[]): { dnsNames: string[]; ips: string
   return out;
 }
 
+type LeafIdentity = Omit<KubeadmCertSpec, keyof KubeadmLeaf | 'validityHours'>;
+
 export function kubeadmCertList(input: CertListInput): KubeadmCertSpec[] {
   const { nodeName, advertiseAddress, cluster } = input;
   if (!parseIP(advertiseAddress)) {
     throw new Error(`advertise address "${advertiseAddress}" is not an IP address; kubeadm requires an IP for the apiserver and etcd certificates`);
   }
-  const validityHours = cluster.certificates.validityHours;
   const extra = splitSANs([cluster.controlPlaneEndpoint.host, ...cluster.apiServer.certSANs]);
   const etcdAltNames = normalizeAltNames({ dnsNames: [nodeName, 'localhost'], ips: [advertiseAddress, '127.0.0.1', '::1'] });
-  const list: KubeadmCertSpec[] = [
-    {
-      name: 'apiserver',
-      baseName: 'apiserver',
-      longName: 'certificate for serving the Kubernetes API',
-      ca: 'ca',
+  const identities: Record<string, LeafIdentity> = {
+    apiserver: {
       commonName: 'kube-apiserver',
       usages: ['serverAuth'],
       ...normalizeAltNames({
         dnsNames: [nodeName, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${cluster.networking.dnsDomain}`, ...extra.dnsNames],
         ips: [apiServerVirtualIP(cluster.networking.serviceSubnet), advertiseAddress, ...extra.ips],
       }),
-      validityHours,
     },
-    {
-      name: 'apiserver-kubelet-client',
-      baseName: 'apiserver-kubelet-client',
-      longName: 'certificate for the API server to connect to kubelet',
-      ca: 'ca',
-      commonName: 'kube-apiserver-kubelet-client',
-      // kubeadm >= 1.29: the kubeadm:cluster-admins group (was system:masters).
-      organizations: ['kubeadm:cluster-admins'],
-      usages: ['clientAuth'],
-      validityHours,
-    },
-    {
-      name: 'front-proxy-client',
-      baseName: 'front-proxy-client',
-      longName: 'certificate for the front proxy client',
-      ca: 'front-proxy-ca',
-      commonName: 'front-proxy-client',
-      usages: ['clientAuth'],
-      validityHours,
-    },
-  ];
-  if (!input.localEtcd) return list;
-  return [
-    ...list,
-    {
-      name: 'etcd-server',
-      baseName: 'etcd/server',
-      longName: 'certificate for serving etcd',
-      ca: 'etcd-ca',
-      commonName: nodeName,
-      // etcd wants clientAuth on its server certificate too (upstream comment: etcd-io/etcd#9785).
-      usages: ['serverAuth', 'clientAuth'],
-      ...etcdAltNames,
-      validityHours,
-    },
-    {
-      name: 'etcd-peer',
-      baseName: 'etcd/peer',
-      longName: 'certificate for etcd nodes to communicate with each other',
-      ca: 'etcd-ca',
-      commonName: nodeName,
-      usages: ['serverAuth', 'clientAuth'],
-      ...etcdAltNames,
-      validityHours,
-    },
-    {
-      name: 'etcd-healthcheck-client',
-      baseName: 'etcd/healthcheck-client',
-      longName: 'certificate for liveness probes to healthcheck etcd',
-      ca: 'etcd-ca',
-      commonName: 'kube-etcd-healthcheck-client',
-      usages: ['clientAuth'],
-      validityHours,
-    },
-    {
-      name: 'apiserver-etcd-client',
-      baseName: 'apiserver-etcd-client',
-      longName: 'certificate the apiserver uses to access etcd',
-      ca: 'etcd-ca',
-      commonName: 'kube-apiserver-etcd-client',
-      usages: ['clientAuth'],
-      validityHours,
-    },
-  ];
+    // kubeadm >= 1.29: the kubeadm:cluster-admins group (was system:masters).
+    'apiserver-kubelet-client': { commonName: 'kube-apiserver-kubelet-client', organizations: ['kubeadm:cluster-admins'], usages: ['clientAuth'] },
+    'front-proxy-client': { commonName: 'front-proxy-client', usages: ['clientAuth'] },
+    // etcd wants clientAuth on its server certificate too (upstream comment: etcd-io/etcd#9785).
+    'etcd-server': { commonName: nodeName, usages: ['serverAuth', 'clientAuth'], ...etcdAltNames },
+    'etcd-peer': { commonName: nodeName, usages: ['serverAuth', 'clientAuth'], ...etcdAltNames },
+    'etcd-healthcheck-client': { commonName: 'kube-etcd-healthcheck-client', usages: ['clientAuth'] },
+    'apiserver-etcd-client': { commonName: 'kube-apiserver-etcd-client', usages: ['clientAuth'] },
+  };
+  return KUBEADM_LEAVES.filter((leaf) => input.localEtcd || !isEtcdOnly(leaf.ca)).map((leaf) => ({
+    ...leaf,
+    ...identities[leaf.name]!,
+    validityHours: cluster.certificates.validityHours,
+  }));
 }

@@ -4,7 +4,7 @@
 // Alternative names are normalised like kubeadm's pkiutil.RemoveDuplicateAltNames: DNS names sorted and
 // de-duplicated, IPs de-duplicated in order (upstream cmd/kubeadm/app/util/pkiutil/pki_helpers.go).
 import { createHash } from 'node:crypto';
-import { formatIP, parseIP } from '../inventory/net.js';
+import { formatIP, parseIP } from '../net.js';
 import {
   bitString,
   bitStringBytes,

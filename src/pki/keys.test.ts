@@ -1,31 +1,39 @@
-// Key pairs: PKCS#8/SPKI PEM that openssl reads, and keys in kubeadm's own formats (PKCS#1, SEC1) accepted.
+// Key pairs: private keys in kubeadm's forms (PKCS#1, SEC1) byte for byte as openssl writes those forms, SPKI
+// public keys, and every form kubeadm reads (PKCS#8 too) accepted.
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { KeyAlgorithm } from '../inventory/types.js';
+import type { KeyAlgorithm } from '../pki/types.js';
 import { createCA, signCertificate } from './certificate.js';
 import { generateKeyPair, KeyPool, privateKeyObject, spkiOf } from './keys.js';
 import { certMatchesKey } from './parse.js';
-import { ok, removeScratches, Scratch } from './test-support.js';
+import { ok, removeScratches, Scratch, tool } from './test-support.js';
 
 afterAll(removeScratches);
 
 describe('generateKeyPair', () => {
-  it.each<[KeyAlgorithm, RegExp]>([
-    ['RSA-2048', /Private-Key: \(2048 bit, 2 primes\)/],
-    ['RSA-3072', /Private-Key: \(3072 bit, 2 primes\)/],
-    ['RSA-4096', /Private-Key: \(4096 bit, 2 primes\)/],
-    ['ECDSA-P256', /NIST CURVE: P-256/],
-  ])('%s: PKCS#8 private key and SPKI public key that openssl reads and pairs', async (algorithm, text) => {
+  // openssl rsa -traditional / openssl ec write PKCS#1 and SEC1, the forms Go's x509.MarshalPKCS1PrivateKey and
+  // MarshalECPrivateKey produce (one DER encoding per key), so a kubeadm-form key comes back unchanged.
+  it.each<[KeyAlgorithm, string, string[], string, RegExp]>([
+    ['RSA-2048', 'RSA PRIVATE KEY', ['rsa', '-traditional'], 'RSA key ok', /Private-Key: \(2048 bit, 2 primes\)/],
+    ['RSA-3072', 'RSA PRIVATE KEY', ['rsa', '-traditional'], 'RSA key ok', /Private-Key: \(3072 bit, 2 primes\)/],
+    ['RSA-4096', 'RSA PRIVATE KEY', ['rsa', '-traditional'], 'RSA key ok', /Private-Key: \(4096 bit, 2 primes\)/],
+    ['ECDSA-P256', 'EC PRIVATE KEY', ['ec'], 'EC Key valid.', /NIST CURVE: P-256/],
+  ])('%s: private key as %s, which openssl checks and writes back unchanged; SPKI public key that pairs with it', async (algorithm, label, rewrite, checked, text) => {
     const { key, pub } = await generateKeyPair(algorithm);
-    expect(key).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(key).toMatch(new RegExp(`^-----BEGIN ${label}-----\n[A-Za-z0-9+/=\n]+\n-----END ${label}-----\n$`));
     expect(pub).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+    const check = tool('openssl', [rewrite[0]!, '-check', '-noout'], key);
+    expect(check.code).toBe(0);
+    expect(check.stdout + check.stderr).toContain(checked);
+    expect(ok('openssl', rewrite, key)).toBe(key);
     expect(ok('openssl', ['pkey', '-noout', '-text'], key)).toMatch(text);
     expect(ok('openssl', ['pkey', '-pubin', '-pubout'], pub)).toBe(ok('openssl', ['pkey', '-pubout'], key));
   });
 });
 
-describe('keys in kubeadm formats', () => {
+describe('keys in every form kubeadm reads', () => {
   it.each([
+    { name: 'PRIVATE KEY (PKCS#8, as states from older kgen versions hold)', args: ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], label: 'PRIVATE KEY' },
     { name: 'RSA PRIVATE KEY (PKCS#1)', args: ['genrsa', '-traditional', '2048'], label: 'RSA PRIVATE KEY' },
     { name: 'EC PRIVATE KEY (SEC1)', args: ['ecparam', '-genkey', '-noout', '-name', 'prime256v1'], label: 'EC PRIVATE KEY' },
   ])('$name works as a CA key and matches its certificate', async ({ args, label }) => {

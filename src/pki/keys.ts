@@ -1,32 +1,37 @@
 // Key pairs from node:crypto: RSA-2048/3072/4096 and ECDSA P-256 (kubeadm's EncryptionAlgorithmType set,
 // upstream cmd/kubeadm/app/util/pkiutil/pki_helpers.go GeneratePrivateKey). Generation is asynchronous so
-// several keys are made at once on libuv's thread pool. Private keys are PEM PKCS#8, public keys PEM SPKI.
+// several keys are made at once on libuv's thread pool. Public keys are PEM SPKI; private keys are PEM in the
+// forms kubeadm writes through client-go's keyutil.MarshalPrivateKeyToPEM
+// (staging/src/k8s.io/client-go/util/keyutil/key.go; cmd/kubeadm/app/util/pkiutil/pki_helpers.go WriteKey):
+// RSA as PKCS#1 "RSA PRIVATE KEY", ECDSA as SEC1 "EC PRIVATE KEY". Readers take those and PKCS#8 "PRIVATE KEY"
+// (keyutil.ParsePrivateKeyPEM does too), so keys an older kgen wrote keep working.
 // Signing also lives here: node-forge cannot hold ECDSA keys and its RSA is slow, so every signature over a
 // TBSCertificate or CertificationRequestInfo is made by node:crypto.
 import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, sign, type KeyObject } from 'node:crypto';
-import type { KeyAlgorithm } from '../inventory/types.js';
+import type { KeyAlgorithm } from '../pki/types.js';
 import { OID } from './oids.js';
 
 /** PEM key pair; the shape of SecretsBundle.sa. */
 export interface KeyPairPem {
-  /** PKCS#8 "PRIVATE KEY". */
+  /** PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY" as generated here; PKCS#8 "PRIVATE KEY" is read too. */
   key: string;
   /** SPKI "PUBLIC KEY". */
   pub: string;
 }
 
-const ENCODING = {
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-} as const;
+const publicKeyEncoding = { type: 'spki', format: 'pem' } as const;
 
 const RSA_BITS: Record<Exclude<KeyAlgorithm, 'ECDSA-P256'>, number> = { 'RSA-2048': 2048, 'RSA-3072': 3072, 'RSA-4096': 4096 };
 
 export function generateKeyPair(algorithm: KeyAlgorithm): Promise<KeyPairPem> {
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, pub: string, key: string): void => (err ? reject(err) : resolve({ key, pub }));
-    if (algorithm === 'ECDSA-P256') generateKeyPairCb('ec', { namedCurve: 'P-256', ...ENCODING }, done);
-    else generateKeyPairCb('rsa', { modulusLength: RSA_BITS[algorithm], publicExponent: 0x10001, ...ENCODING }, done);
+    if (algorithm === 'ECDSA-P256') {
+      generateKeyPairCb('ec', { namedCurve: 'P-256', publicKeyEncoding, privateKeyEncoding: { type: 'sec1', format: 'pem' } }, done);
+    } else {
+      const privateKeyEncoding = { type: 'pkcs1', format: 'pem' } as const;
+      generateKeyPairCb('rsa', { modulusLength: RSA_BITS[algorithm], publicExponent: 0x10001, publicKeyEncoding, privateKeyEncoding }, done);
+    }
   });
 }
 

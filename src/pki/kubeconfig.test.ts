@@ -1,8 +1,8 @@
 // Kubeconfigs: kubectl must read every file kgen writes, with kubeadm's names, servers and credentials.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { KeyAlgorithm } from '../inventory/types.js';
-import type { CertKeyPair } from '../secrets/types.js';
+import type { KeyAlgorithm } from '../pki/types.js';
+import type { CertKeyPair } from '../pki/types.js';
 import { createCA } from './certificate.js';
 import {
   buildClusterInfoKubeconfig,
@@ -66,7 +66,7 @@ describe.each<KeyAlgorithm>(['RSA-2048', 'ECDSA-P256'])('kubeadm kubeconfigs wit
     specs.forEach((s, i) => scratch.write(s.file, files[i]!));
   });
 
-  it.each(INIT_KUBECONFIGS)('%s: kubectl reads it; context <user>@prod; client cert chains to the CA with the right subject', (file) => {
+  it.each(INIT_KUBECONFIGS)('%s: kubectl reads it; context <user>@prod; client cert chains to the CA with the right subject; client key in kubeadm\'s form', (file) => {
     const spec = specs.find((s) => s.file === file)!;
     const path = `${scratch.dir}/${file}`;
     const contexts = ok('kubectl', ['config', 'get-contexts', '--kubeconfig', path, '--no-headers']).trim().split(/\s+/);
@@ -82,6 +82,10 @@ describe.each<KeyAlgorithm>(['RSA-2048', 'ECDSA-P256'])('kubeadm kubeconfigs wit
     expect(ok('openssl', ['x509', '-in', cert, '-noout', '-subject'])).toBe(`subject=${subject}\n`);
     expect(ok('openssl', ['x509', '-in', cert, '-noout', '-ext', 'extendedKeyUsage'])).toBe('X509v3 Extended Key Usage: \n    TLS Web Client Authentication\n');
     expect(ok('openssl', ['pkey', '-in', key, '-pubout'])).toBe(ok('openssl', ['x509', '-in', cert, '-noout', '-pubkey']));
+    // kubeadm embeds keyutil.MarshalPrivateKeyToPEM (phases/kubeconfig/kubeconfig.go buildKubeConfigFromSpec).
+    const [label, check] = algorithm === 'ECDSA-P256' ? ['EC PRIVATE KEY', 'ec'] : ['RSA PRIVATE KEY', 'rsa'];
+    expect(Buffer.from(user['client-key-data'], 'base64').toString()).toMatch(new RegExp(`^-----BEGIN ${label}-----\n`));
+    expect(tool('openssl', [check, '-in', key, '-check', '-noout']).code).toBe(0);
   });
 });
 

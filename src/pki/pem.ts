@@ -13,3 +13,11 @@ export function fromPem(pem: string, label: string, what: string): Buffer {
   if (!m) throw new Error(`${what}: expected a PEM "${label}" block, found none; pass the PEM text itself, not a path`);
   return Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
 }
+
+/** The private-key blocks kubeadm reads (client-go keyutil.ParsePrivateKeyPEM): SEC1, PKCS#1 and PKCS#8. */
+export const PRIVATE_KEY_LABELS = ['EC PRIVATE KEY', 'RSA PRIVATE KEY', 'PRIVATE KEY'] as const;
+
+/** True when `text` holds a PEM block with one of PRIVATE_KEY_LABELS (not whether the key parses). */
+export function hasPrivateKeyPem(text: string): boolean {
+  return PRIVATE_KEY_LABELS.some((label) => text.includes(`-----BEGIN ${label}-----`));
+}

@@ -22,9 +22,10 @@
 // The caller commits only after its output is staged; discard() drops what was staged; close() releases the lock.
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import type { Inventory, KeyAlgorithm } from '../inventory/types.js';
+import type { Inventory } from '../inventory/types.js';
+import type { CertKeyPair, KeyAlgorithm } from '../pki/types.js';
 import type { OperatorHost } from '../operator-host.js';
-import type { BootstrapToken, CertKeyPair, SecretsBundle } from './types.js';
+import type { BootstrapToken, SecretsBundle } from './types.js';
 import { newBootstrapToken } from './tokens.js';
 import { toYaml } from '../yaml.js';
 import { acquireStateLock } from './state-lock.js';

@@ -1,12 +1,10 @@
 // The cluster secrets bundle (model: Talos pkg/machinery/config/generate/secrets): serializable data,
 // separate from the code that creates (newBundle) or loads (loadBundle) it.
-// All keys and certificates are PEM strings: PKCS#8 "PRIVATE KEY" for private keys (as node:crypto
-// exports them; kubeadm writes PKCS#1/SEC1 but reads either), "CERTIFICATE" for certificates.
+// All keys and certificates are PEM strings: private keys as kubeadm writes them, PKCS#1 "RSA PRIVATE KEY" or
+// SEC1 "EC PRIVATE KEY" (src/pki/keys.ts); states written by older kgen versions hold PKCS#8 "PRIVATE KEY",
+// which every reader still accepts and nothing rewrites. "CERTIFICATE" for certificates.
 
-export interface CertKeyPair {
-  cert: string;
-  key: string;
-}
+import type { CertKeyPair } from '../pki/types.js';
 
 export interface BootstrapToken {
   /** [a-z0-9]{6} */
@@ -26,7 +24,7 @@ export interface SecretsBundle {
   frontProxyCA: CertKeyPair;
   /** Present with stacked (local) etcd only. */
   etcdCA?: CertKeyPair;
-  /** Service-account signing key pair: PKCS#8 private key, SPKI public key. */
+  /** Service-account signing key pair: private key (see above), SPKI public key. */
   sa: { key: string; pub: string };
   /** The first is the cluster's join token; later ones are added by `render --reimage`. */
   bootstrapTokens: BootstrapToken[];

@@ -9,9 +9,10 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { toYaml } from '../../src/yaml.js';
 import { main as bootMain } from '../../src/boot/cli.js';
-import type { KeyAlgorithm } from '../../src/inventory/types.js';
+import type { KeyAlgorithm } from '../../src/pki/types.js';
 import { generateKeyPair } from '../../src/pki/keys.js';
 import { phasesFor } from '../../src/boot/phases/index.js';
+import { buildClusterPrograms, testProgramSources } from '../cluster/build-programs.js';
 import { benchClusterBringUp } from './cluster.js';
 import { benchLoadBalancer } from './lb.js';
 
@@ -234,6 +235,14 @@ function writeReport(): void {
   console.log('\nwrote BENCHMARKS.md');
 }
 
+/** The cluster groups start the test programs (build/test): build them first, as the tests' global setup does. */
+function withTestPrograms(run: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    await buildClusterPrograms(testProgramSources());
+    await run();
+  };
+}
+
 // `npm run bench -- NAME...` runs only the named groups and leaves BENCHMARKS.md alone.
 const GROUPS: Record<string, () => void | Promise<void>> = {
   'boot-program': benchBootProgram,
@@ -241,8 +250,8 @@ const GROUPS: Record<string, () => void | Promise<void>> = {
   state: benchStateCreation,
   render: benchRender,
   inventory: benchInventory,
-  cluster: () => benchClusterBringUp(record),
-  lb: () => benchLoadBalancer(record),
+  cluster: withTestPrograms(() => benchClusterBringUp(record)),
+  lb: withTestPrograms(() => benchLoadBalancer(record)),
 };
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(name in GROUPS));

@@ -23,23 +23,37 @@ export function kgenUnavailable(): string | undefined {
 /** Kernel arguments every PXE entry of the test inventory carries (the disk boot has them in syslinux.cfg). */
 export const PXE_KERNEL_ARGS = ['root=LABEL=kgen-root', 'ro', 'console=tty0', 'console=ttyS0,115200n8'];
 
-export function inventoryYaml(seedBaseURL: string, imageBaseURL?: string): string {
+/** A static address in QEMU's user network (not the one its DHCP hands out), with the gateway and DNS QEMU provides. */
+export const STATIC_NETWORK = { interface: 'lan0', address: '10.0.2.20', prefix: 24, gateway: '10.0.2.2', nameserver: '10.0.2.3' };
+
+export interface InventoryOptions {
+  imageBaseURL?: string;
+  /** Give the node STATIC_NETWORK through its network section instead of leaving it to DHCP. */
+  staticNetwork?: boolean;
+}
+
+export function inventoryYaml(seedBaseURL: string, opts: InventoryOptions = {}): string {
+  const address = opts.staticNetwork ? STATIC_NETWORK.address : NODE_ADDRESS;
+  const net = STATIC_NETWORK;
   // Hand-written YAML on purpose: this is the operator's input file, as an operator would type it.
   return [
     'cluster:',
     '  name: boot-test',
     '  kubernetesVersion: v1.33.2',
-    `  controlPlaneEndpoint: ${NODE_ADDRESS}:6443`,
+    `  controlPlaneEndpoint: ${address}:6443`,
     '  pxe:',
     `    seedBaseURL: ${seedBaseURL}`,
-    ...(imageBaseURL ? [`    imageBaseURL: ${imageBaseURL}`] : []),
+    ...(opts.imageBaseURL ? [`    imageBaseURL: ${opts.imageBaseURL}`] : []),
     '    kernelArgs:',
     ...PXE_KERNEL_ARGS.map((a) => `      - ${a}`),
     'nodes:',
     `  - name: ${NODE_NAME}`,
     '    role: control-plane',
-    `    address: ${NODE_ADDRESS}`,
+    `    address: ${address}`,
     `    mac: "${NODE_MAC}"`,
+    ...(opts.staticNetwork
+      ? ['    network:', `      interface: ${net.interface}`, `      addresses: [${net.address}/${net.prefix}]`, `      gateway: ${net.gateway}`, `      nameservers: [${net.nameserver}]`]
+      : []),
     '',
   ].join('\n');
 }
@@ -59,9 +73,9 @@ export async function runDir(prefix: string): Promise<string> {
 }
 
 /** `node build/kgen.mjs render --nodes <dir>/nodes.yaml --out <dir>/out`; returns the out dir. */
-export async function renderInventory(dir: string, seedBaseURL: string, imageBaseURL?: string): Promise<string> {
+export async function renderInventory(dir: string, seedBaseURL: string, opts: InventoryOptions = {}): Promise<string> {
   const nodes = join(dir, 'nodes.yaml');
-  await writeFile(nodes, inventoryYaml(seedBaseURL, imageBaseURL));
+  await writeFile(nodes, inventoryYaml(seedBaseURL, opts));
   const out = join(dir, 'out');
   // Relative paths, resolved by kgen against its working directory, as a user in that directory types them.
   const res = spawnSync(process.execPath, [KGEN, 'render', '--nodes', 'nodes.yaml', '--out', 'out', '--state', 'state'], {

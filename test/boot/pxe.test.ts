@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSeedServer } from '../../src/serve/server.js';
 import { TEST_HOOKS, REPORT_END } from './hooks.js';
 import { ensureImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
-import { NODE_MAC, NODE_NAME, kgenUnavailable, renderInventory, runDir } from './fixture.js';
+import { NODE_ADDRESS, NODE_MAC, NODE_NAME, STATIC_NETWORK, kgenUnavailable, renderInventory, runDir } from './fixture.js';
 import { Vm, createOverlay, qemuUnavailable } from './qemu.js';
 import { parseReport } from './report.js';
 
@@ -78,13 +78,15 @@ if (skipReason) {
       for (const close of closers.reverse()) await close();
     });
 
-    it('boots kernel+initrd by iPXE, fetches the seed from kgen serve, and kgen-boot reports the missing kubelet', async () => {
+    it('boots kernel+initrd by iPXE with a static address from the inventory, fetches the seed from kgen serve, and kgen-boot reports the missing kubelet', async () => {
       const dir = await runDir('pxe');
       const images = await serveImage(image);
       closers.push(() => new Promise<void>((ok) => images.server.close(() => ok())));
       const seedPort = await freePort();
       const seedBase = `http://10.0.2.2:${seedPort}`;
-      const out = await renderInventory(dir, seedBase, images.url);
+      // A static address: cloud-init must take the node's network section from the kernel command line
+      // (network-config=), since the HTTP seed arrives after networking is set.
+      const out = await renderInventory(dir, seedBase, { imageBaseURL: images.url, staticNetwork: true });
       const seedLog: string[] = [];
       const seed = await startSeedServer({
         dir: out,
@@ -119,6 +121,8 @@ if (skipReason) {
       const report = parseReport(vm.output);
       expect(report.cloudInit?.v1?.datasource ?? '').toMatch(/DataSourceNoCloud.*http:\/\/10\.0\.2\.2/);
       expect(report.nodeYamlPresent).toBe(true);
+      expect(report.addresses).toEqual([`${STATIC_NETWORK.interface}=${STATIC_NETWORK.address}/${STATIC_NETWORK.prefix}`]);
+      expect(report.addresses.join(' ')).not.toContain(NODE_ADDRESS);
       expect(report.status?.state).toBe('failed');
       const preflight = report.status?.phases?.find((p) => p.phase.startsWith('preflight'));
       expect(preflight?.outcome).toBe('failed');

@@ -3,6 +3,8 @@ import { LOG_BEGIN, LOG_END, RESULT_BEGIN, RESULT_END, STATUS_BEGIN, STATUS_END,
 
 export interface BootReport {
   nodeYamlPresent: boolean;
+  /** Global IPv4 addresses as `interface=address/prefix`, from `ip -o -4 addr`. */
+  addresses: string[];
   /** /run/cloud-init/result.json: {"v1": {"datasource": "DataSourceNoCloud [seed=...]", "errors": []}}. */
   cloudInit?: { v1?: { datasource?: string; errors?: string[] } };
   /** /var/lib/kgen/status.json. */
@@ -22,6 +24,7 @@ function parseJson<T>(text: string | undefined): T | undefined {
 export function parseReport(serial: string): BootReport {
   return {
     nodeYamlPresent: /KGEN-TEST: node\.yaml present/.test(serial),
+    addresses: (/KGEN-TEST: addresses (.*)/.exec(serial)?.[1] ?? '').trim().split(/\s+/).filter(Boolean),
     cloudInit: parseJson(between(serial, RESULT_BEGIN, RESULT_END)),
     status: parseJson(between(serial, STATUS_BEGIN, STATUS_END)),
     bootLog: between(serial, LOG_BEGIN, LOG_END) ?? '',

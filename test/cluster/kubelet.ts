@@ -11,6 +11,7 @@
 //      its static pods' mirror pods (mirror-pods.ts) in step with them.
 // Stopping the kubelet (SIGTERM) stops its static pods too, unlike the real kubelet whose containers
 // outlive it: there is no container runtime to keep them.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
@@ -56,6 +57,14 @@ export function nodeHostname(flags: KubeletFlags): string {
   const name = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
   if (!name) throw new Error(`cannot tell the node name: no --hostname-override and ${file} is missing or empty`);
   return name.toLowerCase();
+}
+
+/** The version the node image's kubelet binary prints (`Kubernetes v1.33.2`), as the real kubelet reports its own. */
+function installedKubeletVersion(root: string): string | undefined {
+  const binary = join(root, 'usr/bin/kubelet');
+  if (!existsSync(binary)) return undefined;
+  const printed = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout ?? '';
+  return /^Kubernetes (v\S+)/.exec(printed)?.[1];
 }
 
 function serveHealthz(config: KubeletConfig): Promise<Server> {
@@ -109,6 +118,7 @@ export async function runKubelet(flags: KubeletFlags, deps: KubeletDeps, signal:
         hostname,
         nodeIP,
         labels: flags.nodeLabels,
+        kubeletVersion: installedKubeletVersion(root),
         taints: flags.registerWithTaints,
         leaseDurationSeconds: config.nodeLeaseDurationSeconds,
         intervalMs: deps.heartbeatMs ?? 10_000,

@@ -7,14 +7,19 @@ import { join } from 'node:path';
 export interface NodeImageOptions {
   /** Install /usr/bin/kubelet (default true); without it preflight fails as on an image with no kubelet. */
   kubelet?: boolean;
+  /** What the installed kubelet says it is (`kubelet --version`; the test kubelet reports it in its Node status). */
+  kubeletVersion?: string;
   /** The node's rendered boot config, installed as /etc/kgen/node.yaml (0600). */
   nodeYaml?: string;
 }
 
+export const DEFAULT_KUBELET_VERSION = 'v1.33.2';
+
 export function prepareNodeImage(root: string, opts: NodeImageOptions = {}): void {
   for (const dir of ['usr/bin', 'run/containerd', 'var/run/containerd', 'proc/sys/net/ipv4', 'etc/kgen']) mkdirSync(join(root, dir), { recursive: true });
   if (opts.kubelet ?? true) {
-    writeFileSync(join(root, 'usr/bin/kubelet'), '#!/bin/sh\n');
+    // The real kubelet prints "Kubernetes v1.33.2" for --version (component-base/version/verflag).
+    writeFileSync(join(root, 'usr/bin/kubelet'), `#!/bin/sh\n[ "$1" = --version ] && echo "Kubernetes ${opts.kubeletVersion ?? DEFAULT_KUBELET_VERSION}"\nexit 0\n`);
     chmodSync(join(root, 'usr/bin/kubelet'), 0o755);
   }
   writeFileSync(join(root, 'run/containerd/containerd.sock'), '');

@@ -19,6 +19,8 @@ export interface NodeStatusOptions {
   hostname: string;
   nodeIP?: string;
   labels: Record<string, string>;
+  /** status.nodeInfo.kubeletVersion: what the node's kubelet binary says it is. */
+  kubeletVersion?: string;
   taints: Array<{ key: string; value?: string; effect: string }>;
   leaseDurationSeconds: number;
   intervalMs: number;
@@ -65,6 +67,7 @@ function status(o: NodeStatusOptions, previous: any): Record<string, unknown> {
     return { type, status: value, lastHeartbeatTime: now, lastTransitionTime, reason, message };
   };
   return {
+    ...(o.kubeletVersion ? { nodeInfo: { kubeletVersion: o.kubeletVersion, operatingSystem: 'linux', architecture: ARCH[process.arch] ?? process.arch } } : {}),
     addresses: [...(o.nodeIP ? [{ type: 'InternalIP', address: o.nodeIP }] : []), { type: 'Hostname', address: o.hostname }],
     conditions: [
       condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),

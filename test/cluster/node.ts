@@ -34,6 +34,8 @@ export interface TestNodeOptions {
   /** Hostname, also the namespace suffix: [a-z0-9]{1,5}. */
   name: string;
   address: string;
+  /** Units the node runs besides the kubelet, reported active by its systemctl (e.g. systemd-resolved). */
+  activeUnits?: string[];
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -45,7 +47,8 @@ export async function createTestNode(fabric: Fabric, options: TestNodeOptions): 
   const state = join(base, 'state');
   for (const dir of [join(root, 'etc'), bin, state]) mkdirSync(dir, { recursive: true });
   writeFileSync(join(root, 'etc/hostname'), `${options.name}\n`);
-  const systemctl = [process.execPath, programPath('systemctl'), '--root', root, '--state', state].map(quote).join(' ');
+  const active = options.activeUnits?.length ? ['--active', options.activeUnits.join(',')] : [];
+  const systemctl = [process.execPath, programPath('systemctl'), '--root', root, '--state', state, ...active].map(quote).join(' ');
   writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\nexec ${systemctl} "$@"\n`);
   chmodSync(join(bin, 'systemctl'), 0o755);
   const net = await addNamespace(fabric, options.name, options.address);

@@ -5,6 +5,8 @@
 //   systemctl stop kubelet              stop it and wait until the kubelet and its pods are gone
 //   systemctl is-active [--quiet] kubelet   "active"/exit 0 or "inactive"/exit 3, as systemctl
 //   systemctl enable|daemon-reload ...  accepted: nothing to record on a test node
+//   --active UNIT,...                   units the node runs outside the test (systemd-resolved in kgen's image):
+//                                       is-active reports them "active"
 // Exit codes follow systemctl: 5 for an unknown unit, 1 for a bad command line.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const root = take('--root');
   const state = take('--state');
+  const running = argv.includes('--active') ? take('--active').split(',') : [];
   const quiet = argv.includes('--quiet');
   const [verb, ...units] = argv.filter((a) => a !== '--quiet' && a !== '--now');
   if (verb === 'daemon-reload' || verb === 'enable') return 0;
@@ -69,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   const known = UNITS.includes(units[0]!);
   switch (verb) {
     case 'is-active': {
-      const active = known && supervisorPid(state) !== undefined;
+      const active = running.includes(units[0]!) || (known && supervisorPid(state) !== undefined);
       if (!quiet) process.stdout.write(`${active ? 'active' : 'inactive'}\n`);
       return active ? 0 : 3;
     }

@@ -69,6 +69,11 @@ describe('kgen render on examples/nodes.yaml', () => {
       expect(modeOf(join(state, f)), f).toBe(0o600);
     }
     sh('openssl', ['x509', '-in', join(state, 'pki/ca.crt'), '-noout']);
+    // examples/nodes.yaml uses RSA-2048: PKCS#1 as kubeadm writes it (client-go keyutil.MarshalPrivateKeyToPEM).
+    for (const f of ['pki/ca.key', 'pki/front-proxy-ca.key', 'pki/etcd/ca.key', 'pki/sa.key']) {
+      expect(readFileSync(join(state, f), 'utf8'), f).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
+      expect(sh('openssl', ['rsa', '-in', join(state, f), '-check', '-noout']), f).toBe('RSA key ok\n');
+    }
     for (const node of NODES) {
       expect(modeOf(join(out, 'nodes', node, 'user-data'))).toBe(0o600);
       expect(modeOf(join(out, 'nodes', node, 'node.yaml'))).toBe(0o600);
@@ -208,6 +213,28 @@ describe('kgen render on examples/nodes.yaml', () => {
     for (const node of NODES) expect(r.stderr).toContain(`${node}: `);
     expect(r.stderr).toMatch(/"url".*"baked"/s);
     expect(existsSync(join(work, 'dist-aws'))).toBe(false);
+  });
+
+  it('a state from an older kgen (PKCS#8 "PRIVATE KEY" files) is used as it is and never rewritten', () => {
+    const older = join(work, 'older');
+    cpSync(state, older, { recursive: true });
+    for (const f of ['pki/ca.key', 'pki/front-proxy-ca.key', 'pki/etcd/ca.key', 'pki/sa.key']) {
+      writeFileSync(join(older, f), sh('openssl', ['pkey', '-in', join(older, f)]), { mode: 0o600 });
+      expect(readFileSync(join(older, f), 'utf8'), f).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    }
+    const before = snapshotTree(older);
+    const r = kgen(['render', '--nodes', 'examples/nodes.yaml', '--state', 'older', '--out', 'dist-older'], { cwd: work });
+    expect(r.code, r.stderr).toBe(0);
+    expect(changedPaths(before, snapshotTree(older))).toEqual([]);
+    const init = nodeConfigFromUserData(join(work, 'dist-older'), 'cp-1');
+    expect(init.secrets.ca.key).toBe(readFileSync(join(older, 'pki/ca.key'), 'utf8'));
+    expect(init.secrets.sa.key).toBe(readFileSync(join(older, 'pki/sa.key'), 'utf8'));
+    const root = tempDir('kgen-root-');
+    mkdirSync(join(root, 'etc/kgen'), { recursive: true });
+    cpSync(join(work, 'dist-older/nodes/cp-1/node.yaml'), join(root, 'etc/kgen/node.yaml'));
+    const check = runNode(KGEN_BOOT, ['check-config', '--root', root]);
+    expect(check.code, check.stderr).toBe(0);
+    rmSync(root, { recursive: true });
   });
 
   it('refuses a state made for another cluster and changes nothing', () => {

@@ -2,7 +2,7 @@
 // control-plane nodes and workers run kubeadm join's (control-plane parts skipped on workers).
 import type { NodeRole } from '../node-config.js';
 import type { Phase } from '../runner.js';
-import type { BootData } from './data.js';
+import type { BootData } from '../data.js';
 import { initPhases } from './init/index.js';
 import { joinPhases } from './join/index.js';
 

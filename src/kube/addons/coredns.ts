@@ -4,7 +4,7 @@
 // for v1.32+: kubernetes/kubernetes#128359).
 import { coreDNSImage, requireVersion, type KubeClusterSpec } from '../cluster.js';
 import { KUBE_SYSTEM, LABEL_CONTROL_PLANE } from '../constants.js';
-import { dnsServiceIP } from '../net.js';
+import { dnsServiceIP } from '../../net.js';
 import { clusterRole, clusterRoleBinding, coreRule, serviceAccount } from '../rbac.js';
 import type { ClusterRole, ClusterRoleBinding, ConfigMap, Deployment, Service, ServiceAccount } from '../types.js';
 

@@ -8,7 +8,7 @@ import { toYaml } from '../../yaml.js';
 import { kubernetesImage, type KubeClusterSpec } from '../cluster.js';
 import { KUBE_PROXY_CONFIGMAP, KUBE_SYSTEM, NODE_BOOTSTRAP_TOKEN_AUTH_GROUP } from '../constants.js';
 import { signConfigMap } from '../componentconfig.js';
-import { joinHostPort } from '../net.js';
+import { joinHostPort } from '../../net.js';
 import { clusterRoleBinding, coreRule, group, role, roleBinding, serviceAccount } from '../rbac.js';
 import type { ClusterRoleBinding, ConfigMap, DaemonSet, Role, RoleBinding, ServiceAccount } from '../types.js';
 

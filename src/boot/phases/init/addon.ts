@@ -7,7 +7,7 @@ import { coreDNSAddon, kubeProxyAddon, kubeProxyMode } from '../../../kube/index
 import { ApiError, type ObjectRef } from '../../../cluster/api-client.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 
 const TAG = 'addons';
 

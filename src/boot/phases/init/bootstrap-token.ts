@@ -2,22 +2,14 @@
 // CSRs, get them auto-approved, renew node client certificates and get nodes, and the kube-public/
 // cluster-info ConfigMap with its anonymous-read RBAC (upstream: cmd/kubeadm/app/cmd/phases/init/
 // bootstraptoken.go; phases/bootstraptoken/node/token.go, tlsbootstrap.go; phases/bootstraptoken/
-// clusterinfo/clusterinfo.go CreateBootstrapConfigMapIfNotExists). Objects come from src/kube.
-import {
-  ADMIN_KUBECONFIG,
-  CLUSTER_INFO_CONFIGMAP,
-  CLUSTER_INFO_KUBECONFIG_KEY,
-  KUBE_PUBLIC,
-  bootstrapTokenSecret,
-  clusterInfoConfigMap,
-  clusterInfoRBAC,
-  tlsBootstrapRBAC,
-  type ConfigMap,
-} from '../../../kube/index.js';
+// clusterinfo/clusterinfo.go CreateBootstrapConfigMapIfNotExists). Objects and the cluster-info update
+// come from src/cluster/bootstrap-token.ts.
+import { ADMIN_KUBECONFIG, CLUSTER_INFO_CONFIGMAP, KUBE_PUBLIC } from '../../../kube/index.js';
+import { bootstrapTokenSecret, clusterInfoRBAC, publishClusterInfo, tlsBootstrapRBAC } from '../../../cluster/bootstrap-token.js';
 import { buildClusterInfoKubeconfig, serializeKubeconfig } from '../../../pki/index.js';
 import { tlsFromKubeconfig } from '../../../cluster/api-client.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 
 const TAG = 'bootstrap-token';
 
@@ -57,14 +49,7 @@ export function bootstrapTokenPhase(): Phase<BootData> {
       log.phase(TAG, 'Configured RBAC rules to allow certificate rotation for all node client certificates in the cluster');
 
       log.phase(TAG, `Creating the "${CLUSTER_INFO_CONFIGMAP}" ConfigMap in the "${KUBE_PUBLIC}" namespace`);
-      const kubeconfig = await clusterInfoKubeconfig(data);
-      const existing = await api.getIfExists<ConfigMap>('v1', 'ConfigMap', CLUSTER_INFO_CONFIGMAP, KUBE_PUBLIC);
-      if (!existing) {
-        await api.create(clusterInfoConfigMap(kubeconfig));
-      } else if (existing.data?.[CLUSTER_INFO_KUBECONFIG_KEY] !== kubeconfig) {
-        // A merge patch keeps the jws-kubeconfig-<id> signatures the bootstrapsigner added (it re-signs).
-        await api.patch(existing, { data: { [CLUSTER_INFO_KUBECONFIG_KEY]: kubeconfig } }, 'merge');
-      }
+      await publishClusterInfo(api, await clusterInfoKubeconfig(data));
       for (const obj of clusterInfoRBAC()) await api.createOrUpdate(obj);
     },
   };

@@ -4,8 +4,8 @@
 import { MANIFESTS_DIR, etcdPod } from '../../../kube/index.js';
 import { toYaml } from '../../../yaml.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
-import { writeIfChanged } from '../files.js';
+import type { BootData } from '../../data.js';
+import { writeIfChanged } from '../../node/files.js';
 
 export function etcdPhase(): Phase<BootData> {
   return {

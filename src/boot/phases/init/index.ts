@@ -2,11 +2,11 @@
 // newCmdInit AppendPhase calls). show-join-command is left out: kgen's joiners already carry everything
 // they need, and the join command holds the token, which kgen-boot never prints.
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 import { addonPhase } from './addon.js';
 import { bootstrapTokenPhase } from './bootstrap-token.js';
 import { certsPhase } from './certs.js';
-import { controlPlanePhase } from './control-plane.js';
+import { controlPlanePhase } from '../control-plane.js';
 import { etcdPhase } from './etcd.js';
 import { kubeconfigPhase } from './kubeconfig.js';
 import { kubeletFinalizePhase } from './kubelet-finalize.js';

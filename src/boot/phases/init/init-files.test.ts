@@ -11,7 +11,7 @@ import type { NodeBootConfig } from '../../../contract/config.js';
 import { captureIO, realInitConfig, testNode } from '../../test-node.js';
 import { generateKeyPair, KeyPool } from '../../../pki/keys.js';
 import { createLogger } from '../../log.js';
-import { createBootData } from '../data.js';
+import { createBootData } from '../../data.js';
 import { phasesFor } from '../index.js';
 import { certsPhase } from './certs.js';
 
@@ -98,6 +98,35 @@ describe('init phases on a node root', () => {
     const c2 = captureIO();
     expect(await main(['phase', 'certs/ca', '--root', foreign.root], c2.io, foreign.deps)).toBe(3);
     expect(c2.err()).toContain('error execution phase certs/ca failed: /etc/kubernetes/pki/ca.crt exists but is not the cluster\'s ca from node.yaml');
+  });
+});
+
+describe('kubelet-start on a node with or without systemd-resolved', () => {
+  const RESOLVED = '/run/systemd/resolve/resolv.conf';
+  const WARNING = `The recommended value for "resolvConf" in "KubeletConfiguration" is: ${RESOLVED}; the provided value is: /etc/resolv.conf`;
+  it.each<[string, string[], string | undefined, string | undefined, string | undefined]>([
+    ['not active: resolvConf stays unset', [], undefined, undefined, undefined],
+    ['active: resolvConf is systemd-resolved\'s file', ['systemd-resolved'], undefined, RESOLVED, undefined],
+    ['active, the node sets its own: kept, with kubeadm\'s warning', ['systemd-resolved'], '/etc/resolv.conf', '/etc/resolv.conf', WARNING],
+    ['not active, the node sets its own: kept, no warning', [], '/etc/resolv.conf', '/etc/resolv.conf', undefined],
+  ])('%s', async (_name, activeServices, nodeResolvConf, written, warning) => {
+    const node = testNode({ ...config, node: { ...config.node, kubelet: { ...config.node.kubelet, resolvConf: nodeResolvConf } } }, { activeServices });
+    const c = captureIO();
+    expect(await main(['phase', 'kubelet-start', '--root', node.root], c.io, node.deps), c.err()).toBe(0);
+    expect(parse(readFileSync(join(node.root, 'var/lib/kubelet/config.yaml'), 'utf8')).resolvConf).toBe(written);
+    if (warning) expect(c.out() + c.err()).toContain(`[kubelet-start] WARNING: ${warning}`);
+    else expect(c.out() + c.err()).not.toContain('WARNING');
+  });
+
+  it('a node that cannot say (no systemd) gets no resolvConf and kubeadm\'s warning', async () => {
+    const node = testNode(config);
+    node.services.isActive = async () => {
+      throw new Error('cannot run systemctl: spawn systemctl ENOENT');
+    };
+    const c = captureIO();
+    expect(await main(['phase', 'kubelet-start', '--root', node.root], c.io, node.deps), c.err()).toBe(0);
+    expect(parse(readFileSync(join(node.root, 'var/lib/kubelet/config.yaml'), 'utf8')).resolvConf).toBeUndefined();
+    expect(c.out() + c.err()).toContain('[kubelet-start] WARNING: cannot determine if systemd-resolved is active: cannot run systemctl: spawn systemctl ENOENT');
   });
 });
 

@@ -1,95 +1,20 @@
 // init phase "kubeconfig": admin.conf, super-admin.conf, kubelet.conf, controller-manager.conf and
-// scheduler.conf under /etc/kubernetes, one child each. An existing file is kept when it trusts the
-// cluster CA, points at the expected server and holds a client certificate the CA signed that is still
-// valid (upstream: cmd/kubeadm/app/cmd/phases/init/kubeconfig.go, phases/kubeconfig/kubeconfig.go
-// createKubeConfigFileIfNotExists / validateKubeConfig).
+// scheduler.conf under /etc/kubernetes, one child each, signed by the cluster CA from node.yaml
+// (upstream: cmd/kubeadm/app/cmd/phases/init/kubeconfig.go; the work is src/boot/node/kubeconfig.ts).
 import { KUBERNETES_DIR } from '../../../kube/index.js';
-import { certSignedBy, createKubeconfig, kubeadmKubeconfigSpecs, parseCertificate, type KubeconfigFile, type KubeconfigSpec } from '../../../pki/index.js';
-import type { CertKeyPair } from '../../../secrets/types.js';
-import { tlsFromKubeconfig } from '../../../cluster/api-client.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
-
-const TAG = 'kubeconfig';
-
-export const KUBECONFIG_CHILDREN: Array<[string, KubeconfigFile, string]> = [
-  ['admin', 'admin.conf', 'Generate a kubeconfig file for the admin to use and for kubeadm itself'],
-  ['super-admin', 'super-admin.conf', 'Generate a kubeconfig file for the super-admin'],
-  ['kubelet', 'kubelet.conf', 'Generate a kubeconfig file for the kubelet to use *only* for cluster bootstrapping purposes'],
-  ['controller-manager', 'controller-manager.conf', 'Generate a kubeconfig file for the controller manager to use'],
-  ['scheduler', 'scheduler.conf', 'Generate a kubeconfig file for the scheduler to use'],
-];
-
-function specFor(data: BootData, file: KubeconfigFile): KubeconfigSpec {
-  const { node, cluster } = data.config;
-  const [spec] = kubeadmKubeconfigSpecs(
-    { nodeName: node.name, advertiseAddress: node.address, controlPlaneEndpoint: cluster.controlPlaneEndpoint, kubernetesVersion: cluster.kubernetesVersion },
-    [file],
-  );
-  return spec!;
-}
-
-/** Why an existing kubeconfig cannot be kept, or undefined when it can. */
-async function reuseProblem(data: BootData, path: string, text: string, spec: KubeconfigSpec, caCert: string): Promise<string | undefined> {
-  try {
-    const tls = await tlsFromKubeconfig(text, path, (p) => data.host.readText(p));
-    if (tls.ca?.trim() !== caCert.trim()) return 'it trusts a different CA';
-    if (tls.server !== spec.server) return `it points at ${tls.server}, expected ${spec.server}`;
-    if (tls.credentials.kind !== 'certificate') return 'it holds no client certificate';
-    if (!certSignedBy(tls.credentials.cert, caCert)) return 'its client certificate is not signed by the cluster CA';
-    const cert = parseCertificate(tls.credentials.cert);
-    if (cert.notAfter <= data.host.clock.now()) return `its client certificate expired at ${cert.notAfter.toISOString()}`;
-    if (cert.subject.commonName !== spec.clientName) return `its client certificate is for "${cert.subject.commonName}", expected "${spec.clientName}"`;
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-async function writeKubeconfig(data: BootData, file: KubeconfigFile): Promise<void> {
-  const ca = data.config.secrets?.ca;
-  if (!ca) throw new Error('node.yaml has no cluster CA (secrets.ca); re-render with kgen');
-  await writeKubeconfigFrom(data, file, ca);
-}
-
-/** Writes (or keeps) one kubeconfig signed by `ca` (init: from node.yaml; control-plane join: downloaded). */
-export async function writeKubeconfigFrom(data: BootData, file: KubeconfigFile, ca: CertKeyPair): Promise<void> {
-  const { host, log, config } = data;
-  const spec = specFor(data, file);
-  const path = `${KUBERNETES_DIR}/${file}`;
-  const existing = await host.readTextIfExists(path);
-  if (existing !== undefined) {
-    const problem = await reuseProblem(data, path, existing, spec, ca.cert);
-    if (!problem) {
-      log.phase(TAG, `Using existing kubeconfig file: "${path}"`);
-      return;
-    }
-    log.warn(`existing ${path} cannot be reused (${problem}); writing a new one`, TAG);
-  }
-  log.phase(TAG, `Writing "${file}" kubeconfig file`);
-  const text = await createKubeconfig(
-    spec,
-    { clusterName: config.cluster.name, ca, algorithm: config.cluster.certificates.keyAlgorithm, validityHours: config.cluster.certificates.validityHours },
-    { now: host.clock.now(), random: (n) => host.random.bytes(n), keyPair: () => data.keys.take() },
-  );
-  await host.writeFile(path, text, { mode: 0o600 });
-}
-
-/** How many of these kubeconfigs are not written yet: the keys their phases will take from the pool. */
-export async function missingKubeconfigKeys(data: BootData, files: readonly KubeconfigFile[]): Promise<number> {
-  const exists = await Promise.all(files.map((file) => data.host.exists(`${KUBERNETES_DIR}/${file}`)));
-  return exists.filter((e) => !e).length;
-}
+import type { BootData } from '../../data.js';
+import { caFromConfig } from '../../node/certs.js';
+import { KUBECONFIG_CHILDREN, writeKubeconfig } from '../../node/kubeconfig.js';
 
 export function kubeconfigPhase(): Phase<BootData> {
   return {
     name: 'kubeconfig',
     short: 'Generate all kubeconfig files necessary to establish the control plane and the admin kubeconfig file',
     run: async (d) => {
-      d.log.phase(TAG, `Using kubeconfig folder "${KUBERNETES_DIR}"`);
-      // Already warm when the certs phase of this run warmed ahead (KeyPool.warm tops up).
-      d.keys.warm(await missingKubeconfigKeys(d, KUBECONFIG_CHILDREN.map(([, file]) => file)));
+      d.log.phase('kubeconfig', `Using kubeconfig folder "${KUBERNETES_DIR}"`);
+      await d.warmKeys();
     },
-    phases: KUBECONFIG_CHILDREN.map(([name, file, short]) => ({ name, short, dependsOn: ['certs/ca'], run: (d: BootData) => writeKubeconfig(d, file) })),
+    phases: KUBECONFIG_CHILDREN.map(([name, file, short]) => ({ name, short, dependsOn: ['certs/ca'], run: (d: BootData) => writeKubeconfig(d, file, caFromConfig(d, 'ca')) })),
   };
 }

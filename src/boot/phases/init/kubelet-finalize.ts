@@ -6,7 +6,7 @@ import { parse } from '../../../yaml-input.js';
 import { KUBELET_DIR, KUBELET_KUBECONFIG } from '../../../kube/index.js';
 import { toYaml } from '../../../yaml.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 
 const TAG = 'kubelet-finalize';
 export const KUBELET_CLIENT_CURRENT = `${KUBELET_DIR}/pki/kubelet-client-current.pem`;

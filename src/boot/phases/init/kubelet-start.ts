@@ -1,10 +1,11 @@
 // init phase "kubelet-start": /var/lib/kubelet/kubeadm-flags.env and /var/lib/kubelet/config.yaml (built by
-// src/kube), then (re)start the kubelet through the Host's ServiceManager
+// src/kube, mutated for this node by src/boot/node/kubelet-config.ts), then (re)start the kubelet through the Host's
+// ServiceManager
 // (upstream: cmd/kubeadm/app/cmd/phases/init/kubelet.go runKubeletStart, phases/kubelet/flags.go, config.go).
-import { KUBELET_CONFIG_FILE, KUBELET_ENV_FILE, kubeadmFlagsEnv, nodeKubeletConfiguration } from '../../../kube/index.js';
-import { toYaml } from '../../../yaml.js';
+import { KUBELET_ENV_FILE, kubeadmFlagsEnv, nodeKubeletConfiguration } from '../../../kube/index.js';
+import { writeKubeletConfigToDisk } from '../../node/kubelet-config.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 
 const TAG = 'kubelet-start';
 
@@ -16,8 +17,7 @@ export function kubeletStartPhase(): Phase<BootData> {
     async run({ config, cluster, host, log }) {
       log.phase(TAG, `Writing kubelet environment file with flags to file "${KUBELET_ENV_FILE}"`);
       await host.writeFile(KUBELET_ENV_FILE, kubeadmFlagsEnv(cluster, config.node));
-      log.phase(TAG, `Writing kubelet configuration to file "${KUBELET_CONFIG_FILE}"`);
-      await host.writeFile(KUBELET_CONFIG_FILE, toYaml(nodeKubeletConfiguration(cluster, config.node)));
+      await writeKubeletConfigToDisk(host, log, nodeKubeletConfiguration(cluster, config.node), TAG);
       log.phase(TAG, 'Starting the kubelet');
       await host.services.restart('kubelet');
     },

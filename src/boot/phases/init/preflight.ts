@@ -1,134 +1,14 @@
-// init phase "preflight": kubeadm's pre-flight checks for a control-plane node, with kubeadm's check names
-// so cluster.ignorePreflightErrors reads like --ignore-preflight-errors (case-insensitive, "all" ignores
-// everything); an ignored failure is printed as a warning (upstream: cmd/kubeadm/app/preflight/checks.go
-// RunInitNodeChecks, RunChecks, PortOpenCheck, InPathCheck, FileContentCheck, SwapCheck, ContainerRuntimeCheck).
-import { API_SERVER_BIND_PORT, ETCD_LISTEN_CLIENT_PORT, ETCD_LISTEN_PEER_PORT, KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../../../kube/index.js';
+// init phase "preflight": kubeadm init's pre-flight checks for a control-plane node (upstream:
+// cmd/kubeadm/app/cmd/phases/init/preflight.go; the checks are src/boot/node/preflight.ts).
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
-
-const KUBELET_PORT = 10250;
-const KUBELET_FALLBACK = '/usr/bin/kubelet';
-
-/** One check: its kubeadm name and what it found (errors fail the phase unless ignored). */
-export interface Check {
-  name: string;
-  run(data: BootData): Promise<{ errors: string[]; warnings: string[] }>;
-}
-
-const ok = { errors: [], warnings: [] };
-const fail = (message: string) => ({ errors: [message], warnings: [] });
-
-export const isPrivilegedUser: Check = {
-  name: 'IsPrivilegedUser',
-  run: async ({ host }) => (host.isRoot() ? ok : fail('user is not running as root; kgen-boot must run as root (cloud-init runs it as root)')),
-};
-
-export function portCheck(port: number): Check {
-  return {
-    name: `Port-${port}`,
-    run: async ({ host }) => ((await host.isPortFree(port)) ? ok : fail(`Port ${port} is in use`)),
-  };
-}
-
-/** kubeadm InPathCheck for the kubelet, plus the package location under --root. */
-export const kubeletBinary: Check = {
-  name: 'FileExisting-kubelet',
-  async run({ host }) {
-    if ((await host.which('kubelet')) || (await host.exists(KUBELET_FALLBACK))) return ok;
-    return fail(
-      `kubelet not found in system path (nor at ${KUBELET_FALLBACK}); this node image has no kubelet. ` +
-        'Install the kubelet package (pkgs.k8s.io) in the image, or bake an image with `kgen image build`, then boot the node again',
-    );
-  },
-};
-
-/** kubeadm ContainerRuntimeCheck, reduced to what can be seen without a CRI client: the socket exists. */
-export const containerRuntime: Check = {
-  name: 'CRI',
-  async run({ host, config }) {
-    const socket = config.node.kubelet.criSocket.replace(/^unix:\/\//, '');
-    if (await host.exists(socket)) return ok;
-    return fail(`container runtime is not running: socket ${socket} does not exist; start the runtime (e.g. systemctl start containerd) or set nodes[].kubelet.criSocket`);
-  },
-};
-
-/** kubeadm SwapCheck: active swap fails unless the kubelet is told failSwapOn: false. */
-export const swap: Check = {
-  name: 'Swap',
-  async run({ host, config }) {
-    const swaps = await host.readTextIfExists('/proc/swaps');
-    const active = (swaps ?? '').split('\n').slice(1).filter((l) => l.trim() !== '');
-    if (active.length === 0) return ok;
-    if (config.cluster.kubelet.failSwapOn === false) {
-      return { errors: [], warnings: ['swap is enabled and the kubelet is configured with failSwapOn: false; make sure swap behaviour is what you want'] };
-    }
-    return fail(`running with swap on is not supported (${active.length} active swap device(s) in /proc/swaps); disable swap (swapoff -a and remove it from /etc/fstab) or set failSwapOn: false in cluster.kubelet`);
-  },
-};
-
-export const ipForward: Check = {
-  name: 'FileContent--proc-sys-net-ipv4-ip_forward',
-  async run({ host }) {
-    const value = await host.sysctl('net.ipv4.ip_forward');
-    if (value === '1') return ok;
-    return fail(
-      value === undefined
-        ? '/proc/sys/net/ipv4/ip_forward does not exist'
-        : '/proc/sys/net/ipv4/ip_forward contents are not set to 1; enable it (sysctl -w net.ipv4.ip_forward=1 and persist it in /etc/sysctl.d/)',
-    );
-  },
-};
-
-/** The checks `kubeadm init` runs that kgen can perform, in kubeadm's order. */
-export function initChecks(data: BootData): Check[] {
-  const local = 'local' in data.config.cluster.etcd;
-  return [
-    isPrivilegedUser,
-    portCheck(API_SERVER_BIND_PORT),
-    portCheck(KUBE_SCHEDULER_PORT),
-    portCheck(KUBE_CONTROLLER_MANAGER_PORT),
-    ...(local ? [portCheck(ETCD_LISTEN_CLIENT_PORT), portCheck(ETCD_LISTEN_PEER_PORT)] : []),
-    containerRuntime,
-    swap,
-    kubeletBinary,
-    ipForward,
-    portCheck(KUBELET_PORT),
-  ];
-}
-
-/** Runs checks as kubeadm's RunChecks does; returns the `[ERROR name]: ...` lines of unignored failures. */
-export async function runChecks(checks: Check[], data: BootData, ignore: readonly string[]): Promise<string[]> {
-  const ignored = new Set(ignore.map((n) => n.toLowerCase()));
-  const errors: string[] = [];
-  for (const check of checks) {
-    const result = await check.run(data);
-    const soft = ignored.has('all') || ignored.has(check.name.toLowerCase());
-    const warnings = soft ? [...result.warnings, ...result.errors] : result.warnings;
-    for (const w of warnings) data.log.info(`\t[WARNING ${check.name}]: ${w}`);
-    if (!soft) errors.push(...result.errors.map((e) => `[ERROR ${check.name}]: ${e}`));
-  }
-  return errors;
-}
-
-/** A preflight phase over a check list (init and join differ only in their checks and wording). */
-export function preflightPhaseOver(workflow: 'init' | 'join', checks: (data: BootData) => Check[]): Phase<BootData> {
-  return {
-    name: 'preflight',
-    short: workflow === 'init' ? 'Run pre-flight checks' : 'Run join pre-flight checks',
-    long: `Run pre-flight checks for kubeadm ${workflow}.`,
-    async run(data) {
-      data.log.phase('preflight', 'Running pre-flight checks');
-      const errors = await runChecks(checks(data), data, data.config.cluster.ignorePreflightErrors);
-      if (errors.length > 0) {
-        throw new Error(
-          `some fatal errors occurred:\n\t${errors.join('\n\t')}\n` +
-            'If you know what you are doing, you can make a check non-fatal by adding its name to cluster.ignorePreflightErrors in nodes.yaml',
-        );
-      }
-    },
-  };
-}
+import type { BootData } from '../../data.js';
+import { initChecks, runPreflight } from '../../node/preflight.js';
 
 export function preflightPhase(): Phase<BootData> {
-  return preflightPhaseOver('init', initChecks);
+  return {
+    name: 'preflight',
+    short: 'Run pre-flight checks',
+    long: 'Run pre-flight checks for kubeadm init.',
+    run: (data) => runPreflight(data, initChecks(data)),
+  };
 }

@@ -12,7 +12,7 @@ import {
   kubeletConfigRBAC,
 } from '../../../kube/index.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 
 export function uploadConfigPhase(): Phase<BootData> {
   return {

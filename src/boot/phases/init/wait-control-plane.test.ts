@@ -6,7 +6,7 @@ import type { TransportRequest, TransportResponse } from '../../../cluster/api-c
 import { createHost, type Clock } from '../../host.js';
 import { createLogger } from '../../log.js';
 import { configFor } from '../../test-fixtures.js';
-import { createBootData } from '../data.js';
+import { createBootData } from '../../data.js';
 import { waitControlPlanePhase } from './wait-control-plane.js';
 
 /** A clock that moves only when slept on. */

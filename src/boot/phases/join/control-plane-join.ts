@@ -2,18 +2,17 @@
 // stacked etcd cluster, writes its static pod with every member and initial-cluster-state=existing, promotes
 // it once in sync and waits for the cluster; mark-control-plane labels and taints the Node with admin.conf
 // (upstream: cmd/kubeadm/app/cmd/phases/join/controlplanejoin.go runEtcdPhase, runMarkControlPlanePhase;
-// phases/etcd/local.go CreateStackedEtcdStaticPodManifestFile). The member flow is src/boot/etcd-join.ts.
+// phases/etcd/local.go CreateStackedEtcdStaticPodManifestFile). The member flow is src/boot/node/etcd-join.ts.
 import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS, KUBE_SYSTEM, MANIFESTS_DIR, PKI, etcdClientURL, etcdPeerURL, etcdPod, pkiPath } from '../../../kube/index.js';
 import { toYaml } from '../../../yaml.js';
 import { ApiError } from '../../../cluster/api-client.js';
 import { EtcdClient } from '../../../cluster/etcd-client.js';
-import { ETCD_POD_SELECTOR, etcdEndpointsFromPods, initialCluster } from '../../etcd-join.js';
+import { ETCD_POD_SELECTOR, etcdEndpointsFromPods, initialCluster } from '../../node/etcd-join.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
-import type { BootData } from '../data.js';
-import { writeIfChanged } from '../files.js';
-import { markControlPlanePhase } from '../init/mark-control-plane.js';
-import { isControlPlane, isLocalEtcd } from './context.js';
+import { isControlPlane, isLocalEtcd, type BootData } from '../../data.js';
+import { writeIfChanged } from '../../node/files.js';
+import { markControlPlane } from '../../node/mark-control-plane.js';
 
 const TAG = 'etcd';
 
@@ -104,7 +103,12 @@ export function controlPlaneJoinPhase(): Phase<BootData> {
         dependsOn: ['kubelet-start', 'control-plane-prepare/certs/etcd-healthcheck-client'],
         run: joinEtcd,
       },
-      { ...markControlPlanePhase(), dependsOn: ['kubelet-start', 'control-plane-prepare/kubeconfig/admin'] },
+      {
+        name: 'mark-control-plane',
+        short: 'Mark a node as a control-plane',
+        dependsOn: ['kubelet-start', 'control-plane-prepare/kubeconfig/admin'],
+        run: markControlPlane,
+      },
     ],
   };
 }

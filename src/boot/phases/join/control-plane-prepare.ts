@@ -3,18 +3,16 @@
 // certs issues this node's own certificates (its name and address in the SANs) from those CAs; kubeconfig
 // writes admin.conf, controller-manager.conf and scheduler.conf; control-plane writes the static pods
 // (upstream: cmd/kubeadm/app/cmd/phases/join/controlplaneprepare.go; phases/copycerts/copycerts.go DownloadCerts).
-// certs, kubeconfig and control-plane reuse init's code with the CA read from disk instead of node.yaml.
-import { KUBEADM_CERTS_SECRET, KUBE_SYSTEM, KUBERNETES_DIR, CERTIFICATES_DIR, certsToTransfer, pkiPath, type Secret } from '../../../kube/index.js';
-import { JOIN_CONTROL_PLANE_KUBECONFIGS } from '../../../pki/index.js';
-import { ApiError } from '../../../cluster/api-client.js';
-import { KUBEADM_CERTS_MISSING_HINT, openKubeadmCerts } from '../../../cluster/kubeadm-certs.js';
+// The work is init's (src/boot/node/), with the CAs read from disk instead of node.yaml.
+import { KUBEADM_CERTS_SECRET, KUBE_SYSTEM, KUBERNETES_DIR, CERTIFICATES_DIR, pkiPath } from '../../../kube/index.js';
+import { JOIN_CONTROL_PLANE_KUBECONFIGS, KUBEADM_LEAVES, isEtcdOnly } from '../../../pki/index.js';
+import { certsToTransfer, downloadKubeadmCerts } from '../../../cluster/kubeadm-certs.js';
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
-import { writeIfChanged } from '../files.js';
-import { ETCD_ONLY, LEAVES, missingLeafKeys, writeLeafFrom } from '../init/certs.js';
-import { controlPlanePhase } from '../init/control-plane.js';
-import { KUBECONFIG_CHILDREN, missingKubeconfigKeys, writeKubeconfigFrom } from '../init/kubeconfig.js';
-import { CA_FILES, bootstrapClient, caFromDisk, isControlPlane, isLocalEtcd, tokenID } from './context.js';
+import { isControlPlane, isLocalEtcd, type BootData } from '../../data.js';
+import { writeIfChanged } from '../../node/files.js';
+import { caFromDisk, writeLeaf } from '../../node/certs.js';
+import { KUBECONFIG_CHILDREN, writeKubeconfig } from '../../node/kubeconfig.js';
+import { controlPlanePhase } from '../control-plane.js';
 
 const PARENT = 'control-plane-prepare';
 
@@ -23,36 +21,21 @@ async function downloadCerts(data: BootData): Promise<void> {
   const key = config.certificateKey;
   if (!key) throw new Error('node.yaml has no certificateKey; a joining control-plane node needs it to decrypt kubeadm-certs (re-render with kgen)');
   log.phase('download-certs', `Downloading the certificates in Secret "${KUBEADM_CERTS_SECRET}" in the "${KUBE_SYSTEM}" Namespace`);
-  const api = await bootstrapClient(data);
-  let secret: Secret | undefined;
-  try {
-    secret = await api.getIfExists<Secret>('v1', 'Secret', KUBEADM_CERTS_SECRET, KUBE_SYSTEM);
-  } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      throw new Error(
-        `bootstrap token "${tokenID(data)}" may not read Secret ${KUBE_SYSTEM}/${KUBEADM_CERTS_SECRET} (HTTP ${err.status}): the token expired or lacks ` +
-          `the default-node-token group, or the Secret is gone (${KUBEADM_CERTS_MISSING_HINT})`,
-        { cause: err },
-      );
-    }
-    throw err;
-  }
+  const api = await data.join.client();
   // Everything is decrypted before the first write: a wrong key leaves the disk as it was.
-  const files = openKubeadmCerts(secret, key, certsToTransfer(data.cluster.etcd.external !== undefined, { encryptionAtRest: data.cluster.encryptionAtRest }));
+  const transfer = certsToTransfer(data.cluster.etcd.external !== undefined, { encryptionAtRest: data.cluster.encryptionAtRest });
+  const files = await downloadKubeadmCerts(api, key, transfer, data.join.tokenID);
   log.phase('download-certs', `Saving the certificates to the folder: "${CERTIFICATES_DIR}"`);
   for (const f of files) await writeIfChanged(host, pkiPath(f.file), f.data.toString('utf8'), { mode: f.mode });
 }
 
 function certsPhase(): Phase<BootData> {
-  const children: Phase<BootData>[] = LEAVES.map(([name, signer, short]) => ({
-    name,
-    short: `Generate the ${short}`,
+  const children: Phase<BootData>[] = KUBEADM_LEAVES.map((leaf) => ({
+    name: leaf.name,
+    short: `Generate the ${leaf.longName}`,
     dependsOn: [`${PARENT}/download-certs`],
-    ...(ETCD_ONLY.has(name) ? { runIf: isLocalEtcd } : {}),
-    run: async (d: BootData) => {
-      const [cert, key] = CA_FILES[signer];
-      await writeLeafFrom(d, name, await caFromDisk(d, cert, key));
-    },
+    ...(isEtcdOnly(leaf.ca) ? { runIf: isLocalEtcd } : {}),
+    run: async (d: BootData) => writeLeaf(d, leaf.name, await caFromDisk(d, leaf.ca)),
   }));
   return {
     name: 'certs',
@@ -60,7 +43,7 @@ function certsPhase(): Phase<BootData> {
     phases: children,
     run: async (d) => {
       d.log.phase('certs', `Using certificateDir folder "${CERTIFICATES_DIR}"`);
-      d.keys.warm(await missingLeafKeys(d));
+      await d.warmKeys();
     },
   };
 }
@@ -71,13 +54,13 @@ function kubeconfigPhase(): Phase<BootData> {
     short: 'Generate the kubeconfig for the new control plane components',
     run: async (d) => {
       d.log.phase('kubeconfig', `Using kubeconfig folder "${KUBERNETES_DIR}"`);
-      d.keys.warm(await missingKubeconfigKeys(d, JOIN_CONTROL_PLANE_KUBECONFIGS));
+      await d.warmKeys();
     },
     phases: KUBECONFIG_CHILDREN.filter(([, file]) => JOIN_CONTROL_PLANE_KUBECONFIGS.includes(file)).map(([name, file, short]) => ({
       name,
       short,
       dependsOn: [`${PARENT}/download-certs`],
-      run: async (d: BootData) => writeKubeconfigFrom(d, file, await caFromDisk(d, ...CA_FILES.ca)),
+      run: async (d: BootData) => writeKubeconfig(d, file, await caFromDisk(d, 'ca')),
     })),
   };
 }
@@ -95,7 +78,7 @@ export function controlPlanePreparePhase(): Phase<BootData> {
       },
       certsPhase(),
       kubeconfigPhase(),
-      controlPlanePhase(PARENT, { encryptionConfigFromSecrets: false }),
+      controlPlanePhase(PARENT),
     ],
   };
 }

@@ -5,7 +5,7 @@
 // does without the ControlPlaneKubeletLocalMode feature gate: bootstrap-kubelet.conf names the discovered
 // endpoint, so the bootstrap does not wait for this node's own API server.
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
+import type { BootData } from '../../data.js';
 import { controlPlaneJoinPhase } from './control-plane-join.js';
 import { controlPlanePreparePhase } from './control-plane-prepare.js';
 import { discoveryPhase } from './discovery.js';

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS } from '../../../kube/index.js';
-import { etcdEndpointsFromPods, initialCluster } from '../../etcd-join.js';
-import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../kubelet-join.js';
+import { etcdEndpointsFromPods, initialCluster } from '../../node/etcd-join.js';
+import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../node/kubelet-join.js';
 import { Runner } from '../../runner.js';
 import { configFor } from '../../test-fixtures.js';
-import { createBootData } from '../data.js';
+import { createBootData } from '../../data.js';
 import { createHost } from '../../host.js';
 import { createLogger } from '../../log.js';
 import { phasesFor } from '../index.js';
-import { joinChecks } from './preflight.js';
+import { joinChecks } from '../../node/preflight.js';
 
 describe('join workflow', () => {
   it('runs kubeadm join\'s phases in kubeadm\'s order, with discovery as a phase of its own', () => {
@@ -94,10 +94,8 @@ describe('etcd join', () => {
 describe('kubelet join files', () => {
   it('keeps the downloaded KubeletConfiguration and applies the node-local settings', () => {
     const cm = { apiVersion: 'v1' as const, kind: 'ConfigMap' as const, metadata: { name: 'kubelet-config' }, data: { kubelet: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n' } };
-    const text = joinKubeletConfiguration(cm, { kubelet: { criSocket: 'unix:///run/containerd/containerd.sock', extraArgs: {}, cgroupDriver: 'cgroupfs', resolvConf: '/run/systemd/resolve/resolv.conf' } });
-    expect(text).toContain('kind: KubeletConfiguration');
-    expect(text).toContain('cgroupDriver: cgroupfs');
-    expect(text).toContain('resolvConf: /run/systemd/resolve/resolv.conf');
+    const config = joinKubeletConfiguration(cm, { kubelet: { criSocket: 'unix:///run/containerd/containerd.sock', extraArgs: {}, cgroupDriver: 'cgroupfs', resolvConf: '/etc/resolv.conf' } });
+    expect(config).toEqual({ apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', cgroupDriver: 'cgroupfs', resolvConf: '/etc/resolv.conf' });
     expect(() => joinKubeletConfiguration(undefined, { kubelet: { criSocket: 'x', extraArgs: {} } })).toThrow(/kube-system\/kubelet-config .* was not found/);
   });
 

@@ -8,7 +8,6 @@
 import {
   KUBELET_BOOTSTRAP_KUBECONFIG,
   KUBELET_CONFIG_CONFIGMAP,
-  KUBELET_CONFIG_FILE,
   KUBELET_ENV_FILE,
   KUBELET_KUBECONFIG,
   KUBE_SYSTEM,
@@ -19,13 +18,13 @@ import {
 } from '../../../kube/index.js';
 import { certSignedBy, parseCertificate } from '../../../pki/index.js';
 import { tlsFromKubeconfig } from '../../../cluster/api-client.js';
-import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../kubelet-join.js';
+import { writeKubeletConfigToDisk } from '../../node/kubelet-config.js';
+import { bootstrapKubeletConf, isNodeReady, joinKubeletConfiguration, nodeExistsMessage } from '../../node/kubelet-join.js';
 import type { Phase } from '../../runner.js';
 import { pollUntil } from '../../wait.js';
-import type { BootData } from '../data.js';
-import { writeIfChanged } from '../files.js';
-import { registeredNodeName } from '../init/mark-control-plane.js';
-import { bootstrapClient, discovered } from './context.js';
+import type { BootData } from '../../data.js';
+import { writeIfChanged } from '../../node/files.js';
+import { registeredNodeName } from '../../node/mark-control-plane.js';
 
 const TAG = 'kubelet-start';
 
@@ -44,8 +43,8 @@ async function ownsNode(data: BootData, name: string, caCertPem: string): Promis
 
 async function run(data: BootData): Promise<void> {
   const { host, log, config, cluster, timeouts } = data;
-  const info = await discovered(data);
-  const api = await bootstrapClient(data);
+  const info = await data.join.discovered();
+  const api = await data.join.client();
   const name = registeredNodeName(data);
 
   log.phase(TAG, `Checking for an existing Node in the cluster with name "${name}" and status "Ready"`);
@@ -58,8 +57,7 @@ async function run(data: BootData): Promise<void> {
   const cm = await api.getIfExists<ConfigMap>('v1', 'ConfigMap', KUBELET_CONFIG_CONFIGMAP, KUBE_SYSTEM);
   const kubeletConfig = joinKubeletConfiguration(cm, config.node);
 
-  log.phase(TAG, `Writing kubelet configuration to file "${KUBELET_CONFIG_FILE}"`);
-  await host.writeFile(KUBELET_CONFIG_FILE, kubeletConfig);
+  await writeKubeletConfigToDisk(host, log, kubeletConfig, TAG);
   log.phase(TAG, `Writing kubelet environment file with flags to file "${KUBELET_ENV_FILE}"`);
   await host.writeFile(KUBELET_ENV_FILE, kubeadmFlagsEnv(cluster, config.node));
   await writeIfChanged(host, pkiPath(PKI.caCert), info.caCertPem);

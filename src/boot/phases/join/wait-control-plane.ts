@@ -1,12 +1,9 @@
 // join phase "wait-control-plane" (control-plane nodes only): the kubelet's healthz, then this node's own
 // kube-apiserver /livez, controller-manager and scheduler (upstream: cmd/kubeadm/app/cmd/phases/join/
-// waitcontrolplane.go, util/apiclient/wait.go). The polling is init's (phases/init/wait-control-plane.ts).
+// waitcontrolplane.go; the polling is src/boot/node/wait-control-plane.ts).
 import type { Phase } from '../../runner.js';
-import type { BootData } from '../data.js';
-import { controlPlaneEndpoints, kubeletHealthEndpoint, waitHealthy } from '../init/wait-control-plane.js';
-import { isControlPlane } from './context.js';
-
-const TAG = 'control-plane-check';
+import { isControlPlane, type BootData } from '../../data.js';
+import { controlPlaneEndpoints, kubeletHealthEndpoint, waitAllHealthy, waitHealthy } from '../../node/wait-control-plane.js';
 
 export function joinWaitControlPlanePhase(): Phase<BootData> {
   return {
@@ -18,10 +15,7 @@ export function joinWaitControlPlanePhase(): Phase<BootData> {
       const { log } = data;
       const kubelet = kubeletHealthEndpoint(data);
       log.phase('kubelet-check', `The kubelet is healthy after ${await waitHealthy(data, kubelet, 'kubelet-check')}s`);
-      const results = await Promise.allSettled(
-        controlPlaneEndpoints(data).map(async (e) => log.phase(TAG, `${e.name} is healthy after ${await waitHealthy(data, e, TAG)}s`)),
-      );
-      const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+      const failures = await waitAllHealthy(data, controlPlaneEndpoints(data), 'control-plane-check');
       if (failures.length > 0) {
         throw new Error(
           `the control plane on this node did not become healthy:\n\t${failures.join('\n\t')}\n` +

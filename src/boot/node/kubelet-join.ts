@@ -3,16 +3,18 @@
 // util/kubeconfig CreateWithToken): the KubeletConfiguration downloaded from kube-system/kubelet-config with
 // this node's local settings applied, bootstrap-kubelet.conf with the bootstrap token, and the refusal to
 // join under the name of a Node that is already Ready.
-import { parse } from '../yaml-input.js';
-import { KUBELET_CONFIG_CONFIGMAP, KUBELET_CONFIG_KEY, KUBE_SYSTEM, type ConfigMap, type KubeletNode } from '../kube/index.js';
-import { buildKubeconfig, serializeKubeconfig } from '../pki/index.js';
-import { toYaml } from '../yaml.js';
+import { parse } from '../../yaml-input.js';
+import { KUBELET_CONFIG_CONFIGMAP, KUBELET_CONFIG_KEY, KUBE_SYSTEM, type ConfigMap, type KubeletNode } from '../../kube/index.js';
+import { buildKubeconfig, serializeKubeconfig } from '../../pki/index.js';
 
 /** kubeadm's TokenUser: the user name in bootstrap-kubelet.conf. */
 export const TLS_BOOTSTRAP_USER = 'tls-bootstrap-token-user';
 
-/** /var/lib/kubelet/config.yaml: the cluster's KubeletConfiguration with the node-local fields kgen sets per node. */
-export function joinKubeletConfiguration(cm: ConfigMap | undefined, node: Pick<KubeletNode, 'kubelet'>): string {
+/**
+ * /var/lib/kubelet/config.yaml before kubeadm's on-node mutation (src/boot/node/kubelet-config.ts): the cluster's
+ * KubeletConfiguration with the node-local fields kgen sets per node.
+ */
+export function joinKubeletConfiguration(cm: ConfigMap | undefined, node: Pick<KubeletNode, 'kubelet'>): Record<string, unknown> {
   const text = cm?.data?.[KUBELET_CONFIG_KEY];
   if (text === undefined) {
     throw new Error(
@@ -23,7 +25,7 @@ export function joinKubeletConfiguration(cm: ConfigMap | undefined, node: Pick<K
   const config = parse(text) as Record<string, unknown>;
   if (node.kubelet.cgroupDriver) config.cgroupDriver = node.kubelet.cgroupDriver;
   if (node.kubelet.resolvConf) config.resolvConf = node.kubelet.resolvConf;
-  return toYaml(config);
+  return config;
 }
 
 /** bootstrap-kubelet.conf: the discovered server and CA under the cluster's name, authenticated by the bootstrap token (CreateWithToken; join.go names the cluster after ClusterConfiguration.clusterName). */

@@ -1,8 +1,12 @@
-// IP address and CIDR arithmetic for inventory checks, IPv4 and IPv6 alike, with addresses held as BigInt.
+// IP address and CIDR arithmetic, IPv4 and IPv6 alike, with addresses held as BigInt.
 // Parsing is strict in the way Go's net/netip is (no leading zeros in IPv4 octets, no zones), because
 // every address here ends up in a Go program's flags (kube-apiserver, kubelet, etcd).
 // The "Nth address of a subnet" rule mirrors k8s.io/utils/net GetIndexedIP, which kubeadm uses for the
-// cluster DNS address (upstream: cmd/kubeadm/app/constants/constants.go GetDNSIP).
+// service network's apiserver and DNS addresses (upstream: cmd/kubeadm/app/constants/constants.go
+// GetAPIServerVirtualIP, GetDNSIP). Base layer: the inventory checks, the certificate SANs and the
+// Kubernetes objects all use it.
+
+import { isIPv6 } from 'node:net';
 
 export type Family = 4 | 6;
 
@@ -160,4 +164,34 @@ export function specialClass(ip: IP): SpecialAddress | undefined {
   if (ip.value === 1n) return 'loopback'; // ::1
   if (ip.value >> 120n === 0xffn) return 'multicast'; // ff00::/8
   return undefined;
+}
+
+/** host:port with brackets for IPv6 literals (Go net.JoinHostPort). */
+export function joinHostPort(host: string, port: number): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+// ---- the service network (kubeadm constants) ----------------------------------------------------
+
+/**
+ * The address `n` positions after the network address of `cidr` (n=1 → first host).
+ * For a dual-stack list ("a,b") the first CIDR is used, as kubeadm does.
+ */
+export function nthIP(cidr: string, n: number): string {
+  const first = cidr.split(',')[0]!.trim();
+  const parsed = parseCIDR(first);
+  if (!parsed) throw new Error(`"${first}" is not a CIDR; expected an address and prefix length such as 10.96.0.0/12 or fd00:10:96::/112`);
+  const ip = indexedIP(parsed, n);
+  if (!ip) throw new Error(`${first} has ${sizeOf(parsed)} addresses, so it has no address at index ${n}; use a larger subnet`);
+  return formatIP(ip);
+}
+
+/** The in-cluster apiserver Service IP: first address of the service subnet. */
+export function apiServerServiceIP(serviceSubnet: string): string {
+  return nthIP(serviceSubnet, 1);
+}
+
+/** The cluster DNS Service IP: tenth address of the service subnet. */
+export function dnsServiceIP(serviceSubnet: string): string {
+  return nthIP(serviceSubnet, 10);
 }

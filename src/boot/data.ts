@@ -8,14 +8,19 @@
 // after waiting for the apiserver's /livez. A joining node has no super-admin.conf (kubeadm join writes none)
 // and the binding exists since init: its admin client is admin.conf as it is (upstream joinData.Client()).
 // Every client reports its retries and reconnects to the log, so a wait on the API server is never silent.
-import { ADMIN_KUBECONFIG, CLUSTER_ADMINS_BINDING, SUPER_ADMIN_KUBECONFIG, clusterAdminsBinding, type KubeClusterSpec } from '../../kube/index.js';
-import { ApiClient, ApiError, tlsFromKubeconfig, type TlsOptions, type Transport } from '../../cluster/api-client.js';
-import type { NodeBootConfig } from '../../contract/config.js';
-import { nodeRole } from '../node-config.js';
-import { KeyPool } from '../../pki/index.js';
-import type { Host } from '../host.js';
-import type { Logger } from '../log.js';
-import { pollUntil } from '../wait.js';
+// BootData also carries what several phases share, typed: this node's certificate list (kubeadm's table
+// filled in for this node), the join data (discovery and the bootstrap-token client, src/boot/node/join.ts),
+// and the key pre-generation for the planned phases (src/boot/node/keys.ts).
+import { ADMIN_KUBECONFIG, CLUSTER_ADMINS_BINDING, SUPER_ADMIN_KUBECONFIG, clusterAdminsBinding, type KubeClusterSpec } from '../kube/index.js';
+import { ApiClient, ApiError, tlsFromKubeconfig, type TlsOptions, type Transport } from '../cluster/api-client.js';
+import type { NodeBootConfig } from '../contract/config.js';
+import { nodeRole } from './node-config.js';
+import { KeyPool, kubeadmCertList, type KubeadmCertSpec } from '../pki/index.js';
+import type { Host } from './host.js';
+import type { Logger } from './log.js';
+import { pollUntil } from './wait.js';
+import { createJoinData, type JoinData } from './node/join.js';
+import { plannedKeyCount } from './node/keys.js';
 
 export interface Timeouts {
   /** How long wait-control-plane waits for the kubelet and each component (kubeadm: 4m). */
@@ -37,8 +42,16 @@ export interface BootData {
   readonly timeouts: Timeouts;
   /** Key pairs for the certificates this node issues, generated ahead by phases that issue several. */
   readonly keys: KeyPool;
-  /** Full names of the phases this invocation runs (phases warm keys for later ones in it). */
+  /** Full names of the phases this invocation runs (warmKeys looks ahead over them). */
   readonly plan: ReadonlySet<string>;
+  /** Discovery and the bootstrap-token client, for joining nodes. */
+  readonly join: JoinData;
+  /** kubeadm's leaf certificates for this node (src/pki/certlist.ts), in kubeadm's order. */
+  certSpecs(): readonly KubeadmCertSpec[];
+  /** One of certSpecs() by kubeadm's name ("apiserver"). */
+  certSpec(name: string): KubeadmCertSpec;
+  /** Starts generating every key the planned certs and kubeconfig phases will take (src/boot/node/keys.ts). */
+  warmKeys(): Promise<void>;
   /** A client for the kubeconfig at this node path (cached). */
   client(kubeconfigPath: string): Promise<ApiClient>;
   /** The admin client (admin.conf), after ensuring the kubeadm:cluster-admins binding exists. */
@@ -67,6 +80,9 @@ export function kubeCluster(config: NodeBootConfig): KubeClusterSpec {
   if ('external' in etcd) return { ...rest, etcd: { external: etcd.external } };
   throw new Error('node.yaml cluster.etcd has neither local nor external; re-render with kgen');
 }
+
+export const isLocalEtcd = (d: BootData): boolean => 'local' in d.config.cluster.etcd;
+export const isControlPlane = (d: BootData): boolean => d.config.node.role === 'control-plane';
 
 export function createBootData(options: BootDataOptions): BootData {
   const { host } = options;
@@ -134,6 +150,14 @@ export function createBootData(options: BootDataOptions): BootData {
     return adminClient;
   };
 
+  // The list depends only on node.yaml: built on first use, once per run.
+  let certList: KubeadmCertSpec[] | undefined;
+  const certSpecs = () => {
+    const { node, cluster } = options.config;
+    certList ??= kubeadmCertList({ nodeName: node.name, advertiseAddress: node.address, localEtcd: 'local' in cluster.etcd, cluster });
+    return certList;
+  };
+
   return {
     config: options.config,
     cluster: kubeCluster(options.config),
@@ -142,6 +166,17 @@ export function createBootData(options: BootDataOptions): BootData {
     timeouts: options.timeouts ?? DEFAULT_TIMEOUTS,
     keys: new KeyPool(options.config.cluster.certificates.keyAlgorithm),
     plan: new Set(options.plan),
+    join: createJoinData({ config: options.config, host, log: options.log, clientFor }),
+    certSpecs,
+    certSpec(name) {
+      const spec = certSpecs().find((s) => s.name === name);
+      if (!spec) throw new Error(`kubeadm's certificate list has no "${name}" for this cluster`);
+      return spec;
+    },
+    // A method on `this`, so a copy of the data with another key pool (tests) warms that pool.
+    async warmKeys() {
+      this.keys.warm(await plannedKeyCount(this));
+    },
     client,
     clientFor,
     admin() {

@@ -5,8 +5,8 @@
 // etcd/healthcheck-client certificate, the member is announced as a learner before its static pod exists,
 // promoted once in sync, and the join waits for the whole cluster to answer. Idempotent: a peer URL that is
 // already a member is not added again.
-import { memberIdHex, type EtcdMember } from '../cluster/etcd-client.js';
-import type { EtcdMember as ManifestMember } from '../kube/index.js';
+import { memberIdHex, type EtcdMember } from '../../cluster/etcd-client.js';
+import type { EtcdMember as ManifestMember } from '../../kube/index.js';
 
 /** Label selector of kubeadm's etcd static pods (their mirror pods). */
 export const ETCD_POD_SELECTOR = 'component=etcd,tier=control-plane';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toYamlDocuments } from '../yaml.js';
-import { bootstrapTokenSecret, clusterInfoConfigMap, clusterInfoRBAC, tlsBootstrapRBAC } from './bootstraptoken.js';
+import { bootstrapTokenSecret, clusterInfoConfigMap, clusterInfoRBAC, tlsBootstrapRBAC } from './bootstrap-token.js';
 import type { BootstrapToken } from '../secrets/types.js';
 
 const TOKEN: BootstrapToken = {

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toYaml } from '../../yaml.js';
-import type { TransportRequest, TransportResponse } from '../../cluster/api-client.js';
-import { createHost, type Clock } from '../host.js';
-import { createLogger } from '../log.js';
-import { configFor } from '../test-fixtures.js';
+import { toYaml } from '../yaml.js';
+import type { TransportRequest, TransportResponse } from '../cluster/api-client.js';
+import { createHost, type Clock } from './host.js';
+import { createLogger } from './log.js';
+import { configFor } from './test-fixtures.js';
 import { createBootData } from './data.js';
 
 const kubeconfig = (token: string) =>

@@ -1,6 +1,7 @@
-// What kubeadm's bootstrap-token phase creates: the token Secret(s), the cluster-info ConfigMap in
-// kube-public readable by anonymous, and the bindings that let token holders post CSRs, get them
-// auto-approved, renew their client certificate and read nodes
+// Bootstrap tokens and cluster-info as kubeadm's bootstrap-token phase writes them, for both seats: the
+// token Secret(s), the cluster-info ConfigMap in kube-public readable by anonymous (the controller-manager's
+// bootstrapsigner signs it per token; discovery.ts verifies that signature), and the bindings that let
+// token holders post CSRs, get them auto-approved, renew their client certificate and read nodes
 // (upstream: cmd/kubeadm/app/phases/bootstraptoken/node/token.go, tlsbootstrap.go;
 // phases/bootstraptoken/clusterinfo/clusterinfo.go; apis/bootstraptoken/v1/utils.go BootstrapTokenToSecret;
 // k8s.io/cluster-bootstrap/token/api/types.go).
@@ -15,9 +16,10 @@ import {
   KUBE_SYSTEM,
   NODE_BOOTSTRAP_TOKEN_AUTH_GROUP,
   NODES_GROUP,
-} from './constants.js';
-import { clusterRole, clusterRoleBinding, coreRule, group, role, roleBinding, user } from './rbac.js';
-import type { ClusterRole, ClusterRoleBinding, ConfigMap, Role, RoleBinding, Secret } from './types.js';
+} from '../kube/constants.js';
+import { clusterRole, clusterRoleBinding, coreRule, group, role, roleBinding, user } from '../kube/rbac.js';
+import type { ClusterRole, ClusterRoleBinding, ConfigMap, Role, RoleBinding, Secret } from '../kube/types.js';
+import type { ApiClient } from './api-client.js';
 
 export const BOOTSTRAP_SIGNER_CLUSTERINFO = 'kubeadm:bootstrap-signer-clusterinfo';
 export const KUBELET_BOOTSTRAP_BINDING = 'kubeadm:kubelet-bootstrap';
@@ -82,4 +84,18 @@ export function tlsBootstrapRBAC(): [ClusterRoleBinding, ClusterRoleBinding, Clu
     clusterRole(GET_NODES, [coreRule(['get'], ['nodes'])]),
     clusterRoleBinding(GET_NODES, GET_NODES, tokenGroup),
   ];
+}
+
+/**
+ * Creates kube-public/cluster-info, or points its kubeconfig at `kubeconfig` when it differs
+ * (clusterinfo.go CreateBootstrapConfigMapIfNotExists). A merge patch keeps the jws-kubeconfig-<id>
+ * signatures the bootstrapsigner added (it re-signs the new content).
+ */
+export async function publishClusterInfo(api: ApiClient, kubeconfig: string): Promise<void> {
+  const existing = await api.getIfExists<ConfigMap>('v1', 'ConfigMap', CLUSTER_INFO_CONFIGMAP, KUBE_PUBLIC);
+  if (!existing) {
+    await api.create(clusterInfoConfigMap(kubeconfig));
+  } else if (existing.data?.[CLUSTER_INFO_KUBECONFIG_KEY] !== kubeconfig) {
+    await api.patch(existing, { data: { [CLUSTER_INFO_KUBECONFIG_KEY]: kubeconfig } }, 'merge');
+  }
 }

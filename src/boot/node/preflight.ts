@@ -1,0 +1,127 @@
+// kubeadm's pre-flight checks that kgen can perform, with kubeadm's check names so
+// cluster.ignorePreflightErrors reads like --ignore-preflight-errors (case-insensitive, "all" ignores
+// everything); an ignored failure is printed as a warning (upstream: cmd/kubeadm/app/preflight/checks.go
+// RunInitNodeChecks, RunJoinNodeChecks, RunChecks, PortOpenCheck, InPathCheck, FileContentCheck, SwapCheck,
+// ContainerRuntimeCheck). Control-plane joiners also get the control-plane port checks of RunInitNodeChecks.
+import { API_SERVER_BIND_PORT, ETCD_LISTEN_CLIENT_PORT, ETCD_LISTEN_PEER_PORT, KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../../kube/index.js';
+import { isControlPlane, isLocalEtcd, type BootData } from '../data.js';
+
+const KUBELET_PORT = 10250;
+const KUBELET_FALLBACK = '/usr/bin/kubelet';
+
+/** One check: its kubeadm name and what it found (errors fail the phase unless ignored). */
+export interface Check {
+  name: string;
+  run(data: BootData): Promise<{ errors: string[]; warnings: string[] }>;
+}
+
+const ok = { errors: [], warnings: [] };
+const fail = (message: string) => ({ errors: [message], warnings: [] });
+
+const isPrivilegedUser: Check = {
+  name: 'IsPrivilegedUser',
+  run: async ({ host }) => (host.isRoot() ? ok : fail('user is not running as root; kgen-boot must run as root (cloud-init runs it as root)')),
+};
+
+function portCheck(port: number): Check {
+  return {
+    name: `Port-${port}`,
+    run: async ({ host }) => ((await host.isPortFree(port)) ? ok : fail(`Port ${port} is in use`)),
+  };
+}
+
+/** kubeadm InPathCheck for the kubelet, plus the package location under --root. */
+const kubeletBinary: Check = {
+  name: 'FileExisting-kubelet',
+  async run({ host }) {
+    if ((await host.which('kubelet')) || (await host.exists(KUBELET_FALLBACK))) return ok;
+    return fail(
+      `kubelet not found in system path (nor at ${KUBELET_FALLBACK}); this node image has no kubelet. ` +
+        'Install the kubelet package (pkgs.k8s.io) in the image, or bake an image with `kgen image build`, then boot the node again',
+    );
+  },
+};
+
+/** kubeadm ContainerRuntimeCheck, reduced to what can be seen without a CRI client: the socket exists. */
+const containerRuntime: Check = {
+  name: 'CRI',
+  async run({ host, config }) {
+    const socket = config.node.kubelet.criSocket.replace(/^unix:\/\//, '');
+    if (await host.exists(socket)) return ok;
+    return fail(`container runtime is not running: socket ${socket} does not exist; start the runtime (e.g. systemctl start containerd) or set nodes[].kubelet.criSocket`);
+  },
+};
+
+/** kubeadm SwapCheck: active swap fails unless the kubelet is told failSwapOn: false. */
+const swap: Check = {
+  name: 'Swap',
+  async run({ host, config }) {
+    const swaps = await host.readTextIfExists('/proc/swaps');
+    const active = (swaps ?? '').split('\n').slice(1).filter((l) => l.trim() !== '');
+    if (active.length === 0) return ok;
+    if (config.cluster.kubelet.failSwapOn === false) {
+      return { errors: [], warnings: ['swap is enabled and the kubelet is configured with failSwapOn: false; make sure swap behaviour is what you want'] };
+    }
+    return fail(`running with swap on is not supported (${active.length} active swap device(s) in /proc/swaps); disable swap (swapoff -a and remove it from /etc/fstab) or set failSwapOn: false in cluster.kubelet`);
+  },
+};
+
+const ipForward: Check = {
+  name: 'FileContent--proc-sys-net-ipv4-ip_forward',
+  async run({ host }) {
+    const value = await host.sysctl('net.ipv4.ip_forward');
+    if (value === '1') return ok;
+    return fail(
+      value === undefined
+        ? '/proc/sys/net/ipv4/ip_forward does not exist'
+        : '/proc/sys/net/ipv4/ip_forward contents are not set to 1; enable it (sysctl -w net.ipv4.ip_forward=1 and persist it in /etc/sysctl.d/)',
+    );
+  },
+};
+
+/** The control-plane components' ports (RunInitNodeChecks; join --control-plane runs them too). */
+function controlPlanePortChecks(data: BootData): Check[] {
+  return [
+    portCheck(API_SERVER_BIND_PORT),
+    portCheck(KUBE_SCHEDULER_PORT),
+    portCheck(KUBE_CONTROLLER_MANAGER_PORT),
+    ...(isLocalEtcd(data) ? [portCheck(ETCD_LISTEN_CLIENT_PORT), portCheck(ETCD_LISTEN_PEER_PORT)] : []),
+  ];
+}
+
+/** The checks `kubeadm init` runs that kgen can perform, in kubeadm's order. */
+export function initChecks(data: BootData): Check[] {
+  return [isPrivilegedUser, ...controlPlanePortChecks(data), containerRuntime, swap, kubeletBinary, ipForward, portCheck(KUBELET_PORT)];
+}
+
+/** The checks `kubeadm join` (with --control-plane for control-plane nodes) runs that kgen can perform. */
+export function joinChecks(data: BootData): Check[] {
+  const controlPlane = isControlPlane(data) ? controlPlanePortChecks(data) : [];
+  return [isPrivilegedUser, ...controlPlane, containerRuntime, swap, kubeletBinary, ipForward, portCheck(KUBELET_PORT)];
+}
+
+/** Runs checks as kubeadm's RunChecks does; returns the `[ERROR name]: ...` lines of unignored failures. */
+async function runChecks(checks: Check[], data: BootData, ignore: readonly string[]): Promise<string[]> {
+  const ignored = new Set(ignore.map((n) => n.toLowerCase()));
+  const errors: string[] = [];
+  for (const check of checks) {
+    const result = await check.run(data);
+    const soft = ignored.has('all') || ignored.has(check.name.toLowerCase());
+    const warnings = soft ? [...result.warnings, ...result.errors] : result.warnings;
+    for (const w of warnings) data.log.info(`\t[WARNING ${check.name}]: ${w}`);
+    if (!soft) errors.push(...result.errors.map((e) => `[ERROR ${check.name}]: ${e}`));
+  }
+  return errors;
+}
+
+/** Runs the checks and fails with every unignored error at once. */
+export async function runPreflight(data: BootData, checks: Check[]): Promise<void> {
+  data.log.phase('preflight', 'Running pre-flight checks');
+  const errors = await runChecks(checks, data, data.config.cluster.ignorePreflightErrors);
+  if (errors.length > 0) {
+    throw new Error(
+      `some fatal errors occurred:\n\t${errors.join('\n\t')}\n` +
+        'If you know what you are doing, you can make a check non-fatal by adding its name to cluster.ignorePreflightErrors in nodes.yaml',
+    );
+  }
+}

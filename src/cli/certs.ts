@@ -1,0 +1,130 @@
+// `kgen certs check-expiration`: kubeadm's expiry report (upstream: cmd/kubeadm/app/cmd/certs.go
+// newCmdCertsExpiration, its two tables and their columns) from the operator's seat: the state's CAs, and the
+// certificates the control plane presents (src/cluster/control-plane-certificates.ts). A cluster that cannot
+// be reached is not an error here: the CAs are still reported, with a warning saying what was not read.
+import { commandGroup, EXIT_OK, parseFlags, type CliIO, type Command } from '../command/command.js';
+import { shortHumanDuration } from '../command/durations.js';
+import { tabwriterTable } from '../command/table.js';
+import { surveyControlPlane, type UnreadCertificate } from '../cluster/control-plane-certificates.js';
+import { caExpiration, certificateExpiration, type CertificateExpiration, type KnownCA } from '../pki/expiration.js';
+import { rfc3339 } from '../secrets/tokens.js';
+import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, ClusterUnreachableError, connectCluster, loadSite, mintClientCertificate, type OperatorSite } from './cluster-access.js';
+
+/** The client identity kubeadm's API server uses towards etcd (apiserver-etcd-client.crt). */
+const ETCD_CLIENT_SUBJECT = { commonName: 'kube-apiserver-etcd-client', organizations: [] };
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** Go's "Jan 02, 2006 15:04 MST" in UTC, kubeadm's EXPIRES format. */
+export function kubeadmExpiryTime(date: Date): string {
+  return `${MONTHS[date.getUTCMonth()]} ${two(date.getUTCDate())}, ${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())} UTC`;
+}
+
+const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+
+function stateCAs(site: OperatorSite): KnownCA[] {
+  const { state } = site;
+  return [
+    { name: 'ca', pair: state.ca },
+    { name: 'front-proxy-ca', pair: state.frontProxyCA },
+    ...(state.etcdCA ? [{ name: 'etcd-ca', pair: state.etcdCA }] : []),
+  ];
+}
+
+interface Report {
+  certificates: Array<CertificateExpiration & { node: string; source: string }>;
+  certificateAuthorities: CertificateExpiration[];
+  unread: UnreadCertificate[];
+  /** Why the API was not used (kubelet client certificates need it), when it was not. */
+  apiUnreachable?: string;
+}
+
+async function collect(flags: { nodes: string; state?: string; kubeconfig?: string }, io: CliIO, now: Date): Promise<Report> {
+  const site = loadSite(flags, io, now);
+  const cas = stateCAs(site);
+  let apiUnreachable: string | undefined;
+  const access = await connectCluster(flags, io, now, site).catch((err: unknown) => {
+    if (!(err instanceof ClusterUnreachableError)) throw err;
+    apiUnreachable = err.message;
+    return undefined;
+  });
+  const etcdCA = site.state.etcdCA;
+  const etcdClient = etcdCA && (await mintClientCertificate(site, ETCD_CLIENT_SUBJECT, ACCESS_CREDENTIAL_HOURS, now, etcdCA));
+  const { nodes } = site.inventory;
+  const survey = await surveyControlPlane(
+    nodes.filter((n) => n.role === 'control-plane'),
+    { etcdClient, client: access?.client, nodes: nodes.map((n) => n.name) },
+  );
+  return {
+    certificates: survey.found.map((c) => ({ ...certificateExpiration(c.name, c.pem, cas, now), node: c.node, source: c.source })),
+    certificateAuthorities: cas.map((ca) => caExpiration(ca, now)),
+    unread: survey.unread,
+    apiUnreachable,
+  };
+}
+
+function printTables(report: Report, io: CliIO): void {
+  const rows = report.certificates.map((c) => [
+    c.name,
+    kubeadmExpiryTime(c.notAfter),
+    shortHumanDuration(c.residualMs),
+    c.certificateAuthority ?? '<unknown>',
+    yesNo(c.externallyManaged),
+  ]);
+  const caRows = report.certificateAuthorities.map((c) => [c.name, kubeadmExpiryTime(c.notAfter), shortHumanDuration(c.residualMs), yesNo(c.externallyManaged)]);
+  io.stdout(tabwriterTable(['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED'], rows));
+  io.stdout('\n');
+  io.stdout(tabwriterTable(['CERTIFICATE AUTHORITY', 'EXPIRES', 'RESIDUAL TIME', 'EXTERNALLY MANAGED'], caRows));
+}
+
+const json = (c: CertificateExpiration) => ({
+  name: c.name,
+  expirationDate: rfc3339(c.notAfter),
+  residualTimeSeconds: Math.trunc(c.residualMs / 1000),
+  ...(c.certificateAuthority === undefined ? {} : { certificateAuthority: c.certificateAuthority }),
+  externallyManaged: c.externallyManaged,
+});
+
+const checkExpirationCommand: Command = {
+  name: 'certs check-expiration',
+  summary: 'expiry of the state\'s CAs and of the certificates the control plane presents',
+  help: [
+    'Usage: kgen certs check-expiration [--json] [--kubeconfig FILE | --nodes FILE [--state DIR]]',
+    '',
+    'Prints kubeadm\'s two tables: the certificates every control-plane node presents (API server serving',
+    'certificate read over TLS from <address>:6443, etcd server and peer certificates from :2379 and :2380,',
+    'kubelet client certificates from the CSRs the API still holds), then the state\'s CAs. RESIDUAL TIME is',
+    '<invalid> once a certificate has expired. What cannot be read is listed as a warning; the CAs are always',
+    'reported, also when the cluster cannot be reached.',
+    '',
+    'Flags:',
+    '  --json             print {"certificates", "certificateAuthorities", "unread"} instead of the tables',
+    ...ACCESS_HELP,
+    '',
+    'Exit codes: 0 reported (also with expired certificates), 1 invalid input (inventory, state, flags), 2 internal error.',
+    '',
+    'Example:',
+    '  kgen certs check-expiration --nodes nodes.yaml',
+    '',
+  ].join('\n'),
+  async run(args, io) {
+    const flags = parseFlags(args, { ...ACCESS_FLAGS, json: { type: 'boolean', default: false } });
+    const report = await collect(flags, io, new Date());
+    if (report.apiUnreachable) io.stderr(`warning: kubelet client certificates not read: ${report.apiUnreachable}\n`);
+    for (const u of report.unread) io.stderr(`warning: ${u.name} not read: ${u.reason}\n`);
+    if (flags.json) {
+      const out = {
+        certificates: report.certificates.map((c) => ({ ...json(c), node: c.node, source: c.source })),
+        certificateAuthorities: report.certificateAuthorities.map(json),
+        unread: report.unread,
+      };
+      io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+    } else {
+      printTables(report, io);
+    }
+    return EXIT_OK;
+  },
+};
+
+export const certsCommand = commandGroup('certs', 'check certificate expiry (as kubeadm certs)', [checkExpirationCommand]);
