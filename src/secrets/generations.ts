@@ -26,7 +26,7 @@ export function parseGenerations(text: string, problems: string[]): Generations 
     return {};
   }
   const nodes = doc?.nodes ?? {};
-  if (typeof nodes !== 'object' || Array.isArray(nodes)) {
+  if ((doc !== null && (typeof doc !== 'object' || Array.isArray(doc))) || typeof nodes !== 'object' || Array.isArray(nodes)) {
     problems.push(`${GENERATIONS_FILE}: nodes must be a mapping of node names`);
     return {};
   }

@@ -13,13 +13,13 @@ export const statePki: StatePki = {
     try {
       cert = parseCertificate(pair.cert);
     } catch (err) {
-      return { problem: `the certificate cannot be read (truncated or not PEM: ${(err as Error).message})` };
+      return { file: 'crt', problem: `cannot be read as a PEM certificate (truncated or damaged: ${(err as Error).message})` };
     }
-    if (!cert.isCA) return { problem: 'the certificate is not a CA certificate' };
+    if (!cert.isCA) return { file: 'crt', problem: 'is not a CA certificate' };
     try {
-      if (!certMatchesKey(pair.cert, pair.key)) return { problem: 'the private key does not belong to the certificate' };
+      if (!certMatchesKey(pair.cert, pair.key)) return { file: 'key', problem: 'does not belong to the certificate beside it (from another state?)' };
     } catch (err) {
-      return { problem: `the private key cannot be read (truncated or not PEM: ${(err as Error).message})` };
+      return { file: 'key', problem: `cannot be read as a PEM private key (truncated or damaged: ${(err as Error).message})` };
     }
     return { notBefore: cert.notBefore, notAfter: cert.notAfter };
   },
@@ -36,6 +36,6 @@ export const statePki: StatePki = {
     } catch {
       return { file: 'pub', problem: 'cannot be read as a PEM public key (truncated or not PEM)' };
     }
-    return fromKey.equals(fromPub) ? undefined : { file: 'pub', problem: 'is not the public key of the private key beside it (from another state?)' };
+    return fromKey.equals(fromPub) ? undefined : { file: 'both', problem: 'are not one key pair (one of them is from another state?)' };
   },
 };

@@ -37,8 +37,8 @@ export function readOperatorState(dir: string, clusterName: string): OperatorSta
     const [cert, key] = [`${base}.crt`, `${base}.key`];
     for (const rel of [cert, key]) if (!existsSync(join(dir, rel))) throw new StateError(`${join(dir, rel)} is missing; restore the state from your backup`);
     const found = { cert: readFileSync(join(dir, cert), 'utf8'), key: readFileSync(join(dir, key), 'utf8') };
-    const { problem } = statePki.inspectCA(found);
-    if (problem) throw new StateError(`${join(dir, cert)}: ${problem}; restore the state from your backup`);
+    const { file, problem } = statePki.inspectCA(found);
+    if (problem) throw new StateError(`${join(dir, file === 'key' ? key : cert)} ${problem}; restore the state from your backup`);
     return found;
   };
   return {

@@ -38,10 +38,10 @@ export const STATE_FILE_MAX_BYTES = 1024 * 1024;
 
 /** What checking needs from the PKI library; src/secrets/pki-port.ts wires the real one. */
 export interface PkiInspector {
-  /** The CA's validity, or what is wrong with it (unreadable, not a CA, key mismatch). */
-  inspectCA(pair: CertKeyPair): { problem?: string; notBefore?: Date; notAfter?: Date };
-  /** What is wrong with a key pair, naming the part ('key' or 'pub'), or undefined when they match. */
-  checkKeyPair(key: string, pub: string): { file: 'key' | 'pub'; problem: string } | undefined;
+  /** The CA's validity, or what is wrong with it and in which file (unreadable, not a CA, key mismatch). */
+  inspectCA(pair: CertKeyPair): { file?: 'crt' | 'key'; problem?: string; notBefore?: Date; notAfter?: Date };
+  /** What is wrong with a key pair and in which part, or undefined when they match. */
+  checkKeyPair(key: string, pub: string): { file: 'key' | 'pub' | 'both'; problem: string } | undefined;
 }
 
 export interface CheckDeps {
@@ -158,8 +158,8 @@ export function checkState(dir: string, inventory: Inventory, deps: CheckDeps): 
     const cert = r.read(`${base}.crt`);
     const key = r.read(`${base}.key`, { private: true });
     if (cert === undefined || key === undefined) continue;
-    const { problem, notBefore, notAfter } = deps.pki.inspectCA({ cert, key });
-    if (problem) r.problems.push(`${base}: ${problem}`);
+    const { file, problem, notBefore, notAfter } = deps.pki.inspectCA({ cert, key });
+    if (problem) r.problems.push(`${base}.${file}${file === 'key' && problem.startsWith('does not') ? ` (of ${base}.crt)` : ''} ${problem}`);
     else if (notAfter && notAfter.getTime() <= deps.now.getTime()) {
       r.problems.push(`${base}.crt expired at ${notAfter.toISOString()}; the cluster needs a new CA (kgen does not rotate CAs in place)`);
     } else if (notAfter && notAfter.getTime() < deps.now.getTime() + inventory.cluster.certificates.validityHours * HOUR) {
@@ -173,7 +173,7 @@ export function checkState(dir: string, inventory: Inventory, deps: CheckDeps): 
   const saPub = r.read('pki/sa.pub');
   if (saKey !== undefined && saPub !== undefined) {
     const mismatch = deps.pki.checkKeyPair(saKey, saPub);
-    if (mismatch) r.problems.push(`pki/sa.${mismatch.file} ${mismatch.problem}`);
+    if (mismatch) r.problems.push(`${mismatch.file === 'both' ? 'pki/sa.key and pki/sa.pub' : `pki/sa.${mismatch.file}`} ${mismatch.problem}`);
   }
 
   const certificateKey = r.read('certificate-key', { private: true });
