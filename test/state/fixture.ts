@@ -3,6 +3,8 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diskFs, realOperatorHost, type OperatorFs, type OperatorHost } from '../../src/operator-host.js';
+import { readdirSync } from 'node:fs';
+import { expect } from 'vitest';
 import { render, type RenderOptions, type RenderReport } from '../../src/render.js';
 import { snapshotTree, tempDir } from '../helpers.js';
 
@@ -84,4 +86,16 @@ export function visibleFiles(dir: string): Map<string, Buffer> {
 export function copyDir(from: string, to: string): void {
   mkdirSync(to, { recursive: true });
   cpSync(from, to, { recursive: true });
+}
+
+/** A pid no process has (above the kernel's pid_max): the lock of a "killed" render is stale. */
+export const DEAD_PID = 2 ** 22 + 1;
+
+/** The property's second half: after whatever happened, a plain render succeeds and leaves no debris. */
+export async function expectNextRenderSucceeds(work: string): Promise<void> {
+  const report = await renderIn(work);
+  expect(report.nodes.map((n) => n.name)).toEqual(['cp-1', 'w-1']);
+  const leftovers = readdirSync(work).filter((n) => n.startsWith('.state.'));
+  expect(leftovers, 'no lock and no temporary state beside the state after a good render').toEqual([]);
+  expect(JSON.parse(visibleFiles(join(work, 'out')).get('nodes.json')!.toString()).written).toContain('nodes/cp-1/user-data');
 }
