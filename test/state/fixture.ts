@@ -20,14 +20,8 @@ export const INVENTORY = `cluster:
   bootstrapToken:
     ttl: 24h
 nodes:
-  - name: cp-1
-    role: control-plane
-    address: 10.0.0.11
-    mac: 52:54:00:00:00:11
-    uuid: 4c4c4544-0042-3510-8051-b4c04f4e3131
-  - name: w-1
-    role: worker
-    address: 10.0.0.21
+  - { name: cp-1, role: control-plane, address: 10.0.0.11, mac: "52:54:00:00:00:11", uuid: 4c4c4544-0042-3510-8051-b4c04f4e3131 }
+  - { name: w-1, role: worker, address: 10.0.0.21 }
 `;
 
 /** A working directory with nodes.yaml; the state goes to ./state, the output to ./out. */

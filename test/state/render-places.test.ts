@@ -54,7 +54,7 @@ describe('a render removes only what an earlier render wrote', () => {
     mkdirSync(join(out, 'nodes/extra'));
     writeFileSync(join(out, 'nodes/extra/nodes.yaml'), INVENTORY);
     writeFileSync(join(out, 'pxe/undionly.kpxe'), 'ipxe binary');
-    writeFileSync(join(work, 'nodes.yaml'), INVENTORY.replace(/ {2}- name: w-1\n.*\n.*\n$/, ''));
+    writeFileSync(join(work, 'nodes.yaml'), INVENTORY.replace(/ {2}- \{ name: w-1.*\n$/, ''));
     const report = await renderIn(work);
     expect(report.removed).toContain('nodes/w-1/user-data');
     expect(readdirSync(join(out, 'nodes/w-1'))).toEqual(['notes.txt']);
