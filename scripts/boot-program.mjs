@@ -44,11 +44,22 @@ function externalsOf(result) {
   return Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
 }
 
+// The outer layer as CommonJS: the main script of a single executable application (scripts/build-sea.mjs),
+// which Node 20 runs as CommonJS only. esbuild leaves `import.meta` empty in CommonJS output, so
+// `import.meta.url` (the program's own file, for --version's sha256 and stack traces) becomes the running
+// script's file URL; inside an executable __filename is the executable itself (process.execPath).
+const COMMONJS_OUTER = {
+  format: 'cjs',
+  banner: { js: "'use strict';const __kgenProgramUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__kgenProgramUrl' },
+};
+
 /**
- * Builds kgen-boot (or a test program around src/boot/cli.ts) from `entryPoint` into `outfile`.
+ * Builds kgen-boot (or a test program around src/boot/cli.ts) from `entryPoint` into `outfile`: an ES module
+ * with its shebang, or with `format: 'cjs'` the CommonJS main script of the executables.
  * Returns every module the program imports or requires at run time, from both layers.
  */
-export async function buildBootProgram(entryPoint, outfile) {
+export async function buildBootProgram(entryPoint, outfile, { format = 'esm' } = {}) {
   const common = { ...options.node, ...options.bootProgram, metafile: true };
   const inner = await build({
     ...common,
@@ -58,6 +69,12 @@ export async function buildBootProgram(entryPoint, outfile) {
     write: false,
     outfile: 'commands.cjs',
   });
-  const outer = await build({ ...common, entryPoints: [entryPoint], outfile, plugins: [embedCommands(inner.outputFiles[0].text)] });
+  const outer = await build({
+    ...common,
+    ...(format === 'cjs' ? COMMONJS_OUTER : {}),
+    entryPoints: [entryPoint],
+    outfile,
+    plugins: [embedCommands(inner.outputFiles[0].text)],
+  });
   return { externals: [...new Set([...externalsOf(inner), ...externalsOf(outer)])] };
 }

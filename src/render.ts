@@ -20,6 +20,7 @@ import { generationOf, type Generations } from './secrets/generations.js';
 import { newBootstrapToken, tokenValidAt } from './secrets/tokens.js';
 import { bootConfigFor } from './secrets/for-role.js';
 import { caCertHash } from './pki/pin.js';
+import { clusterCAs, expiryWarnings } from './pki/expiration.js';
 import { InvalidInputError, throwIfInterrupted } from './errors.js';
 import { OutputTree, isTreePath } from './output-tree.js';
 import { realOperatorHost, type OperatorHost } from './operator-host.js';
@@ -127,6 +128,8 @@ async function renderWith(state: StateTransaction, tree: OutputTree, inventory: 
       `the cluster's bootstrap token ${clusterToken.id} expired at ${clusterToken.expiration}: a node that boots from this render can only join with a fresh token; run \`kgen render --reimage NODE\` for the machines you are (re)installing now`,
     );
   }
+
+  warnings.push(...expiryWarnings(clusterCAs(secrets), inventory.cluster.certificates.validityHours, now));
 
   const externalEtcd = readExternalEtcd(inventory, host);
   // Tokens made for reimaged nodes reach the running cluster through their manifest, not the init node.

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeBootConfig } from '../src/contract/config.js';
-import { realInitConfig } from '../src/boot/test-node.js';
+import { kubeletStub, realInitConfig } from '../src/boot/test-node.js';
 import { caCertHash } from '../src/pki/index.js';
 import { openKubeadmCert } from '../src/cluster/kubeadm-certs.js';
 import { rfc3339 } from '../src/secrets/tokens.js';
@@ -71,7 +71,7 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER))(
     // First boot on an image without a kubelet: preflight fails; then the package appears and a second
     // run picks up from the failed phase.
     failedRun = await boot(['run']);
-    writeFileSync(join(cp.root, 'usr/bin/kubelet'), '#!/bin/sh\n');
+    writeFileSync(join(cp.root, 'usr/bin/kubelet'), kubeletStub(config.cluster.kubernetesVersion));
     chmodSync(join(cp.root, 'usr/bin/kubelet'), 0o755);
     firstRun = await boot(['run']);
     if (firstRun.code !== 0) {

@@ -237,7 +237,7 @@ export async function buildImage(opts: RecipeOptions): Promise<ImageArtifacts> {
   });
 
   await step('node', async () => {
-    await installNode($, rootfs, await nodeTarball($, packageCache));
+    await installNode(rootfs, await nodeTarball(packageCache));
     await $`chroot ${rootfs} ${NODE_PATH} --version`; // runs on the image's glibc
   });
 

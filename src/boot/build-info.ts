@@ -1,8 +1,9 @@
 // What `kgen-boot --version` reports: the package version, the Kubernetes range this build supports, and
-// the sha256 of the running bundle file itself, so an operator can compare it with the pinned sha256 of
-// `boot.delivery: url` or with `kgen render`'s output. The build is deterministic, so the hash identifies it.
+// the sha256 of the running program file itself (the .mjs bundle, or a self-contained executable), so an
+// operator can compare it with the pinned sha256 of `boot.delivery: url` or with `kgen render`'s output.
+// The build is deterministic, so the hash identifies it.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import { SUPPORTED_RANGE } from '../versions.js';
@@ -20,7 +21,10 @@ export interface BuildInfo {
 export async function buildInfo(moduleUrl: string, nodeVersion: string): Promise<BuildInfo> {
   let sha256: string | undefined;
   try {
-    sha256 = createHash('sha256').update(await readFile(fileURLToPath(moduleUrl))).digest('hex');
+    // Streamed: the self-contained executables are ~95 MB (Node itself), too much to hold twice.
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(fileURLToPath(moduleUrl), { highWaterMark: 1 << 20 })) hash.update(chunk);
+    sha256 = hash.digest('hex');
   } catch {
     sha256 = undefined;
   }

@@ -62,6 +62,8 @@ export interface Host {
   symlink(target: string, path: string): Promise<void>;
   /** Runs a program (not through a shell). A non-zero exit is returned, not thrown. */
   exec(cmd: string, args: string[]): Promise<ExecResult>;
+  /** Runs a program that changes nothing (e.g. `kubelet --version`); a dry run runs it too, as kubeadm's preflight does. */
+  query(cmd: string, args: string[]): Promise<ExecResult>;
   /** The absolute path of `cmd` on the host's PATH, or undefined. */
   which(cmd: string): Promise<string | undefined>;
   /** True when the process runs as uid 0. */
@@ -199,6 +201,7 @@ export function createHost(options: HostOptions = {}): Host {
       await fsp.symlink(target, real);
     },
     exec,
+    query: exec,
     async which(cmd) {
       for (const dir of (env.PATH ?? '').split(':').filter(Boolean)) {
         const candidate = join(dir, cmd);

@@ -27,6 +27,11 @@ export interface TestNode {
   deps: BootDeps;
 }
 
+/** A stand-in kubelet binary: `--version` prints what the real one prints for `version`. */
+export function kubeletStub(version: string): string {
+  return `#!/bin/sh\n[ "$1" = --version ] && echo "Kubernetes ${version}"\nexit 0\n`;
+}
+
 /** A root that passes every preflight check, with node.yaml written from `config` when given. */
 export function testNode(config?: NodeBootConfig, options: { withKubelet?: boolean; clock?: Clock; activeServices?: string[] } = {}): TestNode {
   const root = mkdtempSync(join(tmpdir(), 'kgen-node-'));
@@ -37,7 +42,7 @@ export function testNode(config?: NodeBootConfig, options: { withKubelet?: boole
   writeFileSync(join(root, 'run/containerd/containerd.sock'), '');
   if (options.withKubelet ?? true) {
     mkdirSync(join(root, 'usr/bin'), { recursive: true });
-    writeFileSync(join(root, 'usr/bin/kubelet'), '#!/bin/sh\n');
+    writeFileSync(join(root, 'usr/bin/kubelet'), kubeletStub(config?.cluster.kubernetesVersion ?? 'v1.33.2'));
     chmodSync(join(root, 'usr/bin/kubelet'), 0o755);
   }
   if (config) {

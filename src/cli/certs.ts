@@ -6,9 +6,9 @@ import { commandGroup, EXIT_OK, parseFlags, type CliIO, type Command } from '../
 import { shortHumanDuration } from '../command/durations.js';
 import { tabwriterTable } from '../command/table.js';
 import { surveyControlPlane, type UnreadCertificate } from '../cluster/control-plane-certificates.js';
-import { caExpiration, certificateExpiration, type CertificateExpiration, type KnownCA } from '../pki/expiration.js';
+import { caExpiration, certificateExpiration, clusterCAs, type CertificateExpiration } from '../pki/expiration.js';
 import { rfc3339 } from '../secrets/tokens.js';
-import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, ClusterUnreachableError, connectCluster, loadSite, mintClientCertificate, type OperatorSite } from './cluster-access.js';
+import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, ClusterUnreachableError, connectCluster, loadSite, mintClientCertificate } from './cluster-access.js';
 
 /** The client identity kubeadm's API server uses towards etcd (apiserver-etcd-client.crt). */
 const ETCD_CLIENT_SUBJECT = { commonName: 'kube-apiserver-etcd-client', organizations: [] };
@@ -23,15 +23,6 @@ export function kubeadmExpiryTime(date: Date): string {
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
-function stateCAs(site: OperatorSite): KnownCA[] {
-  const { state } = site;
-  return [
-    { name: 'ca', pair: state.ca },
-    { name: 'front-proxy-ca', pair: state.frontProxyCA },
-    ...(state.etcdCA ? [{ name: 'etcd-ca', pair: state.etcdCA }] : []),
-  ];
-}
-
 interface Report {
   certificates: Array<CertificateExpiration & { node: string; source: string }>;
   certificateAuthorities: CertificateExpiration[];
@@ -42,7 +33,7 @@ interface Report {
 
 async function collect(flags: { nodes: string; state?: string; kubeconfig?: string }, io: CliIO, now: Date): Promise<Report> {
   const site = loadSite(flags, io, now);
-  const cas = stateCAs(site);
+  const cas = clusterCAs(site.state);
   let apiUnreachable: string | undefined;
   const access = await connectCluster(flags, io, now, site).catch((err: unknown) => {
     if (!(err instanceof ClusterUnreachableError)) throw err;

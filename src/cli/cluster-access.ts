@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CliIO } from '../command/command.js';
-import { ApiClient, describeConnectionError, tlsFromKubeconfig, type RetryPolicy, type TlsOptions } from '../cluster/api-client.js';
+import { ApiClient, ApiError, describeConnectionError, tlsFromKubeconfig, type RetryPolicy, type TlsOptions } from '../cluster/api-client.js';
 import { httpsTransport } from '../cluster/https-transport.js';
 import { realClock, realRandom } from '../clock.js';
 import { InvalidInputError } from '../errors.js';
@@ -80,6 +80,8 @@ export class ClusterUnreachableError extends InvalidInputError {}
 
 export interface ClusterAccess {
   client: ApiClient;
+  /** How the command authenticated, for messages: "kubeconfig FILE" or "admin certificate from DIR". */
+  via: string;
   server: string;
   /** PEM CA bundle the server is verified against (its pin goes into join commands). */
   caPem?: string;
@@ -131,5 +133,20 @@ export async function connectCluster(
         `and that its certificate is signed by the cluster CA${flags.kubeconfig === undefined ? ', or pass --kubeconfig FILE' : ''}`,
     );
   }
-  return { client, server: tls.server, caPem: tls.ca, site };
+  return { client, via, server: tls.server, caPem: tls.ca, site };
+}
+
+/**
+ * Runs the command's API work; the API server refusing the credential (401) or its rights (403) is the
+ * operator's to fix (exit 1), not a kgen failure.
+ */
+export async function withRights<T>(access: ClusterAccess, work: (client: ApiClient) => Promise<T>): Promise<T> {
+  try {
+    return await work(access.client);
+  } catch (err) {
+    if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 403)) throw err;
+    throw new InvalidInputError(
+      `${err.message}\nthe API server at ${access.server} refused the ${access.via}; check that its user is bound to a role that allows this (kubeadm's admin: \`kgen kubeconfig admin\`)`,
+    );
+  }
 }

@@ -97,3 +97,11 @@ describe('kgen token create flags', () => {
     expect(out.stderr).toContain(message);
   });
 });
+
+describe('reaching the cluster', () => {
+  it('a --kubeconfig that cannot be read is exit 1 naming it', async () => {
+    const { io, out } = capture();
+    expect(await main(['token', 'list', '--kubeconfig', 'nowhere.conf'], io)).toBe(1);
+    expect(out.stderr).toMatch(/cannot read \/\S+\/nowhere\.conf \(ENOENT\); check --kubeconfig/);
+  });
+});

@@ -9,7 +9,7 @@ import { NODE_BOOTSTRAP_TOKEN_AUTH_GROUP } from '../kube/constants.js';
 import { caCertHash } from '../pki/index.js';
 import { newBootstrapToken, rfc3339, tokenString } from '../secrets/tokens.js';
 import type { BootstrapToken } from '../secrets/types.js';
-import { ACCESS_FLAGS, ACCESS_HELP, connectCluster } from './cluster-access.js';
+import { ACCESS_FLAGS, ACCESS_HELP, connectCluster, withRights } from './cluster-access.js';
 
 const EXIT_HELP = 'Exit codes: 0 done, 1 invalid input (flags, inventory, state, unreachable cluster, unknown token), 2 internal error.';
 
@@ -27,13 +27,14 @@ const createCommand: Command = {
     '--print-join-command, the `kubeadm join` command that uses it with the cluster CA\'s pin).',
     '',
     'Flags:',
-    '  --ttl DUR            lifetime, Go duration syntax; 0 never expires (default: 24h)',
-    '  --description TEXT   a human-friendly description of the token\'s use',
-    `  --usages LIST        comma list of ${TOKEN_USAGES.join(', ')} (default: signing,authentication)`,
-    `  --groups LIST        extra groups when it authenticates (default: ${NODE_BOOTSTRAP_TOKEN_AUTH_GROUP}`,
-    '                       with the authentication usage, none without);',
-    '                       each must match system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]',
-    '  --print-join-command print the full `kubeadm join` command instead of the token alone',
+    '  --ttl DUR          lifetime, Go duration syntax; 0 never expires (default: 24h)',
+    '  --description TEXT a human-friendly description of the token\'s use',
+    `  --usages LIST      comma list of ${TOKEN_USAGES.join(', ')} (default: signing,authentication)`,
+    `  --groups LIST      extra groups when it authenticates (default: ${NODE_BOOTSTRAP_TOKEN_AUTH_GROUP}`,
+    '                     with the authentication usage, none without);',
+    '                     each must match system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]',
+    '  --print-join-command',
+    '                     print the full `kubeadm join` command instead of the token alone',
     ...ACCESS_HELP,
     '',
     EXIT_HELP,
@@ -65,7 +66,7 @@ const createCommand: Command = {
     const now = new Date();
     const token: BootstrapToken = { ...newBootstrapToken({ now, ttlSeconds, groups, description: flags.description }), usages: usages as BootstrapToken['usages'] };
     if (ttlSeconds === 0) token.expiration = ''; // no expiration key: the token never expires
-    await createToken(access.client, token);
+    await withRights(access, (client) => createToken(client, token));
     if (!flags['print-join-command']) {
       io.stdout(`${tokenString(token)}\n`);
       return EXIT_OK;
@@ -113,7 +114,7 @@ const listCommand: Command = {
   async run(args, io) {
     const flags = parseFlags(args, { ...ACCESS_FLAGS, json: { type: 'boolean', default: false } });
     const access = await connectCluster(flags, io);
-    const { tokens, invalid } = await listTokens(access.client);
+    const { tokens, invalid } = await withRights(access, listTokens);
     for (const problem of invalid) io.stderr(`warning: skipped ${problem}\n`);
     const now = new Date();
     if (flags.json) {
@@ -157,10 +158,12 @@ const deleteCommand: Command = {
     const ids = positionals.map(tokenIdOf);
     const access = await connectCluster(flags, io);
     // As kubeadm: one by one, stopping at the first that fails.
-    for (const id of ids) {
-      await deleteToken(access.client, id);
-      io.stdout(`bootstrap token "${id}" deleted\n`);
-    }
+    await withRights(access, async (client) => {
+      for (const id of ids) {
+        await deleteToken(client, id);
+        io.stdout(`bootstrap token "${id}" deleted\n`);
+      }
+    });
     return EXIT_OK;
   },
 };

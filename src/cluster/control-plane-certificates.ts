@@ -62,7 +62,13 @@ export async function surveyControlPlane(
     if (result.status === 'fulfilled') survey.found.push({ name, node: node.name, source: `tls ${node.address}:${port}`, pem: result.value });
     else survey.unread.push({ name, node: node.name, reason: (result.reason as Error).message });
   });
-  if (opts.client) survey.found.push(...(await kubeletClientCertificates(opts.client, opts.nodes)));
+  if (opts.client) {
+    try {
+      survey.found.push(...(await kubeletClientCertificates(opts.client, opts.nodes)));
+    } catch (err) {
+      survey.unread.push({ name: '*/kubelet.conf', node: '*', reason: `listing CertificateSigningRequests: ${(err as Error).message}` });
+    }
+  }
   return survey;
 }
 

@@ -1,8 +1,7 @@
 // kubeadm's CAs and leaf certificates, checked by the real openssl for every supported key algorithm.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyAlgorithm } from '../pki/types.js';
-import type { CertKeyPair } from '../pki/types.js';
+import type { CertKeyPair, KeyAlgorithm } from './types.js';
 import { caCertHash } from './pin.js';
 import { createCA, createCertAndKey, signCertificate } from './certificate.js';
 import { kubeadmCAList, kubeadmCertList, type KubeadmCAName } from './certlist.js';

@@ -9,8 +9,7 @@
 //   - leaf: basicConstraints CA:FALSE critical, authorityKeyIdentifier = the CA's SKI, SANs as given.
 // The TBSCertificate is DER-encoded with node-forge's ASN.1 codec and signed by node:crypto.
 import { randomBytes, type KeyObject } from 'node:crypto';
-import type { KeyAlgorithm } from '../pki/types.js';
-import type { CertKeyPair } from '../pki/types.js';
+import type { CertKeyPair, KeyAlgorithm } from './types.js';
 import { bitString, decode, encode, explicit, nullValue, oid, seq, smallInteger, time, unsignedInteger, type Node } from './der.js';
 import {
   authorityKeyIdExtension,

@@ -1,6 +1,6 @@
 // Reuse checks: which existing CAs and certificates a re-run may keep, and what it says about the others.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CertKeyPair } from '../pki/types.js';
+import type { CertKeyPair } from './types.js';
 import { createCA, createCertAndKey, type CertificateSpec } from './certificate.js';
 import { caProblem, certProblem } from './check.js';
 

@@ -3,7 +3,7 @@
 // validateCertificateWithConfig): parsable, key matches, signed by the CA, within its validity period, and for
 // leaves the subject, usages and SANs the spec asks for. Each returns a sentence naming the problem, or
 // undefined when the material is sound; messages never include key material.
-import type { CertKeyPair } from '../pki/types.js';
+import type { CertKeyPair } from './types.js';
 import type { CertificateSpec } from './certificate.js';
 import { normalizeAltNames } from './extensions.js';
 import { formatName } from './name.js';

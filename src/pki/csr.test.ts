@@ -1,8 +1,7 @@
 // PKCS#10 requests: ours must satisfy `openssl req -verify`, openssl's must parse and verify here, and a signed
 // request must chain to the CA with the requested subject and SANs (the kubelet TLS bootstrap path).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeyAlgorithm } from '../pki/types.js';
-import type { CertKeyPair } from '../pki/types.js';
+import type { CertKeyPair, KeyAlgorithm } from './types.js';
 import { createCA } from './certificate.js';
 import { createCSR, parseCSR, signCSR } from './csr.js';
 import { generateKeyPair } from './keys.js';

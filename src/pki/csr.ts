@@ -4,7 +4,7 @@
 // CN=system:node:<name>, O=system:nodes; the signer side (signCSR) copies subject and SANs into a certificate
 // the way the kube-controller-manager's csrsigning controller does, with the usages the request asked for.
 import { createPublicKey, verify } from 'node:crypto';
-import type { CertKeyPair } from '../pki/types.js';
+import type { CertKeyPair } from './types.js';
 import {
   bitString,
   bitStringBytes,

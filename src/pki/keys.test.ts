@@ -2,7 +2,7 @@
 // public keys, and every form kubeadm reads (PKCS#8 too) accepted.
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { KeyAlgorithm } from '../pki/types.js';
+import type { KeyAlgorithm } from './types.js';
 import { createCA, signCertificate } from './certificate.js';
 import { generateKeyPair, KeyPool, privateKeyObject, spkiOf } from './keys.js';
 import { certMatchesKey } from './parse.js';

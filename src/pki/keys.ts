@@ -8,7 +8,7 @@
 // Signing also lives here: node-forge cannot hold ECDSA keys and its RSA is slow, so every signature over a
 // TBSCertificate or CertificationRequestInfo is made by node:crypto.
 import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, sign, type KeyObject } from 'node:crypto';
-import type { KeyAlgorithm } from '../pki/types.js';
+import type { KeyAlgorithm } from './types.js';
 import { OID } from './oids.js';
 
 /** PEM key pair; the shape of SecretsBundle.sa. */

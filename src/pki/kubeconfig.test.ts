@@ -1,8 +1,7 @@
 // Kubeconfigs: kubectl must read every file kgen writes, with kubeadm's names, servers and credentials.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { KeyAlgorithm } from '../pki/types.js';
-import type { CertKeyPair } from '../pki/types.js';
+import type { CertKeyPair, KeyAlgorithm } from './types.js';
 import { createCA } from './certificate.js';
 import {
   buildClusterInfoKubeconfig,

@@ -5,8 +5,7 @@
 // The cluster-info kubeconfig (cmd/kubeadm/app/phases/bootstraptoken/clusterinfo/clusterinfo.go) is the admin
 // cluster entry alone, under the empty name, with nothing else. Keys follow client-go's (alphabetical) order,
 // after the apiVersion/kind that src/yaml.ts always puts first.
-import type { KeyAlgorithm } from '../pki/types.js';
-import type { CertKeyPair } from '../pki/types.js';
+import type { CertKeyPair, KeyAlgorithm } from './types.js';
 import { versionInfo } from '../versions.js';
 import { toYaml } from '../yaml.js';
 import { createCertAndKey, type PkiOptions } from './certificate.js';

@@ -1,8 +1,7 @@
 // Every file of an existing state is checked before it is used, and every problem is reported at once
 // with the file it concerns: each file must be a regular file of sane size (not a FIFO, a directory or a
 // truncated empty file), private material readable by its owner only (0600), each CA certificate a CA
-// whose key belongs to it and which has not expired (and a warning when it expires before certificates
-// signed now would), the service-account key pair a matching pair (sa.pub from another state is caught),
+// whose key belongs to it and which has not expired, the service-account key pair a matching pair (sa.pub from another state is caught),
 // certificate-key and encryption-key of the right form, every token well-formed. A damaged state is never
 // repaired or reused: the operator restores it from a backup (kgen does not recreate a cluster's secrets).
 import type { Stats } from 'node:fs';
@@ -132,11 +131,10 @@ export class StateReader {
   }
 }
 
-const HOUR = 3600 * 1000;
-
 /**
  * Checks the state in `dir` for `inventory`'s cluster. Throws StateError listing every problem; returns the
- * warnings (a CA close to its end) and the generations.
+ * warnings (a CA not yet valid: the clock) and the generations. A CA close to its end is warned about by
+ * render (src/pki/expiration.ts expiryWarnings, as kgen certs check-expiration reports it).
  */
 export function checkState(dir: string, inventory: Inventory, deps: CheckDeps): CheckedState {
   const r = new StateReader(dir, deps.fs);
@@ -162,8 +160,6 @@ export function checkState(dir: string, inventory: Inventory, deps: CheckDeps): 
     if (problem) r.problems.push(`${base}.${file}${file === 'key' && problem.startsWith('does not') ? ` (of ${base}.crt)` : ''} ${problem}`);
     else if (notAfter && notAfter.getTime() <= deps.now.getTime()) {
       r.problems.push(`${base}.crt expired at ${notAfter.toISOString()}; the cluster needs a new CA (kgen does not rotate CAs in place)`);
-    } else if (notAfter && notAfter.getTime() < deps.now.getTime() + inventory.cluster.certificates.validityHours * HOUR) {
-      warnings.push(`${dir}/${base}.crt expires at ${notAfter.toISOString()}, before certificates signed now would (${inventory.cluster.certificates.validityHours}h); plan a CA rotation`);
     } else if (notBefore && notBefore.getTime() > deps.now.getTime()) {
       warnings.push(`${dir}/${base}.crt is not valid before ${notBefore.toISOString()}; check this machine's clock`);
     }

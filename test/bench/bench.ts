@@ -3,8 +3,8 @@
 // assertion: a target that is missed is reported as missed.
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { toYaml } from '../../src/yaml.js';
@@ -147,6 +147,52 @@ function benchBootProgram(): void {
   record('kgen-boot --version cold start (median of 15)', `${median(times).toFixed(0)} ms (bare \`node -e 0\`: ${median(bare).toFixed(0)} ms)`, '<= 100 ms', median(times) <= 100);
 }
 
+/** Wall and CPU (user + system) milliseconds of one run, from bash's `time` (works for any executable). */
+function wallAndCpu(cmd: string, args: string[]): [number, number] {
+  const r = spawnSync('bash', ['-c', 'TIMEFORMAT="%3R %3U %3S"; time "$@" >/dev/null 2>&1', 'bash', cmd, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
+  const [real, user, sys] = r.stderr.trim().split(/\s+/).slice(-3).map(Number) as [number, number, number];
+  return [real * 1000, (user + sys) * 1000];
+}
+
+/**
+ * The self-contained executables (scripts/build-sea.mjs; built here when missing): size raw and gzipped,
+ * and cold start of the amd64 one against `node build/kgen-boot.mjs` (this machine's node), interleaved.
+ */
+function benchExecutables(): void {
+  const executables = ['amd64', 'arm64'].map((arch) => join(REPO, `build/kgen-boot-linux-${arch}`));
+  if (!executables.every((file) => existsSync(file))) {
+    const built = spawnSync(process.execPath, [join(REPO, 'scripts/build-sea.mjs')], { stdio: 'inherit' });
+    if (built.status !== 0) throw new Error(`scripts/build-sea.mjs exited ${built.status}`);
+  }
+  for (const file of executables) {
+    const bytes = readFileSync(file);
+    const gz = gzipSync(bytes, { level: 9 }).length;
+    record(`${basename(file)} size`, `${(bytes.length / 2 ** 20).toFixed(1)} MB raw, ${(gz / 2 ** 20).toFixed(1)} MB gzipped`, '', undefined);
+  }
+  const node = initNodeRoot('ECDSA-P256');
+  try {
+    const root = node.root();
+    for (const args of [['--version'], ['check-config', '--root', root]]) {
+      const exe: Array<[number, number]> = [];
+      const js: Array<[number, number]> = [];
+      for (let i = 0; i < 15; i++) {
+        exe.push(wallAndCpu(executables[0]!, args));
+        js.push(wallAndCpu(process.execPath, [KGEN_BOOT, ...args]));
+      }
+      const figure = (runs: Array<[number, number]>) => `${median(runs.map((r) => r[0])).toFixed(0)} ms (${median(runs.map((r) => r[1])).toFixed(0)} ms CPU)`;
+      record(
+        `kgen-boot-linux-amd64 ${args[0]} cold start (median of 15)${args[0] === '--version' ? ', incl. hashing its own file' : ''}`,
+        `${figure(exe)}; \`node build/kgen-boot.mjs ${args[0]}\` with Node ${process.version}: ${figure(js)}`,
+        '',
+        undefined,
+      );
+    }
+  } finally {
+    rmSync(node.dir, { recursive: true, force: true });
+  }
+}
+
 /** A rendered init node's root directory (node.yaml in place) for the given key algorithm. */
 function initNodeRoot(alg: string): { dir: string; root: () => string } {
   const dir = mkdtempSync(join(tmpdir(), 'kgen-bench-'));
@@ -246,6 +292,7 @@ function withTestPrograms(run: () => Promise<void>): () => Promise<void> {
 // `npm run bench -- NAME...` runs only the named groups and leaves BENCHMARKS.md alone.
 const GROUPS: Record<string, () => void | Promise<void>> = {
   'boot-program': benchBootProgram,
+  executable: benchExecutables,
   'init-phases': benchInitPhases,
   state: benchStateCreation,
   render: benchRender,

@@ -13,13 +13,16 @@ export interface NodeImageOptions {
   nodeYaml?: string;
 }
 
+/** The kubelet an image has when the test names no release. */
 export const DEFAULT_KUBELET_VERSION = 'v1.33.2';
 
 export function prepareNodeImage(root: string, opts: NodeImageOptions = {}): void {
   for (const dir of ['usr/bin', 'run/containerd', 'var/run/containerd', 'proc/sys/net/ipv4', 'etc/kgen']) mkdirSync(join(root, dir), { recursive: true });
   if (opts.kubelet ?? true) {
-    // The real kubelet prints "Kubernetes v1.33.2" for --version (component-base/version/verflag).
-    writeFileSync(join(root, 'usr/bin/kubelet'), `#!/bin/sh\n[ "$1" = --version ] && echo "Kubernetes ${opts.kubeletVersion ?? DEFAULT_KUBELET_VERSION}"\nexit 0\n`);
+    // An image built for the cluster's release: the kubelet says the version node.yaml names, unless told otherwise.
+    const release = opts.kubeletVersion ?? /^\s+kubernetesVersion: (v\S+)$/m.exec(opts.nodeYaml ?? '')?.[1] ?? DEFAULT_KUBELET_VERSION;
+    // What the real kubelet prints for --version (component-base/version/verflag).
+    writeFileSync(join(root, 'usr/bin/kubelet'), `#!/bin/sh\n[ "$1" = --version ] && echo "Kubernetes ${release}"\nexit 0\n`);
     chmodSync(join(root, 'usr/bin/kubelet'), 0o755);
   }
   writeFileSync(join(root, 'run/containerd/containerd.sock'), '');

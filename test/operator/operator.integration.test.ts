@@ -28,7 +28,8 @@ const opensslNotAfter = (pem: string) => new Date(Date.parse(openssl(['x509', '-
 const clientCertOf = (kubeconfig: string) => Buffer.from(/client-certificate-data: (\S+)/.exec(readFileSync(kubeconfig, 'utf8'))![1]!, 'base64').toString('utf8');
 const site = () => ['--nodes', cluster.nodesFile];
 
-describe.skipIf(!canRun)('operator commands against a running cluster', () => {
+// Each test runs several kgen and kubectl processes; under a loaded machine one can take tens of seconds.
+describe.skipIf(!canRun)('operator commands against a running cluster', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     cluster = await startOperatorCluster();
   }, 900_000);
@@ -62,6 +63,13 @@ describe.skipIf(!canRun)('operator commands against a running cluster', () => {
       expect(who.username).toBe('alice');
       expect(who.groups).toEqual(expect.arrayContaining(['developers', 'oncall']));
       await expect(kubectl(file, ['get', 'nodes'])).rejects.toThrow(/forbidden/i);
+    });
+
+    it('a kubeconfig without the rights: token list is exit 1 saying the API server refused it', async () => {
+      const r = await cluster.kgen(['token', 'list', '--kubeconfig', join(cluster.work, 'alice.conf')]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('HTTP 403 Forbidden');
+      expect(r.stderr).toContain(`refused the kubeconfig ${join(cluster.work, 'alice.conf')}`);
     });
   });
 

@@ -2,8 +2,9 @@
 // cluster.ignorePreflightErrors reads like --ignore-preflight-errors (case-insensitive, "all" ignores
 // everything); an ignored failure is printed as a warning (upstream: cmd/kubeadm/app/preflight/checks.go
 // RunInitNodeChecks, RunJoinNodeChecks, RunChecks, PortOpenCheck, InPathCheck, FileContentCheck, SwapCheck,
-// ContainerRuntimeCheck). Control-plane joiners also get the control-plane port checks of RunInitNodeChecks.
+// ContainerRuntimeCheck, KubeletVersionCheck). Control-plane joiners also get the control-plane port checks of RunInitNodeChecks.
 import { API_SERVER_BIND_PORT, ETCD_LISTEN_CLIENT_PORT, ETCD_LISTEN_PEER_PORT, KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../../kube/index.js';
+import { kubeletAllowed } from '../../upgrade/skew.js';
 import { isControlPlane, isLocalEtcd, type BootData } from '../data.js';
 
 const KUBELET_PORT = 10250;
@@ -39,6 +40,36 @@ const kubeletBinary: Check = {
       `kubelet not found in system path (nor at ${KUBELET_FALLBACK}); this node image has no kubelet. ` +
         'Install the kubelet package (pkgs.k8s.io) in the image, or bake an image with `kgen image build`, then boot the node again',
     );
+  },
+};
+
+/** The kubelet this node would start: the first on PATH, else the package's path under the node's root. */
+async function kubeletPath(data: BootData): Promise<string | undefined> {
+  const { host } = data;
+  return (await host.which('kubelet')) ?? ((await host.exists(KUBELET_FALLBACK)) ? host.resolve(KUBELET_FALLBACK) : undefined);
+}
+
+/**
+ * kubeadm KubeletVersionCheck: `kubelet --version` ("Kubernetes v1.33.2", preflight/utils.go GetKubeletVersion)
+ * must not be newer than the control plane's release, nor older than the version skew policy allows.
+ */
+const kubeletVersion: Check = {
+  name: 'KubeletVersion',
+  async run(data) {
+    const path = await kubeletPath(data);
+    if (!path) return ok; // FileExisting-kubelet reports it
+    const printed = await data.host.query(path, ['--version']);
+    const version = /^Kubernetes (v\d+\.\d+\.\d+)/.exec(printed.stdout.trim())?.[1];
+    if (printed.code !== 0 || !version) {
+      return fail(`couldn't get kubelet version: \`${path} --version\` printed ${JSON.stringify(printed.stdout.trim().slice(0, 80))} (exit ${printed.code}), expected "Kubernetes vX.Y.Z"`);
+    }
+    const controlPlane = data.config.cluster.kubernetesVersion;
+    const skew = kubeletAllowed(version, controlPlane);
+    if (skew?.rule === 'kubelet-newer-than-api-server') {
+      return fail(`the kubelet version is higher than the control plane version. This is not a supported version skew and may lead to a malfunctional cluster. Kubelet version: "${version}" Control plane version: "${controlPlane}"`);
+    }
+    if (skew) return fail(`Kubelet version "${version}" is lower than kgen can support with control plane ${controlPlane}: ${skew.message}. Please upgrade kubelet (the node image)`);
+    return ok;
   },
 };
 
@@ -91,13 +122,13 @@ function controlPlanePortChecks(data: BootData): Check[] {
 
 /** The checks `kubeadm init` runs that kgen can perform, in kubeadm's order. */
 export function initChecks(data: BootData): Check[] {
-  return [isPrivilegedUser, ...controlPlanePortChecks(data), containerRuntime, swap, kubeletBinary, ipForward, portCheck(KUBELET_PORT)];
+  return [isPrivilegedUser, ...controlPlanePortChecks(data), containerRuntime, swap, kubeletBinary, ipForward, kubeletVersion, portCheck(KUBELET_PORT)];
 }
 
 /** The checks `kubeadm join` (with --control-plane for control-plane nodes) runs that kgen can perform. */
 export function joinChecks(data: BootData): Check[] {
   const controlPlane = isControlPlane(data) ? controlPlanePortChecks(data) : [];
-  return [isPrivilegedUser, ...controlPlane, containerRuntime, swap, kubeletBinary, ipForward, portCheck(KUBELET_PORT)];
+  return [isPrivilegedUser, ...controlPlane, containerRuntime, swap, kubeletBinary, ipForward, kubeletVersion, portCheck(KUBELET_PORT)];
 }
 
 /** Runs checks as kubeadm's RunChecks does; returns the `[ERROR name]: ...` lines of unignored failures. */

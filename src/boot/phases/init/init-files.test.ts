@@ -2,13 +2,13 @@
 // checked with openssl and kubectl (real peers); the whole workflow runs as a dry run. The phases that
 // need an API server are covered by test/init.integration.test.ts against the test control plane.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { main } from '../../cli.js';
 import type { NodeBootConfig } from '../../../contract/config.js';
-import { captureIO, realInitConfig, testNode } from '../../test-node.js';
+import { captureIO, kubeletStub, realInitConfig, testNode } from '../../test-node.js';
 import { generateKeyPair, KeyPool } from '../../../pki/keys.js';
 import { createLogger } from '../../log.js';
 import { createBootData } from '../../data.js';
@@ -201,6 +201,34 @@ describe('preflight', () => {
     const c = captureIO();
     expect(await main(['phase', 'preflight', '--root', node.root], c.io, node.deps)).toBe(3);
     expect(c.err()).toContain(message);
+  });
+});
+
+describe('preflight KubeletVersion (kubeadm KubeletVersionCheck)', () => {
+  it.each([
+    ['a kubelet newer than the control plane', 'echo "Kubernetes v1.34.1"', '[ERROR KubeletVersion]: the kubelet version is higher than the control plane version. This is not a supported version skew and may lead to a malfunctional cluster. Kubelet version: "v1.34.1" Control plane version: "v1.33.2"'],
+    ['a kubelet four minors older', 'echo "Kubernetes v1.29.9"', '[ERROR KubeletVersion]: Kubelet version "v1.29.9" is lower than kgen can support with control plane v1.33.2'],
+    ['a kubelet that prints no version', 'true', '[ERROR KubeletVersion]: couldn\'t get kubelet version'],
+  ])('fails with %s', async (_n, body, message) => {
+    const node = testNode(config);
+    writeFileSync(join(node.root, 'usr/bin/kubelet'), `#!/bin/sh\n${body}\n`);
+    const c = captureIO();
+    expect(await main(['phase', 'preflight', '--root', node.root], c.io, node.deps)).toBe(3);
+    expect(c.err()).toContain(message);
+  });
+
+  it('passes with the same minor or up to three older, and can be ignored by name', async () => {
+    for (const version of ['v1.33.0', 'v1.30.0']) {
+      const node = testNode(config);
+      writeFileSync(join(node.root, 'usr/bin/kubelet'), kubeletStub(version));
+      const c = captureIO();
+      expect(await main(['phase', 'preflight', '--root', node.root], c.io, node.deps), c.err()).toBe(0);
+    }
+    const node = testNode({ ...config, cluster: { ...config.cluster, ignorePreflightErrors: ['KubeletVersion'] } });
+    writeFileSync(join(node.root, 'usr/bin/kubelet'), kubeletStub('v1.35.0'));
+    const c = captureIO();
+    expect(await main(['phase', 'preflight', '--root', node.root], c.io, node.deps), c.err()).toBe(0);
+    expect(c.out() + c.err()).toContain('[WARNING KubeletVersion]: the kubelet version is higher than the control plane version');
   });
 });
 

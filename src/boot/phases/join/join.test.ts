@@ -53,7 +53,7 @@ describe('join preflight', () => {
   };
 
   it('checks the kubelet port on every node and the control-plane ports on control-plane joiners', () => {
-    expect(checks('worker')).toEqual(['IsPrivilegedUser', 'CRI', 'Swap', 'FileExisting-kubelet', 'FileContent--proc-sys-net-ipv4-ip_forward', 'Port-10250']);
+    expect(checks('worker')).toEqual(['IsPrivilegedUser', 'CRI', 'Swap', 'FileExisting-kubelet', 'FileContent--proc-sys-net-ipv4-ip_forward', 'KubeletVersion', 'Port-10250']);
     expect(checks('control-plane-join')).toEqual([
       'IsPrivilegedUser',
       'Port-6443',
@@ -65,6 +65,7 @@ describe('join preflight', () => {
       'Swap',
       'FileExisting-kubelet',
       'FileContent--proc-sys-net-ipv4-ip_forward',
+      'KubeletVersion',
       'Port-10250',
     ]);
   });
