@@ -92,11 +92,6 @@ export function nodeIpxeFileName(mac: string): string {
   return `${macDirName(mac)}.ipxe`;
 }
 
-/** True for a name nodeIpxeFileName makes; other files in DIR/pxe/ may be the operator's (iPXE binaries). */
-export function isNodeIpxeFileName(name: string): boolean {
-  return /^[0-9a-f]{2}(-[0-9a-f]{2}){5}\.ipxe$/.test(name);
-}
-
 /** Every file of DIR/pxe/, as paths relative to DIR: boot.ipxe plus one script per node with a MAC. */
 export function pxeFiles(cluster: ClusterSpec, nodes: NodeSpec[]): { path: string; data: Buffer }[] {
   return [

@@ -50,3 +50,20 @@ export const MESSAGE_LINE_CHARS = 4096 + 200;
 export function shorten(text: string, max = MESSAGE_LINE_CHARS): string {
   return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
 }
+
+/** SIGINT or SIGTERM arrived: the command stopped at a safe point; exit 128 + the signal number. */
+export class InterruptedError extends Error {
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`interrupted by ${signal}`);
+    this.name = 'InterruptedError';
+  }
+
+  get exitCode(): number {
+    return this.signal === 'SIGINT' ? 130 : 143;
+  }
+}
+
+/** Throws InterruptedError when `signal` was aborted (its reason names the signal; SIGINT otherwise). */
+export function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new InterruptedError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+}

@@ -1,28 +1,33 @@
 // `kgen render` as a function: inventory -> secrets state -> per-node boot configs -> files.
-// Order matters for "nothing is lost": the inventory and an existing state are checked before anything is
-// written; the state only ever gains files (a first render creates it before the size check, because every
-// node's config depends on it); no output is written until every node passed the size check; output files
-// are written atomically, one node at a time so memory stays flat for large fleets (the embedded boot
-// program is one shared string).
-import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+// Order matters for "nothing is lost": the inventory, the places (the state is not inside --out, which is
+// served; the inventory is not inside the trees render writes and prunes) and an existing state are
+// checked before anything is written. The state is one transaction (src/secrets/state.ts): a new one is
+// built beside its place and renamed into it, additions are staged, and it is committed only after every
+// node passed the size check and the output was written; any failure or SIGINT/SIGTERM before that
+// discards it, so afterwards either the previous state is intact or (first render) there is none. Output
+// files are written atomically, one node at a time so memory stays flat for large fleets, and recorded in
+// nodes.json: the next render removes only files this record lists (src/output-tree.ts). Every side effect
+// goes through the operator's door (src/operator-host.ts).
+import { join, relative, sep } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Inventory, NodeSpec } from './inventory/types.js';
 import { formatDiagnostic, type Diagnostic } from './inventory/types.js';
 import { diskDeps, loadInventory } from './inventory/load.js';
 import type { BootstrapToken, SecretsBundle } from './secrets/types.js';
-import { addToken, loadOrCreateState } from './secrets/state.js';
+import { openState, type StateTransaction } from './secrets/state.js';
 import { statePki } from './secrets/pki-port.js';
-import { readGenerations, writeGenerations, generationOf, type Generations } from './secrets/generations.js';
+import { generationOf, type Generations } from './secrets/generations.js';
 import { newBootstrapToken, tokenValidAt } from './secrets/tokens.js';
 import { bootConfigFor } from './secrets/for-role.js';
 import { caCertHash } from './pki/pin.js';
 import { clusterCAs, expiryWarnings } from './pki/expiration.js';
-import { InvalidInputError } from './errors.js';
-import { TreeWriter, writeFileAtomic } from './fsutil.js';
+import { InvalidInputError, throwIfInterrupted } from './errors.js';
+import { OutputTree, isTreePath } from './output-tree.js';
+import { realOperatorHost, type OperatorHost } from './operator-host.js';
 import { loadBootBundle, type BootBundle } from '../generators/boot-bundle.js';
 import { nodeArtifacts, type NodeArtifacts, type OutFile } from '../generators/node-artifacts.js';
 import { SizeMeter, TARGET_LIMITS, type Sizes, type Target } from '../generators/sizes.js';
-import { isNodeIpxeFileName, pxeFiles } from '../generators/pxe.js';
+import { pxeFiles } from '../generators/pxe.js';
 import { bootstrapTokenSecret } from './cluster/bootstrap-token.js';
 import { toYaml } from './yaml.js';
 
@@ -40,8 +45,9 @@ export interface RenderOptions {
 }
 
 export interface RenderDeps {
-  now: () => Date;
-  random?: (n: number) => Buffer;
+  host?: OperatorHost;
+  /** SIGINT/SIGTERM: the render stops at the next safe point, discards the state transaction, exit 130/143. */
+  signal?: AbortSignal;
 }
 
 export interface NodeReport {
@@ -74,19 +80,48 @@ export class InventoryError extends InvalidInputError {
   }
 }
 
-export async function render(opts: RenderOptions, deps: RenderDeps): Promise<RenderReport> {
-  const { inventory, diagnostics } = loadInventory(opts.nodesFile, { ...diskDeps, cwd: opts.cwd, now: deps.now });
+export async function render(opts: RenderOptions, deps: RenderDeps = {}): Promise<RenderReport> {
+  const host = deps.host ?? realOperatorHost;
+  const now = host.clock.now();
+  const { inventory, diagnostics } = loadInventory(opts.nodesFile, { ...diskDeps, cwd: opts.cwd, now: () => now });
   if (!inventory) throw new InventoryError(diagnostics);
   const warnings = diagnostics.map(formatDiagnostic);
   checkReimageNames(inventory, opts.reimage);
-
+  checkPlaces(opts, inventory, host);
   const bundle = loadBootBundle(opts.bootBundlePath);
-  const { bundle: secrets, created } = await loadOrCreateState(opts.stateDir, inventory, { pki: statePki, now: deps.now, random: deps.random });
-  const pin = caCertHash(secrets.ca.cert);
-  const now = deps.now();
+  throwIfInterrupted(deps.signal);
 
-  const generations = readGenerations(opts.stateDir);
-  const newTokens = reimageNodes(inventory, secrets, generations, opts.reimage, now, deps.random);
+  const previous = previousRecord(opts.outDir, host);
+  const state = await openState(opts.stateDir, inventory, { pki: statePki, host });
+  const tree = new OutputTree(opts.outDir, host.fs);
+  try {
+    let report: RenderReport;
+    try {
+      report = await renderWith(state, tree, inventory, bundle, opts, host, deps.signal);
+      // The commit point: the state first (a failure after it leaves output that the next render completes).
+      state.commit();
+    } catch (err) {
+      state.discard();
+      throw err;
+    }
+    tree.commit();
+    const removed = tree.prune(previous);
+    writeRecord(opts.outDir, inventory, tree, host);
+    return { ...report, removed, warnings: [...warnings, ...state.warnings, ...report.warnings] };
+  } finally {
+    tree.discard();
+    state.close();
+  }
+}
+
+/** Plans every node, checks sizes, stages the state's additions and the output (nothing visible changes). */
+async function renderWith(state: StateTransaction, tree: OutputTree, inventory: Inventory, bundle: BootBundle, opts: RenderOptions, host: OperatorHost, signal?: AbortSignal): Promise<RenderReport> {
+  const secrets = state.bundle;
+  const warnings: string[] = [];
+  const pin = caCertHash(secrets.ca.cert);
+  const now = host.clock.now();
+  const generations = { ...state.generations };
+  const newTokens = reimageNodes(inventory, secrets, generations, opts.reimage, now, (n) => host.random.bytes(n));
   const clusterToken = secrets.bootstrapTokens[0]!;
   if (!tokenValidAt(clusterToken, now)) {
     warnings.push(
@@ -96,7 +131,7 @@ export async function render(opts: RenderOptions, deps: RenderDeps): Promise<Ren
 
   warnings.push(...expiryWarnings(clusterCAs(secrets), inventory.cluster.certificates.validityHours, now));
 
-  const externalEtcd = readExternalEtcd(inventory);
+  const externalEtcd = readExternalEtcd(inventory, host);
   // Tokens made for reimaged nodes reach the running cluster through their manifest, not the init node.
   const perNode = new Set(Object.values(generations).map((g) => g.tokenId));
   const initTokens = secrets.bootstrapTokens.filter((t) => !perNode.has(t.id));
@@ -120,24 +155,54 @@ export async function render(opts: RenderOptions, deps: RenderDeps): Promise<Ren
   }));
   if (opts.target) checkTargetLimit(opts.target, reports);
 
-  // Every check passed: persist what --reimage decided, then write the output.
-  for (const t of newTokens) addToken(opts.stateDir, t.token);
-  if (opts.reimage.length > 0) writeGenerations(opts.stateDir, generations);
-  const removed = writeOutput(opts.outDir, inventory, planned.map((p) => p.artifacts), bundle);
+  // Every check passed: stage what --reimage decided (committed after the output), then write the output.
+  for (const t of newTokens) state.addToken(t.token);
+  if (opts.reimage.length > 0) state.setGenerations(generations);
+  await stageOutput(tree, inventory, planned.map((p) => p.artifacts), bundle, signal);
   const tokenManifests = newTokens.map((t) => {
     const manifest = `bootstrap-tokens/${t.token.id}.yaml`;
-    writeFileAtomic(join(opts.outDir, manifest), toYaml(bootstrapTokenSecret(t.token)), { mode: 0o600 });
+    // Kept until the operator removes it: the next render does not prune it.
+    tree.write(manifest, toYaml(bootstrapTokenSecret(t.token)), { mode: 0o600, unrecorded: true });
     return { id: t.token.id, forNode: t.node, expiration: t.token.expiration, manifest };
   });
 
   return {
     nodes: reports,
-    stateCreated: created,
+    stateCreated: state.created,
     newTokens: tokenManifests,
-    removed,
+    removed: [],
     warnings,
     bootSha256: bundle.sha256,
   };
+}
+
+/** The trees of --out that render writes node files into (and prunes). */
+const PRUNED_TREES = ['nodes', 'pxe'];
+
+/**
+ * Refuses, before anything is written, a state directory inside --out (or --out inside the state): --out is
+ * what a web server hands to machines; and an inventory inside a tree render writes and prunes.
+ */
+function checkPlaces(opts: RenderOptions, inventory: Inventory, host: OperatorHost): void {
+  const out = host.fs.realpath(opts.outDir);
+  const state = host.fs.realpath(opts.stateDir);
+  const within = (path: string, dir: string) => path === dir || path.startsWith(dir + sep);
+  if (within(state, out)) {
+    throw new InvalidInputError(
+      `the state directory ${opts.stateDir} is inside the output directory ${opts.outDir}, which is served to machines; keep the cluster secrets outside it (--state DIR)`,
+    );
+  }
+  if (within(out, state)) {
+    throw new InvalidInputError(`the output directory ${opts.outDir} is inside the state directory ${opts.stateDir}; choose an --out outside it`);
+  }
+  const file = host.fs.realpath(inventory.file);
+  for (const tree of PRUNED_TREES) {
+    if (within(file, join(out, tree))) {
+      throw new InvalidInputError(
+        `the inventory ${opts.nodesFile} is inside ${join(opts.outDir, tree)}, which kgen render writes and prunes; move it out (e.g. beside ${relative(opts.cwd, opts.outDir) || '.'})`,
+      );
+    }
+  }
 }
 
 function checkReimageNames(inventory: Inventory, names: string[]): void {
@@ -180,10 +245,10 @@ function tokenById(secrets: SecretsBundle, id: string | undefined): BootstrapTok
   return id === undefined ? undefined : secrets.bootstrapTokens.find((t) => t.id === id);
 }
 
-function readExternalEtcd({ cluster }: Inventory) {
+function readExternalEtcd({ cluster }: Inventory, host: OperatorHost) {
   const ext = cluster.etcd.external;
   if (!ext) return undefined;
-  const read = (p: string) => readFileSync(p, 'utf8');
+  const read = (p: string) => host.fs.readFile(p).toString('utf8');
   return { ca: read(ext.caFile), cert: read(ext.certFile), key: read(ext.keyFile) };
 }
 
@@ -201,19 +266,47 @@ function checkTargetLimit(target: Target, reports: NodeReport[]): void {
 }
 
 /**
- * Writes the output tree and removes what an earlier render wrote that this one did not: the seeds of
- * nodes no longer in nodes.yaml (an old init node's user-data holds the CA keys) and of changed MACs or
- * UUIDs, which a static web server would otherwise go on serving. nodes/ is kgen's alone; in pxe/ only
- * node scripts are. Returns the removed paths.
+ * Stages the output tree. After the commit, the files the previous render recorded as written and this one
+ * did not are removed: the seeds of nodes no longer in nodes.yaml (an old init node's user-data holds the CA
+ * keys) and of changed MACs or UUIDs, which a static web server would otherwise go on serving. Nothing else
+ * below --out is touched. Yields between nodes so SIGINT/SIGTERM are seen.
  */
-function writeOutput(outDir: string, inventory: Inventory, artifacts: NodeArtifacts[], bundle: BootBundle): string[] {
-  const tree = new TreeWriter(outDir);
+async function stageOutput(tree: OutputTree, inventory: Inventory, artifacts: NodeArtifacts[], bundle: BootBundle, signal?: AbortSignal): Promise<void> {
   const write = (f: OutFile) => (f.linkTo ? tree.link(f.path, f.linkTo) : tree.write(f.path, f.data, { mode: f.mode }));
-  for (const a of artifacts) a.files().forEach(write);
+  for (const a of artifacts) {
+    await nextTurn();
+    throwIfInterrupted(signal);
+    a.files().forEach(write);
+  }
   for (const f of pxeFiles(inventory.cluster, inventory.nodes)) write({ ...f, mode: 0o644 });
   write({ path: 'kgen-boot', data: bundle.bytes, mode: 0o755 });
   write({ path: 'kgen-boot.sha256', data: `${bundle.sha256}  kgen-boot\n`, mode: 0o644 });
+  await nextTurn();
+  throwIfInterrupted(signal);
+}
+
+/** nodes.json, written last: the node index `kgen serve` reads and the record of what this render wrote. */
+function writeRecord(outDir: string, inventory: Inventory, tree: OutputTree, host: OperatorHost): void {
   const index = inventory.nodes.map((n) => ({ name: n.name, address: n.address, ...(n.mac ? { mac: n.mac } : {}), ...(n.uuid ? { uuid: n.uuid } : {}) }));
-  write({ path: 'nodes.json', data: `${JSON.stringify({ nodes: index }, null, 2)}\n`, mode: 0o644 });
-  return [...tree.prune('nodes', () => true), ...tree.prune('pxe', (rel) => isNodeIpxeFileName(rel.slice('pxe/'.length)))];
+  const record: OutputRecord = { nodes: index, written: tree.record() };
+  host.fs.writeAtomic(join(outDir, NODES_JSON), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
+}
+
+const NODES_JSON = 'nodes.json';
+
+/** DIR/nodes.json: the node index `kgen serve` reads and the files this render wrote. */
+interface OutputRecord {
+  nodes: Array<{ name: string; address: string; mac?: string; uuid?: string }>;
+  written: string[];
+}
+
+/** What the previous render recorded as written; nothing when there is no usable record. */
+function previousRecord(outDir: string, host: OperatorHost): string[] {
+  if (!host.fs.lstat(join(outDir, NODES_JSON))?.isFile()) return [];
+  try {
+    const written = (JSON.parse(host.fs.readFile(join(outDir, NODES_JSON)).toString('utf8')) as Partial<OutputRecord>).written;
+    return Array.isArray(written) ? written.filter(isTreePath) : [];
+  } catch {
+    return [];
+  }
 }

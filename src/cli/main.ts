@@ -14,7 +14,7 @@ import { certsCommand } from './certs.js';
 import { upgradeCommand } from './upgrade.js';
 import { replaceCommand } from './replace.js';
 import { VERSION } from '../version.js';
-import { environmentError, InvalidInputError, shorten } from '../errors.js';
+import { environmentError, InterruptedError, InvalidInputError, shorten } from '../errors.js';
 import { quote } from '../inventory/excerpt.js';
 
 export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand, tokenCommand, certsCommand, upgradeCommand, replaceCommand];
@@ -79,6 +79,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof UsageError) {
       io.stderr(`kgen ${command.name}: ${shorten(err.message)}\n\n${command.help}`);
       return EXIT_INVALID;
+    }
+    if (err instanceof InterruptedError) {
+      io.stderr(`kgen ${command.name}: ${err.message}; stopped before finishing (a new state was not kept, an existing one is unchanged)\n`);
+      return err.exitCode;
     }
     const user = err instanceof InvalidInputError ? err : environmentError(err);
     if (user) {

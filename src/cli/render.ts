@@ -27,7 +27,13 @@ export const renderCommand: Command = {
     '                     cluster token has expired, a fresh token for it; repeat for several nodes',
     '  --json             print the result as JSON instead of a table',
     '',
-    'Exit codes: 0 done, 1 invalid input (inventory, state, flags, size limit), 2 internal error.',
+    'Files below DIR that an earlier render recorded as written (DIR/nodes.json) and this one does not write are',
+    'removed; nothing else below DIR is. The state must not be inside DIR (DIR is served), nor the inventory inside',
+    'DIR/nodes or DIR/pxe. One render at a time per state (a lock file beside it). On Ctrl-C (SIGINT) or SIGTERM the',
+    'render stops, a new state is not kept and an existing one is unchanged.',
+    '',
+    'Exit codes: 0 done, 1 invalid input (inventory, state, flags, size limit, disk full or read-only, state locked),',
+    '2 internal error, 130/143 interrupted by SIGINT/SIGTERM.',
     '',
     'Example:',
     '  kgen render --nodes examples/nodes.yaml --out dist',
@@ -57,7 +63,7 @@ export const renderCommand: Command = {
           target: flags.target as Target | undefined,
           reimage: flags.reimage,
         },
-        { now: () => new Date() },
+        { signal: io.signal },
       );
       if (flags.json) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else printSummary(report, flags.out, io);

@@ -20,8 +20,9 @@ import { encryptionConfiguration } from '../kube/encryption.js';
 import { etcdPeerURL } from '../kube/etcd.js';
 import { PKI } from '../kube/constants.js';
 import { render } from '../render.js';
-import { generationOf, readGenerations } from '../secrets/generations.js';
-import { readJoinToken, readSharedKeys } from '../secrets/read-state.js';
+import { generationOf } from '../secrets/generations.js';
+import { realOperatorHost } from '../operator-host.js';
+import { readGenerations, readJoinToken, readSharedKeys } from '../secrets/read-state.js';
 import { readReplacements, recordReplacement } from '../secrets/replacements.js';
 import { rfc3339, tokenValidAt } from '../secrets/tokens.js';
 import { toYaml } from '../yaml.js';
@@ -171,7 +172,7 @@ export async function renderNode(ctx: ReplaceContext): Promise<{ report: StepRep
   if (ctx.dryRun) {
     return { generation: current + 1, report: { step: 'render', changed: true, detail: `would render ${name} as generation ${current + 1} into ${ctx.outDir}` } };
   }
-  const report = await render({ nodesFile: ctx.nodesFile, cwd: ctx.cwd, outDir: ctx.outDir, stateDir, reimage: [name] }, { now: () => ctx.now });
+  const report = await render({ nodesFile: ctx.nodesFile, cwd: ctx.cwd, outDir: ctx.outDir, stateDir, reimage: [name] }, { host: { ...realOperatorHost, clock: { ...realOperatorHost.clock, now: () => ctx.now } } });
   const generation = report.nodes.find((n) => n.name === name)!.generation;
   recordReplacement(stateDir, name, { generation, renderedAt: rfc3339(ctx.now) });
   const token = report.newTokens.find((t) => t.forNode === name);

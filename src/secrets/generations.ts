@@ -1,13 +1,10 @@
 // Per-node generation numbers, kept in the state as generations.yaml. A node's generation starts at 1 and
 // is bumped by `kgen render --reimage NODE`; it feeds meta-data's instance-id, so cloud-init runs again on
 // a reimaged machine. A node that was given its own bootstrap token (because the cluster token expired
-// before the reimage) records that token's id here. Not secret; rewritten atomically on --reimage only.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// before the reimage) records that token's id here. Not secret; rewritten atomically on --reimage only,
+// as part of the state transaction (src/secrets/state.ts).
 import { parse } from '../yaml-input.js';
-import { writeFileAtomic } from '../fsutil.js';
 import { toYaml } from '../yaml.js';
-import { StateError } from './state.js';
 
 export interface NodeGeneration {
   generation: number;
@@ -17,24 +14,34 @@ export interface NodeGeneration {
 
 export type Generations = Record<string, NodeGeneration>;
 
-const FILE = 'generations.yaml';
+export const GENERATIONS_FILE = 'generations.yaml';
 
-export function readGenerations(stateDir: string): Generations {
-  const path = join(stateDir, FILE);
-  if (!existsSync(path)) return {};
-  const doc = parse(readFileSync(path, 'utf8')) as { nodes?: Generations } | null;
+/** The generations in the file's text; each problem names the entry. */
+export function parseGenerations(text: string, problems: string[]): Generations {
+  let doc: { nodes?: Generations } | null;
+  try {
+    doc = parse(text) as { nodes?: Generations } | null;
+  } catch {
+    problems.push(`${GENERATIONS_FILE} is not valid YAML`);
+    return {};
+  }
   const nodes = doc?.nodes ?? {};
+  if ((doc !== null && (typeof doc !== 'object' || Array.isArray(doc))) || typeof nodes !== 'object' || Array.isArray(nodes)) {
+    problems.push(`${GENERATIONS_FILE}: nodes must be a mapping of node names`);
+    return {};
+  }
+  const good: Generations = {};
   for (const [name, g] of Object.entries(nodes)) {
     if (!Number.isInteger(g?.generation) || g.generation < 1) {
-      throw new StateError(`${path}: nodes.${name}.generation must be a whole number >= 1; restore the file from your backup or remove the entry`);
-    }
+      problems.push(`${GENERATIONS_FILE}: nodes.${name}.generation must be a whole number >= 1; restore the file from your backup or remove the entry`);
+    } else good[name] = g;
   }
-  return nodes;
+  return good;
 }
 
-export function writeGenerations(stateDir: string, generations: Generations): void {
+export function generationsYaml(generations: Generations): string {
   const sorted = Object.fromEntries(Object.entries(generations).sort(([a], [b]) => a.localeCompare(b)));
-  writeFileAtomic(join(stateDir, FILE), toYaml({ nodes: sorted }), { mode: 0o644, durable: true });
+  return toYaml({ nodes: sorted });
 }
 
 export function generationOf(generations: Generations, node: string): number {

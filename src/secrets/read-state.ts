@@ -7,8 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '../yaml-input.js';
 import type { CertKeyPair } from '../pki/types.js';
-import { readTokens, StateError } from './state.js';
-import { readGenerations } from './generations.js';
+import { diskFs } from '../operator-host.js';
+import { GENERATIONS_FILE, parseGenerations, type Generations } from './generations.js';
+import { StateError } from './state-error.js';
+import { StateReader } from './state-check.js';
 import type { BootstrapToken, SecretsBundle } from './types.js';
 import { statePki } from './pki-port.js';
 
@@ -40,8 +42,8 @@ export function readOperatorState(dir: string, clusterName: string): OperatorSta
     const [cert, key] = [`${base}.crt`, `${base}.key`];
     for (const rel of [cert, key]) if (!existsSync(join(dir, rel))) throw new StateError(`${join(dir, rel)} is missing; restore the state from your backup`);
     const found = { cert: readFileSync(join(dir, cert), 'utf8'), key: readFileSync(join(dir, key), 'utf8') };
-    const problem = statePki.checkCA(found);
-    if (problem) throw new StateError(`${join(dir, cert)}: ${problem}; restore the state from your backup`);
+    const { file, problem } = statePki.inspectCA(found);
+    if (problem) throw new StateError(`${join(dir, file === 'key' ? key : cert)} ${problem}; restore the state from your backup`);
     return found;
   };
   return {
@@ -68,10 +70,20 @@ export function readSharedKeys(dir: string): SharedKeys {
   };
 }
 
+/** generations.yaml of the state in `dir` ({} before the first reimage); a damaged file is a StateError. */
+export function readGenerations(dir: string): Generations {
+  const reader = new StateReader(dir, diskFs);
+  const text = reader.exists(GENERATIONS_FILE) ? reader.read(GENERATIONS_FILE) : undefined;
+  const generations = text === undefined ? {} : parseGenerations(text, reader.problems);
+  if (reader.problems.length > 0) throw new StateError(`${join(dir, GENERATIONS_FILE)}: ${reader.problems.join('; ')}; restore the file from your backup`);
+  return generations;
+}
+
 /** The token `node` joins with, as render picks it: its own (generations.yaml) or the cluster's first token. */
 export function readJoinToken(dir: string, node: string): BootstrapToken {
-  const problems: string[] = [];
-  const tokens = readTokens(dir, problems);
+  const reader = new StateReader(dir, diskFs);
+  const tokens = reader.tokens();
+  const problems = reader.problems;
   const id = readGenerations(dir)[node]?.tokenId;
   const token = id === undefined ? tokens[0] : tokens.find((t) => t.id === id);
   if (!token) {

@@ -9,91 +9,162 @@
 //   certificate-key            64 hex chars, decrypts kubeadm-certs
 //   encryption-key             EncryptionConfiguration aescbc key (encryptionAtRest only)
 //   tokens/<id>.yaml           bootstrap tokens, one file each (new ones are added, none is rewritten)
+//   generations.yaml           per-node generations (src/secrets/generations.ts)
 //
-// Directory 0700, private material 0600, every file created exclusively and fsynced.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Directory 0700, private material 0600, every file created exclusively and fsynced, through the operator's
+// door (src/operator-host.ts). Opening a state is a transaction under a lock (src/secrets/state-lock.ts):
+//   - a new state is created completely in a temporary directory beside it (`.<name>.new-<random>`) and
+//     renamed into place by commit(); a failure or a kill before that leaves no state (the next render
+//     removes the temporary directory it finds beside the state it holds the lock of);
+//   - an existing state is checked whole first (src/secrets/state-check.ts); what a render adds to it (a
+//     missing optional key, tokens and generations of --reimage) is staged and written by commit(), each
+//     file atomically, tokens before the generations that name them.
+// The caller commits only after its output is staged; discard() drops what was staged; close() releases the lock.
 import { randomBytes } from 'node:crypto';
-import { parse } from '../yaml-input.js';
+import { basename, dirname, join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
 import type { CertKeyPair, KeyAlgorithm } from '../pki/types.js';
+import type { OperatorHost } from '../operator-host.js';
 import type { BootstrapToken, SecretsBundle } from './types.js';
-import { isCertificateKey } from './certificate-key.js';
-import { newBootstrapToken, TOKEN_ID_RE, TOKEN_SECRET_RE } from './tokens.js';
-import { writeFileExclusive } from '../fsutil.js';
+import { newBootstrapToken } from './tokens.js';
 import { toYaml } from '../yaml.js';
-import { InvalidInputError } from '../errors.js';
+import { acquireStateLock } from './state-lock.js';
+import { CA_FILES, checkState, STATE_API_VERSION, StateReader, type CheckedState, type PkiInspector, type StateFile } from './state-check.js';
+import { GENERATIONS_FILE, generationsYaml, type Generations } from './generations.js';
+import { StateError } from './state-error.js';
 
-const STATE_API_VERSION = 'kgen.dev/v1alpha1';
+export { StateError };
 
 /** What the state needs from the PKI library; src/secrets/pki-port.ts wires the real one. */
-export interface StatePki {
+export interface StatePki extends PkiInspector {
   newCA(commonName: string, algorithm: KeyAlgorithm, validityHours: number, now: Date): Promise<CertKeyPair>;
   newKeyPair(algorithm: KeyAlgorithm): Promise<{ key: string; pub: string }>;
-  /** A problem with a stored CA (unparsable, not a CA, key mismatch), or undefined when it is sound. */
-  checkCA(pair: CertKeyPair): string | undefined;
 }
 
 export interface StateDeps {
   pki: StatePki;
-  now: () => Date;
-  random?: (n: number) => Buffer;
+  host: OperatorHost;
 }
 
-/** The state is unusable as it is: nothing was changed, the message says what to do. */
-export class StateError extends InvalidInputError {}
-
-interface StateFile {
-  apiVersion: string;
-  kind: 'ClusterState';
-  clusterName: string;
-  createdAt: string;
-}
-
-const CA_FILES = {
-  ca: { base: 'pki/ca', cn: 'kubernetes' },
-  frontProxyCA: { base: 'pki/front-proxy-ca', cn: 'front-proxy-ca' },
-  etcdCA: { base: 'pki/etcd/ca', cn: 'etcd-ca' },
-} as const;
-
-export interface LoadedState {
+export interface StateTransaction {
   bundle: SecretsBundle;
-  /** State-relative paths created by this call (empty when everything was reused). */
+  generations: Generations;
+  /** State-relative paths this transaction creates (a first render: the whole state). */
   created: string[];
+  /** Problems that do not stop a render (a CA near its end). */
+  warnings: string[];
+  /** Stages a new bootstrap token (also added to bundle.bootstrapTokens). */
+  addToken(token: BootstrapToken): void;
+  /** Stages generations.yaml. */
+  setGenerations(generations: Generations): void;
+  /** Writes what was staged (a new state: renames it into place); on failure, a new state is removed. */
+  commit(): void;
+  /** Drops what was staged (a new state: removes it). Never throws. */
+  discard(): void;
+  /** Releases the lock, after commit() or discard(). Never throws. */
+  close(): void;
+}
+
+interface Staged {
+  rel: string;
+  data: string;
+  mode: number;
 }
 
 /**
- * Loads the state in `dir`, creating it on first use. An existing state must belong to
- * inventory.cluster.name and be complete and sound; otherwise StateError and nothing is written.
+ * Opens the state in `dir` for `inventory`'s cluster, creating it on first use. An existing state must belong
+ * to that cluster and pass every check; otherwise StateError and nothing is written.
  */
-export async function loadOrCreateState(dir: string, inventory: Inventory, deps: StateDeps): Promise<LoadedState> {
-  const fresh = !existsSync(join(dir, 'state.yaml'));
-  if (fresh && existsSync(dir) && readdirSync(dir).length > 0) {
-    throw new StateError(`${dir} is not empty but has no state.yaml: it is not a kgen state (or a damaged one); point --state at an empty or new directory`);
+export async function openState(dir: string, inventory: Inventory, deps: StateDeps): Promise<StateTransaction> {
+  const { fs } = deps.host;
+  const lock = acquireStateLock(dir, deps.host);
+  let work: string | undefined;
+  try {
+    removeLeftovers(dir, deps.host);
+    const fresh = !fs.lstat(join(dir, 'state.yaml'));
+    const existing = fs.lstat(dir);
+    if (fresh && existing && (!existing.isDirectory() || fs.readdir(dir).length > 0)) {
+      throw new StateError(`${dir} is not empty but has no state.yaml: it is not a kgen state (or a damaged one); point --state at an empty or new directory`);
+    }
+    const now = deps.host.clock.now();
+    const checked: CheckedState = fresh ? { warnings: [], generations: {} } : checkState(dir, inventory, { fs, pki: deps.pki, now });
+    const staged = await missingFiles(dir, fresh, inventory, deps, now);
+    if (fresh) {
+      // The whole new state goes to a temporary directory now; commit() renames it into place.
+      work = join(dirname(dir), `.${basename(dir)}.new-${randomBytes(6).toString('hex')}`);
+      fs.mkdir(work, 0o700);
+      writeStaged(work, staged.splice(0), deps.host);
+    }
+    return transaction({ dir, work, staged, clusterName: inventory.cluster.name, checked, host: deps.host, release: lock.release });
+  } catch (err) {
+    cleanUp(() => work !== undefined && fs.remove(work));
+    cleanUp(lock.release);
+    throw err;
   }
-  if (!fresh) checkExisting(dir, inventory, deps.pki);
+}
 
-  const created: string[] = [];
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  const put = (rel: string, data: string, mode: number) => {
-    writeFileExclusive(join(dir, rel), data, mode);
-    created.push(rel);
+interface TransactionParts {
+  dir: string;
+  /** The temporary directory of a new state. */
+  work: string | undefined;
+  staged: Staged[];
+  clusterName: string;
+  checked: CheckedState;
+  host: OperatorHost;
+  release: () => void;
+}
+
+function transaction({ dir, work, staged, clusterName, checked, host, release }: TransactionParts): StateTransaction {
+  const { fs } = host;
+  const created = [...staged.map((s) => s.rel), ...(work ? listFiles(work, fs) : [])].sort();
+  const base = work ?? dir;
+  const tx: StateTransaction = {
+    bundle: readBundle(base, staged, clusterName, fs),
+    generations: checked.generations,
+    created,
+    warnings: checked.warnings,
+    addToken(token) {
+      const rel = `tokens/${token.id}.yaml`;
+      staged.push({ rel, data: toYaml(token), mode: 0o600 });
+      created.push(rel);
+      tx.bundle.bootstrapTokens.push(token);
+    },
+    setGenerations(generations) {
+      staged.push({ rel: GENERATIONS_FILE, data: generationsYaml(generations), mode: 0o644 });
+    },
+    commit() {
+      try {
+        writeStaged(base, staged.splice(0), host);
+        if (work) fs.rename(work, dir);
+      } catch (err) {
+        tx.discard();
+        throw err;
+      }
+    },
+    discard() {
+      cleanUp(() => work !== undefined && fs.remove(work));
+    },
+    close() {
+      cleanUp(release);
+    },
   };
-  const { cluster } = inventory;
-  const now = deps.now();
-  const random = deps.random ?? randomBytes;
+  return tx;
+}
 
-  // Generate everything missing first (in parallel: RSA key generation dominates), then write.
+/** The files a usable state still lacks, generated (key generation runs in parallel: RSA dominates). */
+async function missingFiles(dir: string, fresh: boolean, inventory: Inventory, deps: StateDeps, now: Date): Promise<Staged[]> {
+  const { cluster } = inventory;
+  const has = (rel: string) => !fresh && deps.host.fs.lstat(join(dir, rel)) !== undefined;
+  const random = (n: number) => deps.host.random.bytes(n);
   const wantEtcdCA = cluster.etcd.local !== undefined;
-  const missingCA = (Object.keys(CA_FILES) as Array<keyof typeof CA_FILES>).filter(
-    (k) => (k !== 'etcdCA' || wantEtcdCA) && !existsSync(join(dir, `${CA_FILES[k].base}.crt`)),
-  );
+  const missingCA = (Object.keys(CA_FILES) as Array<keyof typeof CA_FILES>).filter((k) => (k !== 'etcdCA' || wantEtcdCA) && !has(`${CA_FILES[k].base}.crt`));
   const [newCAs, newSA] = await Promise.all([
     Promise.all(missingCA.map((k) => deps.pki.newCA(CA_FILES[k].cn, cluster.certificates.keyAlgorithm, cluster.certificates.caValidityHours, now))),
-    existsSync(join(dir, 'pki/sa.key')) ? undefined : deps.pki.newKeyPair(cluster.certificates.keyAlgorithm),
+    has('pki/sa.key') ? undefined : deps.pki.newKeyPair(cluster.certificates.keyAlgorithm),
   ]);
 
+  const staged: Staged[] = [];
+  const put = (rel: string, data: string, mode: number) => staged.push({ rel, data, mode });
   if (fresh) {
     const state: StateFile = { apiVersion: STATE_API_VERSION, kind: 'ClusterState', clusterName: cluster.name, createdAt: now.toISOString() };
     put('state.yaml', toYaml(state), 0o600);
@@ -106,11 +177,9 @@ export async function loadOrCreateState(dir: string, inventory: Inventory, deps:
     put('pki/sa.key', newSA.key, 0o600);
     put('pki/sa.pub', newSA.pub, 0o644);
   }
-  if (!existsSync(join(dir, 'certificate-key'))) put('certificate-key', `${random(32).toString('hex')}\n`, 0o600);
-  if (cluster.encryptionAtRest && !existsSync(join(dir, 'encryption-key'))) {
-    put('encryption-key', `${random(32).toString('base64')}\n`, 0o600);
-  }
-  if (readTokens(dir).length === 0) {
+  if (!has('certificate-key')) put('certificate-key', `${random(32).toString('hex')}\n`, 0o600);
+  if (cluster.encryptionAtRest && !has('encryption-key')) put('encryption-key', `${random(32).toString('base64')}\n`, 0o600);
+  if (fresh) {
     const token = newBootstrapToken({
       now,
       ttlSeconds: cluster.bootstrapToken.ttlSeconds,
@@ -120,90 +189,57 @@ export async function loadOrCreateState(dir: string, inventory: Inventory, deps:
     });
     put(`tokens/${token.id}.yaml`, toYaml(token), 0o600);
   }
-  return { bundle: readBundle(dir, cluster.name), created };
+  return staged;
 }
 
-/** Adds a bootstrap token to an existing state (never touches the others). */
-export function addToken(dir: string, token: BootstrapToken): void {
-  writeFileExclusive(join(dir, `tokens/${token.id}.yaml`), toYaml(token), 0o600);
-}
-
-function checkExisting(dir: string, inventory: Inventory, pki: StatePki): void {
-  const problems: string[] = [];
-  const state = readYaml<StateFile>(dir, 'state.yaml', problems);
-  if (state && state.clusterName !== inventory.cluster.name) {
-    throw new StateError(
-      `${dir} holds the secrets of cluster "${state.clusterName}", but ${inventory.file} describes cluster "${inventory.cluster.name}"; ` +
-        'use --state to point at that cluster\'s own state directory (kgen never reuses one cluster\'s secrets for another)',
-    );
-  }
-  const required = ['pki/ca.crt', 'pki/ca.key', 'pki/front-proxy-ca.crt', 'pki/front-proxy-ca.key', 'pki/sa.key', 'pki/sa.pub', 'certificate-key'];
-  if (existsSync(join(dir, 'pki/etcd/ca.crt')) || existsSync(join(dir, 'pki/etcd/ca.key'))) required.push('pki/etcd/ca.crt', 'pki/etcd/ca.key');
-  for (const rel of required) if (!existsSync(join(dir, rel))) problems.push(`${rel} is missing`);
-  for (const rel of ['pki/ca.key', 'pki/front-proxy-ca.key', 'pki/etcd/ca.key', 'pki/sa.key', 'certificate-key', 'encryption-key']) {
-    const p = join(dir, rel);
-    if (existsSync(p) && (statSync(p).mode & 0o077) !== 0) problems.push(`${rel} is readable by group or others (mode ${(statSync(p).mode & 0o777).toString(8)}); run chmod 600 on it`);
-  }
-  if (existsSync(join(dir, 'certificate-key')) && !isCertificateKey(readFileSync(join(dir, 'certificate-key'), 'utf8').trim())) {
-    problems.push('certificate-key is not 64 lower-case hex characters');
-  }
-  if (readTokens(dir, problems).length === 0) problems.push('tokens/ holds no bootstrap token');
-  for (const { base } of Object.values(CA_FILES)) {
-    const [cert, key] = [join(dir, `${base}.crt`), join(dir, `${base}.key`)];
-    if (!existsSync(cert) || !existsSync(key)) continue;
-    const problem = pki.checkCA({ cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') });
-    if (problem) problems.push(`${base}: ${problem}`);
-  }
-  if (problems.length > 0) {
-    throw new StateError(`the state in ${dir} is damaged or incomplete, so nothing was changed:\n  - ${problems.join('\n  - ')}\nrestore it from your backup; kgen does not recreate secrets of an existing cluster`);
+/** Writes staged files below `base`: new files exclusively (a secret is never replaced), generations atomically. */
+function writeStaged(base: string, staged: Staged[], host: OperatorHost): void {
+  for (const { rel, data, mode } of staged) {
+    const path = join(base, rel);
+    host.fs.mkdir(dirname(path), 0o700);
+    if (rel === GENERATIONS_FILE) host.fs.writeAtomic(path, data, { mode, durable: true });
+    else host.fs.writeExclusive(path, data, mode);
   }
 }
 
-function readBundle(dir: string, clusterName: string): SecretsBundle {
-  const read = (rel: string) => readFileSync(join(dir, rel), 'utf8');
+function readBundle(dir: string, staged: Staged[], clusterName: string, fs: OperatorHost['fs']): SecretsBundle {
+  const pending = new Map(staged.map((s) => [s.rel, s.data]));
+  const reader = new StateReader(dir, fs);
+  const has = (rel: string) => pending.has(rel) || reader.exists(rel);
+  const read = (rel: string) => pending.get(rel) ?? reader.read(rel) ?? '';
   const pair = (base: string): CertKeyPair => ({ cert: read(`${base}.crt`), key: read(`${base}.key`) });
-  const tokens = readTokens(dir);
   return {
     clusterName,
-    ca: pair('pki/ca'),
-    frontProxyCA: pair('pki/front-proxy-ca'),
-    etcdCA: existsSync(join(dir, 'pki/etcd/ca.crt')) ? pair('pki/etcd/ca') : undefined,
+    ca: pair(CA_FILES.ca.base),
+    frontProxyCA: pair(CA_FILES.frontProxyCA.base),
+    etcdCA: has(`${CA_FILES.etcdCA.base}.crt`) ? pair(CA_FILES.etcdCA.base) : undefined,
     sa: { key: read('pki/sa.key'), pub: read('pki/sa.pub') },
-    bootstrapTokens: tokens,
+    bootstrapTokens: reader.tokens(),
     certificateKey: read('certificate-key').trim(),
-    encryptionKey: existsSync(join(dir, 'encryption-key')) ? read('encryption-key').trim() : undefined,
+    encryptionKey: has('encryption-key') ? read('encryption-key').trim() : undefined,
   };
 }
 
-/** Tokens sorted by expiration then id, so the cluster token (the oldest) comes first. */
-export function readTokens(dir: string, problems: string[] = []): BootstrapToken[] {
-  const tokensDir = join(dir, 'tokens');
-  if (!existsSync(tokensDir)) return [];
-  const tokens: BootstrapToken[] = [];
-  for (const name of readdirSync(tokensDir).filter((n) => n.endsWith('.yaml')).sort()) {
-    const t = readYaml<BootstrapToken>(dir, `tokens/${name}`, problems);
-    if (!t) continue;
-    // Never echo the secret in a message: name the file and the field only.
-    if (!TOKEN_ID_RE.test(String(t.id)) || `${t.id}.yaml` !== name) problems.push(`tokens/${name}: id does not match [a-z0-9]{6} or the file name`);
-    else if (!TOKEN_SECRET_RE.test(String(t.secret))) problems.push(`tokens/${name}: secret is not [a-z0-9]{16}`);
-    else if (Number.isNaN(Date.parse(String(t.expiration)))) problems.push(`tokens/${name}: expiration is not an RFC 3339 time`);
-    else tokens.push(t);
-  }
-  return tokens.sort((a, b) => a.expiration.localeCompare(b.expiration) || a.id.localeCompare(b.id));
+/** Temporary directories of creations that were killed: we hold the lock, so none of them is in use. */
+function removeLeftovers(dir: string, host: OperatorHost): void {
+  const parent = dirname(dir);
+  if (!host.fs.lstat(parent)) return;
+  const prefix = `.${basename(dir)}.new-`;
+  for (const entry of host.fs.readdir(parent)) if (entry.name.startsWith(prefix)) host.fs.remove(join(parent, entry.name));
 }
 
-function readYaml<T>(dir: string, rel: string, problems: string[]): T | undefined {
-  const p = join(dir, rel);
-  if (!existsSync(p)) {
-    problems.push(`${rel} is missing`);
-    return undefined;
-  }
+function listFiles(dir: string, fs: OperatorHost['fs'], rel = ''): string[] {
+  return fs.readdir(join(dir, rel)).flatMap((e) => {
+    const child = rel ? `${rel}/${e.name}` : e.name;
+    return e.isDirectory() ? listFiles(dir, fs, child) : [child];
+  });
+}
+
+/** Runs a clean-up step that must not hide the error being handled. */
+function cleanUp(step: () => unknown): void {
   try {
-    const value = parse(readFileSync(p, 'utf8')) as T;
-    if (value === null || typeof value !== 'object') throw new Error('not a mapping');
-    return value;
+    step();
   } catch {
-    problems.push(`${rel} is not valid YAML`);
-    return undefined;
+    // the original error matters more; a leftover is removed by the next render
   }
 }

@@ -268,7 +268,7 @@ describe('kgen render on examples/nodes.yaml', () => {
     const before = snapshotTree(damaged);
     const r = kgen(['render', '--nodes', 'examples/nodes.yaml', '--state', 'swapped', '--out', 'dist-swapped'], { cwd: work });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('pki/ca: the private key does not belong to the certificate');
+    expect(r.stderr).toContain('pki/ca.key (of pki/ca.crt) does not belong to the certificate beside it');
     expect(changedPaths(before, snapshotTree(damaged))).toEqual([]);
     expect(existsSync(join(work, 'dist-swapped'))).toBe(false);
   });
