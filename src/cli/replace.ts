@@ -9,7 +9,7 @@ import { EtcdClient } from '../cluster/etcd-client.js';
 import { InvalidInputError } from '../errors.js';
 import { etcdClientURL } from '../kube/etcd.js';
 import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, connectCluster, loadSite, mintClientCertificate, withRights, type OperatorSite } from './cluster-access.js';
-import { checkHealth, nextSteps, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
+import { checkHealth, earlierRender, nextSteps, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
 import type { NodeSpec } from '../inventory/types.js';
 
 /** The identity kubeadm's etcd health checks use (etcd/healthcheck-client.crt), minted in memory from the etcd CA. */
@@ -67,12 +67,13 @@ async function etcdFor(site: OperatorSite, node: NodeSpec, now: Date): Promise<E
 async function runSteps(ctx: ReplaceContext, print: (r: StepReport) => void): Promise<number> {
   const { report, removal } = await checkHealth(ctx);
   print(report);
+  const earlier = await earlierRender(ctx);
   const member = await removeEtcdMember(ctx, removal);
   if (member) print(member);
   print(await removeNode(ctx));
   const certs = await refreshKubeadmCerts(ctx);
   if (certs) print(certs);
-  const rendered = await renderNode(ctx);
+  const rendered = await renderNode(ctx, earlier);
   print(rendered.report);
   print(await registerToken(ctx));
   return rendered.generation;
