@@ -1,5 +1,5 @@
 // kgen-boot's commands that touch node.yaml, the disk and the API (run, phase, phases, status,
-// check-config). cli.ts loads this module lazily so `--version` and `--help` start without parsing it; the
+// check-config, certs). cli.ts loads this module lazily so `--version` and `--help` start without parsing it; the
 // shipped program embeds it as a separately compiled layer (scripts/boot-program.mjs).
 // Dry-run is chosen here, once, by building a recording Host, an in-memory status store and a recording
 // API transport; phases never see the flag.
@@ -16,6 +16,7 @@ import { ROLES, phasesFor } from './phases/index.js';
 import { PhaseError, PhaseSelectionError, Runner, type StatusStore } from './runner.js';
 import { StatusFileError, fileStatusStore, formatStatus, memoryStatusStore } from './status.js';
 import { reportUsageError } from './usage.js';
+import { certsCommand } from './certs-command.js';
 
 export interface BootDeps {
   /** Builds the Host for --root; default createHost with real side effects. */
@@ -172,6 +173,8 @@ export async function runCommand(command: string, args: string[], io: CliIO, dep
         return await printStatus(args, io, deps);
       case 'run':
         return await runWorkflow(args, io, deps);
+      case 'certs':
+        return await certsCommand(args, io, (root) => hostFor(deps, root));
       case 'phase': {
         const [name, ...flags] = args;
         if (!name || name.startsWith('-')) throw new UsageError('phase needs a NAME, e.g. `kgen-boot phase certs/apiserver`; `kgen-boot phases` lists them');
