@@ -8,6 +8,7 @@ export const USAGE = `kgen-boot: bring this machine into its Kubernetes cluster 
 Usage:
   kgen-boot run [--config ${DEFAULT_NODE_CONFIG}] [--root /] [--dry-run] [--skip-phases P1,P2]
   kgen-boot phase NAME [--config ${DEFAULT_NODE_CONFIG}] [--root /] [--dry-run]
+  kgen-boot phase upload-certs [--certificate-key KEY] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot phases [--role init|control-plane-join|worker] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot status [--json] [--root /]
   kgen-boot check-config [--config ${DEFAULT_NODE_CONFIG}] [--root /]
@@ -34,6 +35,9 @@ Flags:
   --root DIR     directory every node path is resolved under (default /)
   --dry-run      print what would be written, run and sent instead of doing it
   --skip-phases  run only: phases to leave out, with their children, comma-separated (as kubeadm)
+  --certificate-key KEY
+                 phase upload-certs: seal kubeadm-certs with KEY (64 hex) instead of node.yaml's certificateKey;
+                 upload-certs runs on any control-plane node (on a joined one only when named)
   --json         status, certs check-expiration as JSON
   --new-key      certs renew: issue a new private key (default: keep the existing key)
   --if-expiring-within DURATION
