@@ -93,19 +93,30 @@ export const renderCommand: Command = {
   },
 };
 
+/** Nodes rendered below the inventory's version, and why: the rollout has not reached them yet. */
+function printHeldBack(report: RenderReport, io: CliIO): void {
+  const target = report.kubernetesVersion;
+  const kept = report.nodes.filter((n) => n.versionReason === 'kept' && n.kubernetesVersion !== target).map((n) => n.name);
+  const waiting = report.nodes.filter((n) => n.versionReason === 'cluster-version');
+  if (kept.length > 0) io.stdout(`\nkept at their version until reimaged (kgen replace NODE) at ${target}: ${kept.join(', ')}\n`);
+  for (const n of waiting) io.stdout(`${n.name} renders at the cluster's ${n.kubernetesVersion}: a worker gets ${target} once every control-plane node runs it\n`);
+}
+
 function printSummary(report: RenderReport, tokens: TokenRegistration[], out: string, io: CliIO): void {
   const rows = report.nodes.map((n) => [
     n.name,
     n.init ? 'control-plane (init)' : n.role,
     String(n.generation),
+    n.kubernetesVersion,
     String(n.userData.raw),
     String(n.userData.gzip),
     String(n.userData.base64),
   ]);
-  const header = ['NODE', 'ROLE', 'GEN', 'USER-DATA', 'GZIP', 'BASE64'];
+  const header = ['NODE', 'ROLE', 'GEN', 'VERSION', 'USER-DATA', 'GZIP', 'BASE64'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   io.stdout(`${[line(header), ...rows.map(line)].join('\n')}\n`);
+  printHeldBack(report, io);
   if (report.stateCreated.length > 0) io.stdout(`\ncreated cluster secrets: ${report.stateCreated.length} files (back up the state directory)\n`);
   for (const t of tokens) {
     const where = t.registered
