@@ -19,7 +19,7 @@ import { rfc3339 } from '../secrets/tokens.js';
 import { writeUpgradeProgress, type InFlightBatch, type UpgradeProgress } from '../secrets/upgrade-progress.js';
 import type { OperatorSite } from './cluster-access.js';
 import { etcdClientFor, stackedEtcdNodes } from './etcd-access.js';
-import { checkHealth, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext } from './replace-steps.js';
+import { checkHealth, earlierRender, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext } from './replace-steps.js';
 import { apiServersNotReady, etcdHealthReport } from './upgrade-health.js';
 
 /** How often the wait for a reimaged node looks again. */
@@ -98,8 +98,9 @@ async function replaceNodes(ctx: ApplyContext, nodes: NodeSpec[]): Promise<void>
     };
     try {
       const { report, removal } = await checkHealth(rc);
+      const earlier = await earlierRender(rc);
       const reports = [report, await removeEtcdMember(rc, removal), await removeNode(rc), await refreshKubeadmCerts(rc)];
-      const rendered = await renderNode(rc);
+      const rendered = await renderNode(rc, earlier);
       reports.push(rendered.report, await registerToken(rc));
       for (const r of reports) if (r) ctx.say(`[upgrade/replace] ${node.name} ${r.step}: ${r.detail}`);
     } finally {
