@@ -155,7 +155,7 @@ async function renderWith(state: StateTransaction, tree: OutputTree, inventory: 
     const effective: NodeSpec = node.init && generation > 1 ? { ...node, init: false } : node;
     const joinToken = tokenById(secrets, own?.tokenId) ?? clusterToken;
     const config = bootConfigFor({ inventory, node: effective, kubernetesVersion, bundle: secrets, caCertHash: pin, joinToken, generation, initTokens, externalEtcd });
-    return { node: effective, generation, kubernetesVersion, versionReason, artifacts: nodeArtifacts(effective, config, inventory.cluster.boot, bundle, pin) };
+    return { node: effective, generation, kubernetesVersion, versionReason, artifacts: nodeArtifacts(effective, config, inventory.cluster, bundle, pin) };
   });
 
   const meter = new SizeMeter();

@@ -69,7 +69,8 @@ function initSecrets({ bundle, externalEtcd, initTokens }: RoleInputs): InitSecr
 }
 
 function bootCluster({ cluster }: Inventory, node: NodeSpec, kubernetesVersion: string): BootClusterSpec {
-  const { addons, pxe: _pxe, etcd, ...rest } = cluster;
+  // certificateRenewal reaches the node as the timer in its user-data (generators/cloud-config.ts).
+  const { addons, pxe: _pxe, certificateRenewal: _renewal, etcd, ...rest } = cluster;
   return {
     ...rest,
     kubernetesVersion,
