@@ -59,6 +59,8 @@ export interface Host {
   exists(path: string): Promise<boolean>;
   mkdir(path: string, mode?: number): Promise<void>;
   remove(path: string): Promise<void>;
+  /** The names in a directory, or [] when it does not exist. */
+  readDir(path: string): Promise<string[]>;
   symlink(target: string, path: string): Promise<void>;
   /** Runs a program (not through a shell). A non-zero exit is returned, not thrown. */
   exec(cmd: string, args: string[]): Promise<ExecResult>;
@@ -192,6 +194,11 @@ export function createHost(options: HostOptions = {}): Host {
       await fsp.mkdir(resolve(path), { recursive: true, mode: mode ?? 0o755 });
     },
     remove: (path) => fsp.rm(resolve(path), { recursive: true, force: true }),
+    readDir: (path) =>
+      fsp.readdir(resolve(path)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [];
+        throw err;
+      }),
     async symlink(target, path) {
       const real = resolve(path);
       await fsp.mkdir(dirname(real), { recursive: true });
@@ -292,6 +299,12 @@ export function createDryRunHost(base: Host, print: (line: string) => void): Hos
       for (const key of [...written.keys()]) if (key === clean || key.startsWith(`${clean}/`)) written.delete(key);
       removed.add(clean);
       record({ kind: 'remove', path: clean }, `Would remove ${clean}`);
+    },
+    async readDir(path) {
+      // Names the dry run removed are gone; files it wrote are not listed (nothing reads a directory it wrote into).
+      if (overlay(path) === null) return [];
+      const clean = posix.normalize(path);
+      return (await base.readDir(clean)).filter((name) => overlay(`${clean}/${name}`) !== null);
     },
     async symlink(target, path) {
       record({ kind: 'symlink', path, target }, `Would link ${path} -> ${target}`);
