@@ -23,7 +23,8 @@ const config = {
 const boot = (delivery: ClusterSpec['boot']['delivery'], url?: string): ClusterSpec['boot'] => ({
   delivery,
   url,
-  path: '/usr/local/bin/kgen-boot',
+  path: delivery === 'embed' ? '/usr/local/bin/kgen-boot.mjs' : '/usr/local/bin/kgen-boot',
+  installNodejs: false,
   discoveryTimeoutSeconds: 1800,
 });
 

@@ -6,7 +6,8 @@ import { commandGroup, EXIT_OK, parseFlags, type CliIO, type Command } from '../
 import { expirationJson, expirationTables } from '../command/expiration-report.js';
 import { surveyControlPlane, type UnreadCertificate } from '../cluster/control-plane-certificates.js';
 import { caExpiration, certificateExpiration, clusterCAs, type CertificateExpiration } from '../pki/expiration.js';
-import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, ClusterUnreachableError, connectCluster, loadSite, mintClientCertificate } from './cluster-access.js';
+import type { ApiClient } from '../cluster/api-client.js';
+import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, ClusterUnreachableError, connectCluster, loadSite, mintClientCertificate, type OperatorSite } from './cluster-access.js';
 
 /** The client identity kubeadm's API server uses towards etcd (apiserver-etcd-client.crt). */
 const ETCD_CLIENT_SUBJECT = { commonName: 'kube-apiserver-etcd-client', organizations: [] };
@@ -19,28 +20,32 @@ interface Report {
   apiUnreachable?: string;
 }
 
+/** The certificates the control plane presents and the state's CAs, with their expiry at `now`; `client` reads the kubelet CSRs. */
+export async function collectExpirations(site: OperatorSite, client: ApiClient | undefined, now: Date): Promise<Omit<Report, 'apiUnreachable'>> {
+  const cas = clusterCAs(site.state);
+  const etcdCA = site.state.etcdCA;
+  const etcdClient = etcdCA && (await mintClientCertificate(site, ETCD_CLIENT_SUBJECT, ACCESS_CREDENTIAL_HOURS, now, etcdCA));
+  const { nodes } = site.inventory;
+  const survey = await surveyControlPlane(
+    nodes.filter((n) => n.role === 'control-plane'),
+    { etcdClient, client, nodes: nodes.map((n) => n.name) },
+  );
+  return {
+    certificates: survey.found.map((c) => ({ ...certificateExpiration(c.name, c.pem, cas, now), node: c.node, source: c.source })),
+    certificateAuthorities: cas.map((ca) => caExpiration(ca, now)),
+    unread: survey.unread,
+  };
+}
+
 async function collect(flags: { nodes: string; state?: string; kubeconfig?: string }, io: CliIO, now: Date): Promise<Report> {
   const site = loadSite(flags, io, now);
-  const cas = clusterCAs(site.state);
   let apiUnreachable: string | undefined;
   const access = await connectCluster(flags, io, now, site).catch((err: unknown) => {
     if (!(err instanceof ClusterUnreachableError)) throw err;
     apiUnreachable = err.message;
     return undefined;
   });
-  const etcdCA = site.state.etcdCA;
-  const etcdClient = etcdCA && (await mintClientCertificate(site, ETCD_CLIENT_SUBJECT, ACCESS_CREDENTIAL_HOURS, now, etcdCA));
-  const { nodes } = site.inventory;
-  const survey = await surveyControlPlane(
-    nodes.filter((n) => n.role === 'control-plane'),
-    { etcdClient, client: access?.client, nodes: nodes.map((n) => n.name) },
-  );
-  return {
-    certificates: survey.found.map((c) => ({ ...certificateExpiration(c.name, c.pem, cas, now), node: c.node, source: c.source })),
-    certificateAuthorities: cas.map((ca) => caExpiration(ca, now)),
-    unread: survey.unread,
-    apiUnreachable,
-  };
+  return { ...(await collectExpirations(site, access?.client, now)), apiUnreachable };
 }
 
 const checkExpirationCommand: Command = {

@@ -48,7 +48,7 @@ export interface Discovery {
 export interface NodeBootConfig {
   apiVersion: typeof NODE_BOOT_CONFIG_API_VERSION;
   kind: typeof NODE_BOOT_CONFIG_KIND;
-  node: Omit<NodeSpec, 'mac' | 'uuid' | 'serial' | 'network' | 'kernelArgs'> & { generation: number };
+  node: Omit<NodeSpec, 'arch' | 'mac' | 'uuid' | 'serial' | 'network' | 'kernelArgs'> & { generation: number };
   cluster: BootClusterSpec;
   /** Every node: how to reach and trust the control plane (init node: to verify its own cluster-info). */
   discovery: Discovery;

@@ -187,6 +187,14 @@ function checkBoot(c: DraftCluster, ctx: SemanticContext): void {
   if (delivery !== undefined && delivery !== 'url' && ctx.written(['cluster', 'boot', 'url'])) {
     ctx.report('error', ['cluster', 'boot', 'url'], 'key', `url is only used with delivery: url, but delivery is ${quote(delivery)}; remove url or set delivery: url`);
   }
+  // Node 18 (Debian 12's and Ubuntu 24.04's nodejs) runs a file as an ES module only by its .mjs name.
+  const path = c.boot?.path;
+  if (delivery === 'embed' && path !== undefined && ctx.written(['cluster', 'boot', 'path']) && !path.endsWith('.mjs')) {
+    ctx.report('error', ['cluster', 'boot', 'path'], 'value', `${quote(path)} has no .mjs extension: delivery embed installs kgen-boot as a JavaScript module, which Node runs as one only under a .mjs name; use e.g. "${path}.mjs"`);
+  }
+  if (c.boot?.installNodejs === true && delivery !== undefined && delivery !== 'embed') {
+    ctx.report('error', ['cluster', 'boot', 'installNodejs'], 'key', `installNodejs is only used with delivery: embed (the JavaScript module needs Node.js); delivery ${quote(delivery)} runs the self-contained executable, which needs none; remove installNodejs`);
+  }
 }
 
 function checkPreflight(c: DraftCluster, ctx: SemanticContext): void {

@@ -98,7 +98,9 @@ const cluster = obj({
     obj({
       delivery: opt(oneOf('embed', 'url', 'baked'), 'embed'),
       url: opt(str(f.url(['https', 'http']))),
-      path: opt(str(f.absolutePath), '/usr/local/bin/kgen-boot'),
+      // Default by delivery (derive.ts): the executable's name, or the module's `.mjs` name for embed.
+      path: opt(str(f.absolutePath)),
+      installNodejs: opt(bool, false),
       discoveryTimeout: { ...opt(str(f.duration('seconds', DISCOVERY_TIMEOUT)), '30m'), as: 'discoveryTimeoutSeconds' },
     }),
     {},
@@ -192,6 +194,7 @@ const node = obj({
   role: req(oneOf('control-plane', 'worker')),
   init: opt(bool),
   address: req(str(f.nodeAddress)),
+  arch: opt(oneOf('amd64', 'arm64'), 'amd64'),
   mac: opt(str(f.macAddress)),
   uuid: opt(str(f.smbiosUUID)),
   serial: opt(str(f.nonEmpty)),

@@ -30,7 +30,7 @@ function bootConfig(): NodeBootConfig {
       etcd: { local: { dataDir: '/var/lib/etcd', extraArgs: {} } },
       bootstrapToken: { ttlSeconds: 86400, groups: [], description: '' },
       addons: { coreDNS: { enabled: true }, kubeProxy: { enabled: true, mode: 'iptables' } },
-      boot: { delivery: 'embed', path: '/usr/local/bin/kgen-boot', discoveryTimeoutSeconds: 1800 },
+      boot: { delivery: 'embed', path: '/usr/local/bin/kgen-boot.mjs', installNodejs: false, discoveryTimeoutSeconds: 1800 },
       ignorePreflightErrors: [],
     },
     discovery: { apiServerEndpoint: 'cp.kgen.test:6443', token: 'abcdef.0123456789abcdef', caCertHashes: [], timeoutSeconds: 1800 },
@@ -54,7 +54,7 @@ describe('builders accept the shared contract types', () => {
       bootstrapToken: { ttlSeconds: 86400, groups: [], description: '' },
       certificateRenewal: { enabled: true, beforeSeconds: 2_592_000 },
       addons: { coreDNS: { enabled: true }, kubeProxy: { enabled: true, mode: 'ipvs' } },
-      boot: { delivery: 'embed', path: '/usr/local/bin/kgen-boot', discoveryTimeoutSeconds: 1800 },
+      boot: { delivery: 'embed', path: '/usr/local/bin/kgen-boot.mjs', installNodejs: false, discoveryTimeoutSeconds: 1800 },
       ignorePreflightErrors: [],
       pxe: { imageBaseURL: '', seedBaseURL: '', kernelArgs: [] },
     };

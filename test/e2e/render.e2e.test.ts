@@ -40,7 +40,7 @@ describe('kgen render on examples/nodes.yaml', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     for (const node of NODES) expect(first.stdout).toMatch(new RegExp(`^${node}\\s`, 'm'));
-    expect(first.stdout).toMatch(/^NODE\s+ROLE\s+GEN\s+USER-DATA\s+GZIP\s+BASE64$/m);
+    expect(first.stdout).toMatch(/^NODE\s+ROLE\s+GEN\s+VERSION\s+USER-DATA\s+GZIP\s+BASE64$/m);
   });
 
   it('writes every node artifact', () => {
