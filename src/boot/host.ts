@@ -60,8 +60,6 @@ export interface Host {
   exists(path: string): Promise<boolean>;
   mkdir(path: string, mode?: number): Promise<void>;
   remove(path: string): Promise<void>;
-  /** The names in a directory, or [] when it does not exist. */
-  readDir(path: string): Promise<string[]>;
   symlink(target: string, path: string): Promise<void>;
   /** Runs a program (not through a shell). A non-zero exit is returned, not thrown. */
   exec(cmd: string, args: string[]): Promise<ExecResult>;
@@ -201,11 +199,6 @@ export function createHost(options: HostOptions = {}): Host {
       await fsp.mkdir(resolve(path), { recursive: true, mode: mode ?? 0o755 });
     },
     remove: (path) => fsp.rm(resolve(path), { recursive: true, force: true }),
-    readDir: (path) =>
-      fsp.readdir(resolve(path)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return [];
-        throw err;
-      }),
     async symlink(target, path) {
       const real = resolve(path);
       await fsp.mkdir(dirname(real), { recursive: true });
@@ -318,9 +311,9 @@ export function createDryRunHost(base: Host, print: (line: string) => void): Hos
     },
     async readDir(path) {
       // Names the dry run removed are gone; files it wrote are not listed (nothing reads a directory it wrote into).
-      if (overlay(path) === null) return [];
+      if (overlay(path) === null) return undefined;
       const clean = posix.normalize(path);
-      return (await base.readDir(clean)).filter((name) => overlay(`${clean}/${name}`) !== null);
+      return (await base.readDir(clean))?.filter((name) => overlay(`${clean}/${name}`) !== null);
     },
     async symlink(target, path) {
       record({ kind: 'symlink', path, target }, `Would link ${path} -> ${target}`);

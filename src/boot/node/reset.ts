@@ -38,7 +38,7 @@ export class ResetRefusedError extends Error {}
 
 /** Removes what a directory holds and keeps the directory (kubeadm's CleanDir: it may be a mount point). */
 async function cleanDir(host: Host, dir: string): Promise<void> {
-  for (const name of await host.readDir(dir)) await host.remove(`${dir}/${name}`);
+  for (const name of (await host.readDir(dir)) ?? []) await host.remove(`${dir}/${name}`);
 }
 
 /** remove-etcd-member: this node's member out of the cluster (refused when unsafe), then its data directory. */
