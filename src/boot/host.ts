@@ -312,6 +312,12 @@ export function createDryRunHost(base: Host, print: (line: string) => void): Hos
       removed.add(clean);
       record({ kind: 'remove', path: clean }, `Would remove ${clean}`);
     },
+    async readDir(path) {
+      // Names the dry run removed are gone; files it wrote are not listed (nothing reads a directory it wrote into).
+      if (overlay(path) === null) return undefined;
+      const clean = posix.normalize(path);
+      return (await base.readDir(clean))?.filter((name) => overlay(`${clean}/${name}`) !== null);
+    },
     async symlink(target, path) {
       record({ kind: 'symlink', path, target }, `Would link ${path} -> ${target}`);
     },
