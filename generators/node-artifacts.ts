@@ -32,9 +32,17 @@ export interface NodeArtifacts {
   files(): OutFile[];
 }
 
-export function nodeArtifacts(node: NodeSpec, config: NodeBootConfig, boot: ClusterSpec['boot'], bundle: BootBundle, caCertHash: string): NodeArtifacts {
+export function nodeArtifacts(
+  node: NodeSpec,
+  config: NodeBootConfig,
+  cluster: Pick<ClusterSpec, 'boot' | 'certificateRenewal'>,
+  bundle: BootBundle,
+  caCertHash: string,
+): NodeArtifacts {
   const configYaml = toYaml(config);
-  const userData = renderUserData(configYaml, boot, bundle);
+  // Only control-plane nodes hold the CA keys the renewal signs with.
+  const renewal = node.role === 'control-plane' && cluster.certificateRenewal.enabled ? cluster.certificateRenewal : undefined;
+  const userData = renderUserData(configYaml, cluster.boot, bundle, renewal);
   return {
     userData,
     files() {

@@ -51,7 +51,7 @@ export function configFor(role: 'init' | 'control-plane-join' | 'worker'): NodeB
       kubelet: {},
       addons: { coreDNS: { enabled: true }, kubeProxy: { enabled: true, mode: 'iptables' } },
       encryptionAtRest: false,
-      boot: { delivery: 'embed', path: '/usr/local/bin/kgen-boot', discoveryTimeoutSeconds: 1800 },
+      boot: { delivery: 'embed', path: '/usr/local/bin/kgen-boot.mjs', installNodejs: false, discoveryTimeoutSeconds: 1800 },
       ignorePreflightErrors: [],
     },
     discovery: {

@@ -5,7 +5,9 @@
 // - control-plane nodes are tainted node-role.kubernetes.io/control-plane:NoSchedule unless taints is written;
 // - controlPlaneEndpoint is the init node's address:6443 when there is a single control-plane node;
 // - kubelet clusterDNS is the 10th address of the service subnet, clusterDomain the cluster's dnsDomain;
-// - pxe.imageBaseURL is <seedBaseURL>/images.
+// - pxe.imageBaseURL is <seedBaseURL>/images;
+// - boot.path is /usr/local/bin/kgen-boot (an executable, delivery url and baked), or kgen-boot.mjs beside it
+//   for delivery embed (the JavaScript module: Node runs an extensionless file as CommonJS).
 import type { Draft } from './draft.js';
 import { formatIP, indexedIP, parseCIDR } from '../net.js';
 import type { Path } from './path.js';
@@ -16,6 +18,10 @@ export const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/contro
 
 /** kubeadm puts the cluster DNS Service at this index of the service subnet (constants.GetDNSIP). */
 export const DNS_IP_INDEX = 10;
+
+/** Where the boot program lives on the node by default: the executable, or the module for delivery embed. */
+export const BOOT_EXECUTABLE_PATH = '/usr/local/bin/kgen-boot';
+export const BOOT_MODULE_PATH = '/usr/local/bin/kgen-boot.mjs';
 
 export function applyDerivedDefaults(d: Draft, written: (path: Path) => boolean): void {
   const nodes = d.nodes ?? [];
@@ -44,5 +50,8 @@ export function applyDerivedDefaults(d: Draft, written: (path: Path) => boolean)
   }
   if (c.pxe?.seedBaseURL && !written(['cluster', 'pxe', 'imageBaseURL'])) {
     c.pxe.imageBaseURL = `${c.pxe.seedBaseURL.replace(/\/+$/, '')}/images`;
+  }
+  if (c.boot && !written(['cluster', 'boot', 'path'])) {
+    c.boot.path = c.boot.delivery === 'embed' ? BOOT_MODULE_PATH : BOOT_EXECUTABLE_PATH;
   }
 }

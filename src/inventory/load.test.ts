@@ -88,6 +88,7 @@ describe('loadInventory: defaults', () => {
         networking: { podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12', dnsDomain: 'cluster.local' },
         etcd: { local: { extraArgs: {}, dataDir: '/var/lib/etcd' } },
         certificates: { keyAlgorithm: 'RSA-2048', validityHours: 8760, caValidityHours: 87600 },
+        certificateRenewal: { enabled: true, beforeSeconds: 2_592_000 },
         bootstrapToken: { ttlSeconds: 86400, groups: ['system:bootstrappers:kubeadm:default-node-token'], description: '' },
         imageRepository: 'registry.k8s.io',
         apiServer: { certSANs: [], extraArgs: {} },
@@ -96,7 +97,7 @@ describe('loadInventory: defaults', () => {
         kubelet: { cgroupDriver: 'systemd', clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local' },
         addons: { coreDNS: { enabled: true }, kubeProxy: { enabled: true, mode: 'iptables' } },
         encryptionAtRest: false,
-        boot: { delivery: 'embed', path: '/usr/local/bin/kgen-boot', discoveryTimeoutSeconds: 1800 },
+        boot: { delivery: 'embed', path: '/usr/local/bin/kgen-boot.mjs', installNodejs: false, discoveryTimeoutSeconds: 1800 },
         ignorePreflightErrors: [],
         pxe: { seedBaseURL: 'http://kgen-pxe:8080', imageBaseURL: 'http://kgen-pxe:8080/images', kernelArgs: [] },
       },
@@ -106,6 +107,7 @@ describe('loadInventory: defaults', () => {
           role: 'control-plane',
           init: true,
           address: '192.168.10.5',
+          arch: 'amd64',
           kubelet: { criSocket: 'unix:///var/run/containerd/containerd.sock', extraArgs: {} },
           labels: {},
           taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
@@ -116,6 +118,7 @@ describe('loadInventory: defaults', () => {
           role: 'worker',
           init: false,
           address: '192.168.10.6',
+          arch: 'amd64',
           kubelet: { criSocket: 'unix:///var/run/containerd/containerd.sock', extraArgs: {} },
           labels: {},
           taints: [],
@@ -142,6 +145,7 @@ describe('loadInventory: defaults', () => {
   it('normalises IPv6, MAC and endpoint, defaults the endpoint to the init node, keeps an explicit empty taint list', () => {
     const { inventory } = loadFixture('valid', 'ipv6.yaml');
     const [cp, worker] = inventory!.nodes;
+    expect([cp!.arch, worker!.arch]).toEqual(['amd64', 'arm64']);
     expect(cp!.address).toBe('fd00::11');
     expect(cp!.mac).toBe('52:54:00:ab:cd:ef');
     expect(inventory!.cluster.controlPlaneEndpoint).toEqual({ host: 'fd00::11', port: 6443 });
@@ -163,7 +167,7 @@ describe('loadInventory: defaults', () => {
     expect(c.etcd.local).toBeUndefined();
     expect(c.addons.cni).toEqual({ manifest: readFileSync(join(dir, 'files/cni/flannel.yaml'), 'utf8'), source: join(dir, 'files/cni/flannel.yaml') });
     expect(c.controlPlaneEndpoint).toEqual({ host: 'fd00::10', port: 6443 });
-    expect(c.boot).toEqual({ delivery: 'url', url: 'https://boot.ext.internal/kgen-boot', path: '/usr/local/bin/kgen-boot', discoveryTimeoutSeconds: 1800 });
+    expect(c.boot).toEqual({ delivery: 'url', url: 'https://boot.ext.internal/kgen-boot', path: '/usr/local/bin/kgen-boot', installNodejs: false, discoveryTimeoutSeconds: 1800 });
     expect(c.pxe.imageBaseURL).toBe('http://pxe.ext.internal:8080/images');
     expect(c.ignorePreflightErrors).toEqual(['swap', 'port-6443']);
     expect(c.kubelet).toMatchObject({ maxPods: 200, cgroupDriver: 'systemd' });

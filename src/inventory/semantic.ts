@@ -39,6 +39,7 @@ export function checkSemantics(d: Draft, ctx: SemanticContext): void {
     checkBoot(d.cluster, ctx);
     checkPreflight(d.cluster, ctx);
     checkCertificateValidity(d.cluster, ctx);
+    checkRenewalWindow(d.cluster, ctx);
     checkKernelCmdlines(d.cluster, nodes, ctx);
   }
   checkEndpoint(nodes, ctx);
@@ -186,6 +187,14 @@ function checkBoot(c: DraftCluster, ctx: SemanticContext): void {
   if (delivery !== undefined && delivery !== 'url' && ctx.written(['cluster', 'boot', 'url'])) {
     ctx.report('error', ['cluster', 'boot', 'url'], 'key', `url is only used with delivery: url, but delivery is ${quote(delivery)}; remove url or set delivery: url`);
   }
+  // Node 18 (Debian 12's and Ubuntu 24.04's nodejs) runs a file as an ES module only by its .mjs name.
+  const path = c.boot?.path;
+  if (delivery === 'embed' && path !== undefined && ctx.written(['cluster', 'boot', 'path']) && !path.endsWith('.mjs')) {
+    ctx.report('error', ['cluster', 'boot', 'path'], 'value', `${quote(path)} has no .mjs extension: delivery embed installs kgen-boot as a JavaScript module, which Node runs as one only under a .mjs name; use e.g. "${path}.mjs"`);
+  }
+  if (c.boot?.installNodejs === true && delivery !== undefined && delivery !== 'embed') {
+    ctx.report('error', ['cluster', 'boot', 'installNodejs'], 'key', `installNodejs is only used with delivery: embed (the JavaScript module needs Node.js); delivery ${quote(delivery)} runs the self-contained executable, which needs none; remove installNodejs`);
+  }
 }
 
 function checkPreflight(c: DraftCluster, ctx: SemanticContext): void {
@@ -211,6 +220,17 @@ function checkCertificateValidity(c: DraftCluster, ctx: SemanticContext): void {
       ctx.report('error', ['cluster', 'certificates', field], 'value',
         `a certificate issued now would expire after 9999-12-31T23:59:59Z, the last date X.509 can encode (RFC 5280 4.1.2.5); use at most ${most}h`);
     }
+  }
+}
+
+/** A renewal window as long as the certificates' validity would renew them on every daily run. */
+function checkRenewalWindow(c: DraftCluster, ctx: SemanticContext): void {
+  const r = c.certificateRenewal;
+  const validityHours = c.certificates?.validityHours;
+  if (r?.enabled === false || r?.beforeSeconds === undefined || validityHours === undefined) return;
+  if (r.beforeSeconds >= validityHours * 3600) {
+    ctx.report('error', ['cluster', 'certificateRenewal', 'before'], 'value',
+      `the renewal window (${r.beforeSeconds / 3600}h) is not shorter than cluster.certificates.validity (${validityHours}h): the timer would renew every day; use a shorter window or set enabled: false`);
   }
 }
 

@@ -7,6 +7,8 @@ import type { KeyAlgorithm } from '../pki/types.js';
 
 export type Role = 'control-plane' | 'worker';
 export type Delivery = 'embed' | 'url' | 'baked';
+/** A node's CPU architecture, spelt as Kubernetes spells it (the kubernetes.io/arch label's values). */
+export type Arch = 'amd64' | 'arm64';
 
 export interface Taint {
   key: string;
@@ -44,6 +46,12 @@ export interface ClusterSpec {
     /** Validity of CA certificates, in hours (kubeadm default 87600h = 10 years). */
     caValidityHours: number;
   };
+  /** The daily timer on control-plane nodes running `kgen-boot certs renew all` once a certificate is within `before` of expiry. */
+  certificateRenewal: {
+    enabled: boolean;
+    /** The renewal window in seconds (default 720h = 30 days). */
+    beforeSeconds: number;
+  };
   bootstrapToken: {
     /** Token lifetime in seconds (kubeadm default 24h). */
     ttlSeconds: number;
@@ -67,10 +75,12 @@ export interface ClusterSpec {
   encryptionAtRest: boolean;
   boot: {
     delivery: Delivery;
-    /** delivery url: where nodes download kgen-boot from (checked against its sha256). */
+    /** delivery url: the base URL nodes download kgen-boot-linux-<arch> from (checked against its sha256). */
     url?: string;
-    /** Where the boot program lives on the node. */
+    /** Where the boot program lives on the node (delivery embed: a `.mjs` name, so Node runs it as an ES module). */
     path: string;
+    /** delivery embed: install the distribution's `nodejs` package (cloud-init `packages:`) to run the module. */
+    installNodejs: boolean;
     /** How long joiners keep trying discovery, in seconds (default 1800). */
     discoveryTimeoutSeconds: number;
   };
@@ -160,6 +170,8 @@ export interface NodeSpec {
   init: boolean;
   /** Advertise IP (control-plane: apiserver/etcd advertise address; all: kubelet node IP default). */
   address: string;
+  /** Picks the kgen-boot executable for delivery url and baked; default amd64. */
+  arch: Arch;
   mac?: string;
   uuid?: string;
   serial?: string;

@@ -3,10 +3,9 @@
 // kill a control-plane machine, wipe its disk, replace it, boot the new first-boot files on it, and check with
 // etcdctl and kubectl that the cluster is whole again. Also: a dry run changes nothing, a replacement that
 // would lose quorum is refused and changes nothing, and a second run before the machine is back is a no-op.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareNodeImage } from '../cluster/node-image.js';
 import type { TestNode } from '../cluster/node.js';
 import { parse } from '../../src/yaml-input.js';
 import { toYaml } from '../../src/yaml.js';
@@ -15,7 +14,7 @@ import { canRun, startOperatorCluster, type OperatorCluster } from './cluster.js
 let cluster: OperatorCluster;
 let adminConf: string;
 
-const node = (name: string): TestNode => cluster.nodes.find((n) => n.name === name)!;
+const node = (name: string): TestNode => cluster.node(name);
 const address = (name: string): string => cluster.machines.find((m) => m.name === name)!.address;
 const site = () => ['--nodes', cluster.nodesFile, '--out', join(cluster.work, 'dist')];
 
@@ -102,14 +101,6 @@ async function snapshot() {
 /** The machine dies: its kubelet (and with it etcd and the control plane) stops. */
 const kill = (name: string) => node(name).services.stop('kubelet');
 
-/** The machine dies and its disk is wiped: an empty root with only its hostname, as a fresh image before first boot. */
-async function killAndWipe(machine: TestNode): Promise<void> {
-  await kill(machine.name);
-  rmSync(machine.root, { recursive: true, force: true });
-  mkdirSync(join(machine.root, 'etc'), { recursive: true });
-  writeFileSync(join(machine.root, 'etc/hostname'), `${machine.name}\n`);
-}
-
 describe.skipIf(!canRun)('kgen replace against a running three-control-plane cluster', () => {
   beforeAll(async () => {
     cluster = await startOperatorCluster({ controlPlanes: 3 });
@@ -166,9 +157,8 @@ describe.skipIf(!canRun)('kgen replace against a running three-control-plane clu
     writeFileSync(join(cluster.stateDir, 'tokens', tokenFile), toYaml({ ...token, expiration: '2020-01-01T00:00:00Z' }), { mode: 0o600 });
     await kubectl(['-n', 'kube-system', 'delete', 'secret', 'kubeadm-certs', `bootstrap-token-${token.id}`]);
 
-    const cp2 = node('cp2');
     const oldMember = (await members()).find((m) => m.name === 'cp2')!;
-    await killAndWipe(cp2);
+    await cluster.killAndWipe('cp2');
 
     const started = Date.now();
     const r = await cluster.kgen(['replace', 'cp2', ...site(), '--json']);
@@ -202,9 +192,7 @@ describe.skipIf(!canRun)('kgen replace against a running three-control-plane clu
     expect(readdirSync(join(cluster.stateDir, 'tokens')).sort()).toEqual(tokensBefore);
 
     // The machine boots its new first-boot files.
-    prepareNodeImage(cp2.root, { nodeYaml: readFileSync(join(cluster.work, 'dist/nodes/cp2/node.yaml'), 'utf8') });
-    const boot = await cp2.runBoot(['run'], { timeoutMs: 600_000 });
-    expect(boot.code, `${boot.stdout.slice(-3000)}\n${boot.stderr.slice(-2000)}`).toBe(0);
+    await cluster.boot('cp2');
     expect(await eventually(() => nodeReady('cp2'), 180_000)).toBe(true);
     console.log(`kgen replace -> cp2 Ready: ${((Date.now() - started) / 1000).toFixed(1)}s (kgen replace itself ${(replaced / 1000).toFixed(1)}s)`);
 
@@ -218,18 +206,15 @@ describe.skipIf(!canRun)('kgen replace against a running three-control-plane clu
   }, 1_200_000);
 
   it('a control-plane machine reimaged without kgen replace drops its stale etcd member and joins as a new learner', async () => {
-    const cp3 = node('cp3');
     const oldMember = (await members()).find((m) => m.name === 'cp3')!;
-    await killAndWipe(cp3);
+    await cluster.killAndWipe('cp3');
     // kgen-boot refuses to join while a Ready Node has its name: wait for the node lifecycle controller.
     expect(await eventually(async () => !(await nodeReady('cp3')), 300_000)).toBe(true);
 
     const r = await cluster.kgen(['render', '--nodes', cluster.nodesFile, '--out', join(cluster.work, 'dist'), '--reimage', 'cp3', '--json']);
     expect(r.code, r.stderr).toBe(0);
     for (const t of (JSON.parse(r.stdout) as { newTokens: Array<{ manifest: string }> }).newTokens) await kubectl(['apply', '--validate=false', '-f', join(cluster.work, 'dist', t.manifest)]);
-    prepareNodeImage(cp3.root, { nodeYaml: readFileSync(join(cluster.work, 'dist/nodes/cp3/node.yaml'), 'utf8') });
-    const boot = await cp3.runBoot(['run'], { timeoutMs: 600_000 });
-    expect(boot.code, `${boot.stdout.slice(-3000)}\n${boot.stderr.slice(-2000)}`).toBe(0);
+    const boot = await cluster.boot('cp3');
     expect(boot.stdout + boot.stderr).toContain('it is the member of the machine this one replaces; removing it and joining as a new learner');
 
     const after = await members();
