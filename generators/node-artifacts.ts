@@ -9,7 +9,7 @@
 import type { ClusterSpec, NodeSpec } from '../src/inventory/types.js';
 import type { NodeBootConfig } from '../src/contract/config.js';
 import { toYaml } from '../src/yaml.js';
-import type { BootBundle } from './boot-bundle.js';
+import type { BootBundle, BootFile } from './boot-bundle.js';
 import { renderUserData, userDataBytes, type UserData } from './cloud-config.js';
 import { renderMetaData } from './meta-data.js';
 import { renderNetworkConfig } from '../src/inventory/network-config.js';
@@ -32,9 +32,15 @@ export interface NodeArtifacts {
   files(): OutFile[];
 }
 
-export function nodeArtifacts(node: NodeSpec, config: NodeBootConfig, boot: ClusterSpec['boot'], bundle: BootBundle, caCertHash: string): NodeArtifacts {
+/** The boot program as this node gets it: the module (delivery embed), the executable for its arch (delivery url). */
+export interface NodeProgram {
+  module: BootBundle;
+  executable?: BootFile;
+}
+
+export function nodeArtifacts(node: NodeSpec, config: NodeBootConfig, boot: ClusterSpec['boot'], program: NodeProgram, caCertHash: string): NodeArtifacts {
   const configYaml = toYaml(config);
-  const userData = renderUserData(configYaml, boot, bundle);
+  const userData = renderUserData(configYaml, boot, program.module, program.executable);
   return {
     userData,
     files() {
