@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { createServer } from 'node:http';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +55,7 @@ describe('renderUserData', () => {
 
   it('delivery url fetches the executable for the node\'s arch from the base URL, pinned to its sha256, and embeds nothing', () => {
     const exe = executableOf(Buffer.from('elf'));
-    const u = renderUserData(toYaml(config), boot('url', 'https://boot.example/k%41/'), bundles[0]!, exe);
+    const u = renderUserData(toYaml(config), boot('url', 'https://boot.example/k%41/'), bundles[0]!, undefined, exe);
     expect(u.embedded).toBe('');
     const doc = parse(userDataText(u));
     expect(doc.write_files.some((f: { encoding?: string }) => f.encoding === 'gz+b64')).toBe(false);
@@ -78,7 +78,7 @@ describe('renderUserData', () => {
     const cases = [
       renderUserData(toYaml(config), boot('embed'), bundles[0]!),
       renderUserData(toYaml(config), boot('embed', undefined, true), bundles[0]!),
-      renderUserData(toYaml(config), boot('url', 'http://10.0.0.1:8080/boot'), bundles[0]!, executableOf(Buffer.from('elf'))),
+      renderUserData(toYaml(config), boot('url', 'http://10.0.0.1:8080/boot'), bundles[0]!, undefined, executableOf(Buffer.from('elf'))),
       renderUserData(toYaml(config), boot('baked'), bundles[0]!),
     ];
     for (const [i, u] of cases.entries()) {
@@ -105,7 +105,7 @@ describe('renderUserData', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
-      const doc = parse(userDataText(renderUserData(toYaml(config), boot('url', base), bundles[0]!, good)));
+      const doc = parse(userDataText(renderUserData(toYaml(config), boot('url', base), bundles[0]!, undefined, good)));
       const dir = mkdtempSync(join(tmpdir(), 'kgen-fetch-'));
       const fetcher = join(dir, 'fetch-boot.py');
       writeFileSync(fetcher, doc.write_files.find((f: { path: string }) => f.path === '/usr/local/lib/kgen/fetch-boot.py').content);
@@ -132,5 +132,36 @@ describe('renderUserData', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('the certificate renewal timer', () => {
+  const renewal = { enabled: true, beforeSeconds: 30 * 86400 };
+  const units = (doc: { write_files: Array<{ path: string; content: string }> }) =>
+    Object.fromEntries(doc.write_files.filter((f) => f.path.includes('kgen-certs-renew')).map((f) => [f.path, f.content]));
+
+  it('installs a daily timer and a oneshot service that systemd-analyze verify accepts, and enables the timer', () => {
+    // The unit's ExecStart must name an executable for verify: the boot program's path, here a stand-in.
+    const dir = mkdtempSync(join(tmpdir(), 'kgen-units-'));
+    const program = join(dir, 'kgen-boot');
+    writeFileSync(program, '#!/bin/sh\n', { mode: 0o755 });
+    const doc = parse(userDataText(renderUserData(toYaml(config), { ...boot('baked'), path: program }, bootBundleFrom(Buffer.from('x')), renewal)));
+    const files = units(doc);
+    expect(Object.keys(files)).toEqual(['/etc/systemd/system/kgen-certs-renew.service', '/etc/systemd/system/kgen-certs-renew.timer']);
+    expect(files['/etc/systemd/system/kgen-certs-renew.service']).toContain(`ExecStart=${program} certs renew all --if-expiring-within 720h --config /etc/kgen/node.yaml\n`);
+    expect(files['/etc/systemd/system/kgen-certs-renew.timer']).toContain('OnCalendar=daily\n');
+    expect(doc.runcmd).toContainEqual(['systemctl', 'enable', '--now', '--no-block', 'kgen-certs-renew.timer']);
+    for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path.slice(path.lastIndexOf('/') + 1)), content);
+    const verify = spawnSync('systemd-analyze', ['verify', '--man=no', join(dir, 'kgen-certs-renew.timer'), join(dir, 'kgen-certs-renew.service')], { encoding: 'utf8' });
+    expect(verify.status, verify.stderr).toBe(0);
+    expect(verify.stderr).toBe('');
+  });
+
+  it('a window that is not whole hours is written in seconds; without renewal nothing is installed', () => {
+    const odd = parse(userDataText(renderUserData(toYaml(config), boot('baked'), bootBundleFrom(Buffer.from('x')), { enabled: true, beforeSeconds: 90_061 })));
+    expect(units(odd)['/etc/systemd/system/kgen-certs-renew.service']).toContain('--if-expiring-within 90061s ');
+    const none = parse(userDataText(renderUserData(toYaml(config), boot('baked'), bootBundleFrom(Buffer.from('x')))));
+    expect(units(none)).toEqual({});
+    expect(JSON.stringify(none.runcmd)).not.toContain('kgen-certs-renew');
   });
 });

@@ -5,7 +5,9 @@
 //      by a small pinned-sha256 fetcher (delivery url), or already in the image (delivery baked);
 //   3. write_files /etc/systemd/system/kgen-boot.service and enable + start it (without blocking
 //      cloud-final). The unit is enabled so a reboot mid-way resumes: kgen-boot records finished phases
-//      in /var/lib/kgen/status.json and continues where it stopped.
+//      in /var/lib/kgen/status.json and continues where it stopped;
+//   4. control-plane nodes with cluster.certificateRenewal enabled: a daily timer and a oneshot service
+//      running `kgen-boot certs renew all --if-expiring-within <before>` (docs/kgen-boot.md), enabled.
 // Modules used and their keys: cloud-init docs, modules cc_write_files, cc_package_update_upgrade_install
 // and cc_runcmd (upstream: cloudinit/config/schemas/schema-cloud-config-v1.json).
 import type { ClusterSpec } from '../src/inventory/types.js';
@@ -15,6 +17,10 @@ import type { BootBundle, BootFile } from './boot-bundle.js';
 export const NODE_CONFIG_PATH = '/etc/kgen/node.yaml';
 export const BOOT_UNIT_PATH = '/etc/systemd/system/kgen-boot.service';
 export const FETCHER_PATH = '/usr/local/lib/kgen/fetch-boot.py';
+export const RENEW_SERVICE = 'kgen-certs-renew.service';
+export const RENEW_TIMER = 'kgen-certs-renew.timer';
+/** Present on a control-plane node once its certs phase ran: before that there is nothing to renew. */
+const RENEW_CONDITION_PATH = '/etc/kubernetes/pki/ca.key';
 
 interface WriteFile {
   path: string;
@@ -91,6 +97,39 @@ function bootUnit(boot: ClusterSpec['boot'], executable: BootFile | undefined): 
   ].join('\n');
 }
 
+/** Go duration syntax for the renewal window: whole hours as "720h", anything else in seconds. */
+const goDuration = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600}h` : `${seconds}s`);
+
+function renewService(boot: ClusterSpec['boot'], renewal: ClusterSpec['certificateRenewal']): string {
+  return [
+    '[Unit]',
+    "Description=kgen: renew this control-plane node's certificates before they expire",
+    'After=kgen-boot.service',
+    `ConditionPathExists=${RENEW_CONDITION_PATH}`,
+    '',
+    '[Service]',
+    'Type=oneshot',
+    `ExecStart=${boot.path} certs renew all --if-expiring-within ${goDuration(renewal.beforeSeconds)} --config ${NODE_CONFIG_PATH}`,
+    '',
+  ].join('\n');
+}
+
+// Daily, spread over an hour so the control-plane nodes do not renew at the same moment; Persistent catches
+// up on a run missed while the machine was off.
+const RENEW_TIMER_UNIT = [
+  '[Unit]',
+  "Description=kgen: daily check of this control-plane node's certificate expiry",
+  '',
+  '[Timer]',
+  'OnCalendar=daily',
+  'RandomizedDelaySec=1h',
+  'Persistent=true',
+  '',
+  '[Install]',
+  'WantedBy=timers.target',
+  '',
+].join('\n');
+
 /**
  * User-data in three pieces: `head + embedded + tail` is the file. The embedded boot program (the same
  * ~270 KB of base64 in every node's file) is spliced into a slot after serialization, so the YAML
@@ -120,9 +159,10 @@ const BUNDLE_SLOT = 'kgen-boot-bundle-slot';
 
 /**
  * `configYaml`: the node's NodeBootConfig as serialized for node.yaml (toYaml), written verbatim. `bundle`:
- * the JavaScript module (delivery embed); `executable`: the one for the node's arch (delivery url).
+ * the JavaScript module (delivery embed); `renewal`: the certificate renewal timer to install (control-plane
+ * nodes with it enabled), or undefined; `executable`: the one for the node's arch (delivery url).
  */
-export function renderUserData(configYaml: string, boot: ClusterSpec['boot'], bundle: BootBundle, executable?: BootFile): UserData {
+export function renderUserData(configYaml: string, boot: ClusterSpec['boot'], bundle: BootBundle, renewal?: ClusterSpec['certificateRenewal'], executable?: BootFile): UserData {
   if (boot.delivery === 'url' && !executable) throw new Error('internal: delivery url without the executable to pin');
   const files: WriteFile[] = [
     { path: NODE_CONFIG_PATH, content: configYaml, owner: 'root:root', permissions: '0600' },
@@ -133,14 +173,20 @@ export function renderUserData(configYaml: string, boot: ClusterSpec['boot'], bu
     files.push({ path: FETCHER_PATH, content: FETCHER, owner: 'root:root', permissions: '0644' });
   }
   files.push({ path: BOOT_UNIT_PATH, content: bootUnit(boot, boot.delivery === 'url' ? executable : undefined), owner: 'root:root', permissions: '0644' });
+  const runcmd = [
+    ['systemctl', 'daemon-reload'],
+    ['systemctl', 'enable', '--now', '--no-block', 'kgen-boot.service'],
+  ];
+  if (renewal) {
+    files.push({ path: `/etc/systemd/system/${RENEW_SERVICE}`, content: renewService(boot, renewal), owner: 'root:root', permissions: '0644' });
+    files.push({ path: `/etc/systemd/system/${RENEW_TIMER}`, content: RENEW_TIMER_UNIT, owner: 'root:root', permissions: '0644' });
+    runcmd.push(['systemctl', 'enable', '--now', '--no-block', RENEW_TIMER]);
+  }
   const cloudConfig = {
     // cloud-init runs `apt-get update` before installing (cloudinit/distros/debian.py install_packages).
     ...(boot.delivery === 'embed' && boot.installNodejs ? { packages: ['nodejs'] } : {}),
     write_files: files,
-    runcmd: [
-      ['systemctl', 'daemon-reload'],
-      ['systemctl', 'enable', '--now', '--no-block', 'kgen-boot.service'],
-    ],
+    runcmd,
   };
   const text = `#cloud-config\n${toYaml(cloudConfig)}`;
   if (boot.delivery !== 'embed') return { head: text, embedded: '', tail: '' };

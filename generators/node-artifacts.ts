@@ -38,9 +38,17 @@ export interface NodeProgram {
   executable?: BootFile;
 }
 
-export function nodeArtifacts(node: NodeSpec, config: NodeBootConfig, boot: ClusterSpec['boot'], program: NodeProgram, caCertHash: string): NodeArtifacts {
+export function nodeArtifacts(
+  node: NodeSpec,
+  config: NodeBootConfig,
+  cluster: Pick<ClusterSpec, 'boot' | 'certificateRenewal'>,
+  program: NodeProgram,
+  caCertHash: string,
+): NodeArtifacts {
   const configYaml = toYaml(config);
-  const userData = renderUserData(configYaml, boot, program.module, program.executable);
+  // Only control-plane nodes hold the CA keys the renewal signs with.
+  const renewal = node.role === 'control-plane' && cluster.certificateRenewal.enabled ? cluster.certificateRenewal : undefined;
+  const userData = renderUserData(configYaml, cluster.boot, program.module, renewal, program.executable);
   return {
     userData,
     files() {

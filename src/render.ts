@@ -30,6 +30,9 @@ import { SizeMeter, TARGET_LIMITS, type Sizes, type Target } from '../generators
 import { pxeFiles } from '../generators/pxe.js';
 import { bootstrapTokenSecret } from './cluster/bootstrap-token.js';
 import { toYaml } from './yaml.js';
+import { describeViolations, planNodeVersions, type NodeVersion, type NodeVersionReason } from './upgrade/node-version.js';
+import { clusterVersion } from './upgrade/skew.js';
+import type { RecordedVersions } from './secrets/versions.js';
 
 export interface RenderOptions {
   /** nodes.yaml, as the user wrote the path (diagnostics repeat it); relative to `cwd`. */
@@ -57,10 +60,15 @@ export interface NodeReport {
   role: NodeSpec['role'];
   init: boolean;
   generation: number;
+  /** The Kubernetes version this node is rendered at, and why (src/upgrade/node-version.ts). */
+  kubernetesVersion: string;
+  versionReason: NodeVersionReason;
   userData: Sizes;
 }
 
 export interface RenderReport {
+  /** The inventory's cluster.kubernetesVersion: the target of a rollout. */
+  kubernetesVersion: string;
   nodes: NodeReport[];
   /** State-relative paths created by this render (first render: the whole state). */
   stateCreated: string[];
@@ -82,6 +90,9 @@ export class InventoryError extends InvalidInputError {
     super(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
   }
 }
+
+/** A new kubernetesVersion the fleet cannot move to under the version skew policy; nothing was written. */
+export class SkewPolicyError extends InvalidInputError {}
 
 export async function render(opts: RenderOptions, deps: RenderDeps = {}): Promise<RenderReport> {
   const host = deps.host ?? realOperatorHost;
@@ -131,6 +142,7 @@ function loadPrograms(inventory: Inventory, opts: RenderOptions): BootPrograms {
 
 /** Plans every node, checks sizes, stages the state's additions and the output (nothing visible changes). */
 async function renderWith(state: StateTransaction, tree: OutputTree, inventory: Inventory, programs: BootPrograms, opts: RenderOptions, host: OperatorHost, signal?: AbortSignal): Promise<RenderReport> {
+  const versions = nodeVersions(inventory, state.versions, opts.reimage);
   const secrets = state.bundle;
   const warnings: string[] = [];
   const pin = caCertHash(secrets.ca.cert);
@@ -150,23 +162,26 @@ async function renderWith(state: StateTransaction, tree: OutputTree, inventory: 
   // Tokens made for reimaged nodes reach the running cluster through their manifest, not the init node.
   const perNode = new Set(Object.values(generations).map((g) => g.tokenId));
   const initTokens = secrets.bootstrapTokens.filter((t) => !perNode.has(t.id));
-  const planned = inventory.nodes.map((node) => {
+  const planned = inventory.nodes.map((node, i) => {
+    const { version: kubernetesVersion, reason: versionReason } = versions[i]!;
     const own = generations[node.name];
     const generation = generationOf(generations, node.name);
     // A reimaged init node finds its cluster already running: it rejoins as a control-plane member.
     const effective: NodeSpec = node.init && generation > 1 ? { ...node, init: false } : node;
     const joinToken = tokenById(secrets, own?.tokenId) ?? clusterToken;
-    const config = bootConfigFor({ inventory, node: effective, bundle: secrets, caCertHash: pin, joinToken, generation, initTokens, externalEtcd });
+    const config = bootConfigFor({ inventory, node: effective, kubernetesVersion, bundle: secrets, caCertHash: pin, joinToken, generation, initTokens, externalEtcd });
     const program = { module: programs.module, executable: programs.executables.get(node.arch) };
-    return { node: effective, generation, artifacts: nodeArtifacts(effective, config, inventory.cluster.boot, program, pin) };
+    return { node: effective, generation, kubernetesVersion, versionReason, artifacts: nodeArtifacts(effective, config, inventory.cluster, program, pin) };
   });
 
   const meter = new SizeMeter();
-  const reports: NodeReport[] = planned.map(({ node, generation, artifacts }) => ({
+  const reports: NodeReport[] = planned.map(({ node, generation, kubernetesVersion, versionReason, artifacts }) => ({
     name: node.name,
     role: node.role,
     init: node.init,
     generation,
+    kubernetesVersion,
+    versionReason,
     userData: meter.measure(artifacts.userData),
   }));
   if (opts.target) checkTargetLimit(opts.target, reports);
@@ -174,6 +189,7 @@ async function renderWith(state: StateTransaction, tree: OutputTree, inventory: 
   // Every check passed: stage what --reimage decided (committed after the output), then write the output.
   for (const t of newTokens) state.addToken(t.token);
   if (opts.reimage.length > 0) state.setGenerations(generations);
+  state.setVersions(recordOf(inventory, versions));
   const bootFiles = [programs.module, ...programs.executables.values()];
   await stageOutput(tree, inventory, planned.map((p) => p.artifacts), bootFiles, signal);
   const tokenManifests = newTokens.map((t) => {
@@ -184,6 +200,7 @@ async function renderWith(state: StateTransaction, tree: OutputTree, inventory: 
   });
 
   return {
+    kubernetesVersion: inventory.cluster.kubernetesVersion,
     nodes: reports,
     stateCreated: state.created,
     newTokens: tokenManifests,
@@ -191,6 +208,28 @@ async function renderWith(state: StateTransaction, tree: OutputTree, inventory: 
     warnings,
     bootFiles: bootFiles.map(({ name, sha256 }) => ({ name, sha256 })),
   };
+}
+
+/**
+ * The version each node is rendered at (in inventory order), from what the state recorded and the inventory's
+ * target; a move the version skew policy forbids is refused before anything is staged.
+ */
+function nodeVersions(inventory: Inventory, recorded: RecordedVersions | undefined, reimage: string[]): NodeVersion[] {
+  const target = inventory.cluster.kubernetesVersion;
+  const inputs = inventory.nodes.map((n) => ({ name: n.name, role: n.role, recorded: recorded?.nodes[n.name], reimaged: reimage.includes(n.name) }));
+  const { nodes, violations } = planNodeVersions(inputs, target);
+  if (violations.length > 0) {
+    const from = recorded ? `the cluster's ${recorded.clusterVersion}` : 'the recorded versions';
+    throw new SkewPolicyError(`${inventory.file}: cluster.kubernetesVersion ${target} cannot be rendered from ${from}; nothing was written:\n${describeViolations(violations)}`);
+  }
+  return nodes;
+}
+
+/** versions.yaml for this render: every inventory node's version, and the oldest control-plane node's. */
+function recordOf(inventory: Inventory, versions: NodeVersion[]): RecordedVersions {
+  const controlPlane = versions.filter((_, i) => inventory.nodes[i]!.role === 'control-plane');
+  const oldest = clusterVersion(controlPlane.map((v) => ({ component: 'kube-apiserver', node: v.name, version: v.version })));
+  return { clusterVersion: oldest ?? inventory.cluster.kubernetesVersion, nodes: Object.fromEntries(versions.map((v) => [v.name, v.version])) };
 }
 
 /** The trees of --out that render writes into (and prunes). */

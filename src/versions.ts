@@ -23,15 +23,22 @@ export interface VersionInfo {
   kubeletPodInfraContainerImageFlag: boolean;
   /** CoreDNS Corefile disables caching of the cluster domain (v1.32+, kubernetes/kubernetes#128359). */
   coreDNSCacheDisablesClusterDomain: boolean;
+  /**
+   * kubeadm's NodeLocalCRISocket feature gate is on by default (beta in v1.34): the CRI socket lives in
+   * /var/lib/kubelet/instance-config.yaml (containerRuntimeEndpoint, merged into config.yaml), not in
+   * kubeadm-flags.env, and no Node carries the kubeadm.alpha.kubernetes.io/cri-socket annotation
+   * (cmd/kubeadm/app/cmd/phases/join/kubelet.go, phases/kubelet/config.go WriteInstanceConfigToDisk).
+   */
+  nodeLocalCRISocket: boolean;
 }
 
 export const SUPPORTED_VERSIONS: readonly VersionInfo[] = [
-  { minor: 30, etcdImageTag: '3.5.12-0', coreDNSImageTag: 'v1.11.1', pauseImageTag: '3.9', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta3', etcdProbes: 'health', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: false },
-  { minor: 31, etcdImageTag: '3.5.15-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: false },
-  { minor: 32, etcdImageTag: '3.5.16-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true },
-  { minor: 33, etcdImageTag: '3.5.21-0', coreDNSImageTag: 'v1.12.0', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true },
-  { minor: 34, etcdImageTag: '3.6.4-0', coreDNSImageTag: 'v1.12.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true },
-  { minor: 35, etcdImageTag: '3.6.5-0', coreDNSImageTag: 'v1.13.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: false, coreDNSCacheDisablesClusterDomain: true },
+  { minor: 30, etcdImageTag: '3.5.12-0', coreDNSImageTag: 'v1.11.1', pauseImageTag: '3.9', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta3', etcdProbes: 'health', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: false, nodeLocalCRISocket: false },
+  { minor: 31, etcdImageTag: '3.5.15-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: false, nodeLocalCRISocket: false },
+  { minor: 32, etcdImageTag: '3.5.16-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: false },
+  { minor: 33, etcdImageTag: '3.5.21-0', coreDNSImageTag: 'v1.12.0', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: false },
+  { minor: 34, etcdImageTag: '3.6.4-0', coreDNSImageTag: 'v1.12.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: true },
+  { minor: 35, etcdImageTag: '3.6.5-0', coreDNSImageTag: 'v1.13.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: false, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: true },
 ];
 
 export const SUPPORTED_RANGE = `v1.${SUPPORTED_VERSIONS[0]!.minor} to v1.${SUPPORTED_VERSIONS.at(-1)!.minor}`;

@@ -166,6 +166,13 @@ const ranges = inGroup('ranges', [
   { name: 'validity of 0s', edit: [set('validity: 8760h', 'validity: 0s')], at: '0s', path: 'cluster.certificates.validity', says: 'not a positive duration' },
   { name: 'validity in days', edit: [set('validity: 8760h', 'validity: 365d')], at: '365d', path: 'cluster.certificates.validity', says: 'not a duration' },
   { name: 'validity negative', edit: [set('validity: 8760h', 'validity: -1h')], at: '-1h', path: 'cluster.certificates.validity', says: 'not a duration' },
+  { name: 'renewal window under a day', edit: [set('  bootstrapToken:\n', '  certificateRenewal:\n    before: 12h\n  bootstrapToken:\n')], at: '12h', path: 'cluster.certificateRenewal.before', says: 'from 24h' },
+  { name: 'renewal window in days', edit: [set('  bootstrapToken:\n', '  certificateRenewal:\n    before: 30d\n  bootstrapToken:\n')], at: '30d', path: 'cluster.certificateRenewal.before', says: 'not a duration' },
+  {
+    name: 'renewal window as long as the validity',
+    edit: [set('  bootstrapToken:\n', '  certificateRenewal:\n    before: 8760h\n  bootstrapToken:\n')],
+    at: '8760h\n  bootstrapToken', path: 'cluster.certificateRenewal.before', says: 'would renew every day',
+  },
   { name: 'token ttl of 0s', edit: [set('ttl: 24h', 'ttl: 0s')], at: '0s', path: 'cluster.bootstrapToken.ttl', says: 'not a positive duration' },
   { name: 'token ttl of 30s', edit: [set('ttl: 24h', 'ttl: 30s')], at: '30s', path: 'cluster.bootstrapToken.ttl', says: 'from 1m to 87600h' },
   { name: 'token ttl over ten years', edit: [set('ttl: 24h', 'ttl: 87601h')], at: '87601h', path: 'cluster.bootstrapToken.ttl', says: 'from 1m to 87600h' },

@@ -1,5 +1,5 @@
 // kgen-boot's commands that touch node.yaml, the disk and the API (run, phase, phases, status,
-// check-config). cli.ts loads this module lazily so `--version` and `--help` start without parsing it; the
+// check-config, certs). cli.ts loads this module lazily so `--version` and `--help` start without parsing it; the
 // shipped program embeds it as a separately compiled layer (scripts/boot-program.mjs).
 // Dry-run is chosen here, once, by building a recording Host, an in-memory status store and a recording
 // API transport; phases never see the flag.
@@ -16,6 +16,9 @@ import { ROLES, phasesFor } from './phases/index.js';
 import { PhaseError, PhaseSelectionError, Runner, type StatusStore } from './runner.js';
 import { StatusFileError, fileStatusStore, formatStatus, memoryStatusStore } from './status.js';
 import { reportUsageError } from './usage.js';
+import { UPLOAD_CERTS } from './phases/upload-certs.js';
+import { isCertificateKey } from '../secrets/certificate-key.js';
+import { certsCommand } from './certs-command.js';
 
 export interface BootDeps {
   /** Builds the Host for --root; default createHost with real side effects. */
@@ -94,6 +97,8 @@ async function printStatus(args: string[], io: CliIO, deps: BootDeps): Promise<n
   return record.state === 'failed' ? EXIT_PHASE_FAILED : EXIT_OK;
 }
 
+const withCertificateKey = (config: NodeBootConfig, key: string | undefined): NodeBootConfig => (key === undefined ? config : { ...config, certificateKey: key });
+
 const COMPLETION: Record<NodeRole, string> = {
   init: 'Your Kubernetes control-plane has initialized successfully!\n\nTo start using your cluster, run as root on this node:\n\n  export KUBECONFIG=/etc/kubernetes/admin.conf\n',
   'control-plane-join': 'This node has joined the cluster as a control-plane node.\n',
@@ -102,8 +107,19 @@ const COMPLETION: Record<NodeRole, string> = {
 
 /** `run` and `phase NAME`: the workflow for the node's role, or one subtree of it. */
 async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?: string): Promise<number> {
-  const flags = parseFlags(args, { ...COMMON_FLAGS, 'dry-run': { type: 'boolean', default: false }, 'skip-phases': { type: 'string' } });
+  const flags = parseFlags(args, {
+    ...COMMON_FLAGS,
+    'dry-run': { type: 'boolean', default: false },
+    'skip-phases': { type: 'string' },
+    'certificate-key': { type: 'string' },
+  });
   if (selection !== undefined && flags['skip-phases'] !== undefined) throw new UsageError('--skip-phases is a flag of `kgen-boot run`; `phase NAME` runs one phase and its children');
+  const certificateKey = flags['certificate-key'];
+  if (certificateKey !== undefined) {
+    // kubeadm's `init phase upload-certs --certificate-key`: the key to seal kubeadm-certs with, instead of node.yaml's.
+    if (selection !== UPLOAD_CERTS) throw new UsageError(`--certificate-key is a flag of \`kgen-boot phase ${UPLOAD_CERTS}\``);
+    if (!isCertificateKey(certificateKey)) throw new UsageError('--certificate-key must be 64 lower-case hex characters (the state\'s certificate-key file)');
+  }
   // kubeadm's form: --skip-phases preflight,addon/kube-proxy
   const skip = (flags['skip-phases'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   const base = hostFor(deps, flags.root);
@@ -112,7 +128,7 @@ async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?
   const file = dryRun ? undefined : (t: string) => base.appendFile(LOG_FILE, t);
   const log: Logger = createLogger({ stdout: io.stdout, stderr: io.stderr, file, clock: base.clock });
   try {
-    const config = await readNodeConfig(base, flags.config);
+    const config = withCertificateKey(await readNodeConfig(base, flags.config), certificateKey);
     log.addSecrets(secretValues(config));
     const role = nodeRole(config);
     const runner = new Runner(phasesFor(role));
@@ -172,6 +188,8 @@ export async function runCommand(command: string, args: string[], io: CliIO, dep
         return await printStatus(args, io, deps);
       case 'run':
         return await runWorkflow(args, io, deps);
+      case 'certs':
+        return await certsCommand(args, io, (root) => hostFor(deps, root));
       case 'phase': {
         const [name, ...flags] = args;
         if (!name || name.startsWith('-')) throw new UsageError('phase needs a NAME, e.g. `kgen-boot phase certs/apiserver`; `kgen-boot phases` lists them');

@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { appendFileSync, constants as fsConstants, mkdirSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import { lookup } from 'node:dns/promises';
 import { createServer } from 'node:net';
 import { dirname, isAbsolute, join, normalize, posix } from 'node:path';
 import { realClock, realRandom, type Clock, type Random } from '../clock.js';
@@ -72,6 +73,10 @@ export interface Host {
   isPortFree(port: number): Promise<boolean>;
   /** A sysctl value read from <root>/proc/sys (e.g. "net.ipv4.ip_forward" -> "1"), or undefined. */
   sysctl(name: string): Promise<string | undefined>;
+  /** The entries of a directory, or undefined when it does not exist. */
+  readDir(path: string): Promise<string[] | undefined>;
+  /** The addresses `name` resolves to through the system resolver (Go's net.LookupHost); throws when it does not resolve. */
+  lookupHost(name: string): Promise<string[]>;
   readonly services: ServiceManager;
   readonly clock: Clock;
   readonly random: Random;
@@ -90,6 +95,8 @@ export interface HostOptions {
   bindAddress?: string;
   /** uid of the process; default process.getuid(). */
   uid?: number;
+  /** Name resolution; default the system resolver (dns.lookup: /etc/hosts, then DNS). */
+  lookupHost?: (name: string) => Promise<string[]>;
 }
 
 const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
@@ -220,6 +227,15 @@ export function createHost(options: HostOptions = {}): Host {
       const text = await host.readTextIfExists(`/proc/sys/${name.replaceAll('.', '/')}`);
       return text?.trim();
     },
+    async readDir(path) {
+      try {
+        return await fsp.readdir(resolve(path));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    lookupHost: options.lookupHost ?? (async (name) => (await lookup(name, { all: true })).map((a) => a.address)),
     services: options.services ?? systemdServices(exec),
     clock: options.clock ?? realClock,
     random: options.random ?? realRandom,

@@ -11,6 +11,7 @@ import type { BootDeps } from './commands.js';
 import type { NodeBootConfig } from '../contract/config.js';
 import { createHost, type Clock, type ServiceManager } from './host.js';
 import { configFor } from './test-fixtures.js';
+import { writeTestKernel } from './test-kernel.js';
 
 export async function realInitConfig(mutate: (c: NodeBootConfig) => void = () => undefined): Promise<NodeBootConfig> {
   const config = configFor('init');
@@ -32,12 +33,16 @@ export function kubeletStub(version: string): string {
   return `#!/bin/sh\n[ "$1" = --version ] && echo "Kubernetes ${version}"\nexit 0\n`;
 }
 
+/** Name resolution of a test node: every name resolves, as the node's own name does on a configured machine. */
+const resolvesToLoopback = async () => ['127.0.0.1'];
+
 /** A root that passes every preflight check, with node.yaml written from `config` when given. */
-export function testNode(config?: NodeBootConfig, options: { withKubelet?: boolean; clock?: Clock; activeServices?: string[] } = {}): TestNode {
+export function testNode(config?: NodeBootConfig, options: { withKubelet?: boolean; clock?: Clock; activeServices?: string[]; lookupHost?: (name: string) => Promise<string[]> } = {}): TestNode {
   const root = mkdtempSync(join(tmpdir(), 'kgen-node-'));
   mkdirSync(join(root, 'proc/sys/net/ipv4'), { recursive: true });
   writeFileSync(join(root, 'proc/sys/net/ipv4/ip_forward'), '1\n');
   writeFileSync(join(root, 'proc/swaps'), 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n');
+  writeTestKernel(root);
   mkdirSync(join(root, 'run/containerd'), { recursive: true });
   writeFileSync(join(root, 'run/containerd/containerd.sock'), '');
   if (options.withKubelet ?? true) {
@@ -57,7 +62,7 @@ export function testNode(config?: NodeBootConfig, options: { withKubelet?: boole
     isActive: async (name: string) => (options.activeServices ?? []).includes(name),
   };
   const deps: BootDeps = {
-    host: (o) => createHost({ ...o, uid: 0, bindAddress: '127.0.0.1', env: { PATH: '/nonexistent' }, services, clock: options.clock }),
+    host: (o) => createHost({ ...o, uid: 0, bindAddress: '127.0.0.1', env: { PATH: '/nonexistent' }, services, clock: options.clock, lookupHost: options.lookupHost ?? resolvesToLoopback }),
   };
   return { root, services, deps };
 }

@@ -8,9 +8,12 @@ export const USAGE = `kgen-boot: bring this machine into its Kubernetes cluster 
 Usage:
   kgen-boot run [--config ${DEFAULT_NODE_CONFIG}] [--root /] [--dry-run] [--skip-phases P1,P2]
   kgen-boot phase NAME [--config ${DEFAULT_NODE_CONFIG}] [--root /] [--dry-run]
+  kgen-boot phase upload-certs [--certificate-key KEY] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot phases [--role init|control-plane-join|worker] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot status [--json] [--root /]
   kgen-boot check-config [--config ${DEFAULT_NODE_CONFIG}] [--root /]
+  kgen-boot certs check-expiration [--json] [--root /]
+  kgen-boot certs renew all|NAME [--new-key] [--if-expiring-within 720h] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot --version
   kgen-boot --help
 
@@ -20,13 +23,25 @@ Commands:
   phases         print the phase tree for this node's role (or for --role)
   status         print the phases recorded in ${STATUS_FILE}
   check-config   read and validate node.yaml and print a summary (no secrets)
+  certs check-expiration
+                 expiry of this node's certificates, kubeconfigs and CAs (kubeadm's tables)
+  certs renew    renew certificates with the CAs in /etc/kubernetes/pki, as kubeadm certs renew; NAME is one of
+                 apiserver, apiserver-kubelet-client, front-proxy-client, apiserver-etcd-client, etcd-server,
+                 etcd-peer, etcd-healthcheck-client, admin.conf, super-admin.conf, controller-manager.conf,
+                 scheduler.conf; restart the static pods afterwards
 
 Flags:
   --config PATH  node config, an absolute path on the node (resolved under --root) (default ${DEFAULT_NODE_CONFIG})
   --root DIR     directory every node path is resolved under (default /)
   --dry-run      print what would be written, run and sent instead of doing it
   --skip-phases  run only: phases to leave out, with their children, comma-separated (as kubeadm)
-  --json         status as JSON
+  --certificate-key KEY
+                 phase upload-certs: seal kubeadm-certs with KEY (64 hex) instead of node.yaml's certificateKey;
+                 upload-certs runs on any control-plane node (on a joined one only when named)
+  --json         status, certs check-expiration as JSON
+  --new-key      certs renew: issue a new private key (default: keep the existing key)
+  --if-expiring-within DURATION
+                 certs renew all: renew only when a certificate expires within DURATION (Go syntax, e.g. 720h)
 
 Exit codes: 0 done, 1 invalid input (flags, node.yaml), 2 internal error, ${EXIT_PHASE_FAILED} a phase failed.
 

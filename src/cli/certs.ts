@@ -3,25 +3,14 @@
 // certificates the control plane presents (src/cluster/control-plane-certificates.ts). A cluster that cannot
 // be reached is not an error here: the CAs are still reported, with a warning saying what was not read.
 import { commandGroup, EXIT_OK, parseFlags, type CliIO, type Command } from '../command/command.js';
-import { shortHumanDuration } from '../command/durations.js';
-import { tabwriterTable } from '../command/table.js';
+import { expirationJson, expirationTables } from '../command/expiration-report.js';
 import { surveyControlPlane, type UnreadCertificate } from '../cluster/control-plane-certificates.js';
 import { caExpiration, certificateExpiration, clusterCAs, type CertificateExpiration } from '../pki/expiration.js';
-import { rfc3339 } from '../secrets/tokens.js';
-import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, ClusterUnreachableError, connectCluster, loadSite, mintClientCertificate } from './cluster-access.js';
+import type { ApiClient } from '../cluster/api-client.js';
+import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, ClusterUnreachableError, connectCluster, loadSite, mintClientCertificate, type OperatorSite } from './cluster-access.js';
 
 /** The client identity kubeadm's API server uses towards etcd (apiserver-etcd-client.crt). */
 const ETCD_CLIENT_SUBJECT = { commonName: 'kube-apiserver-etcd-client', organizations: [] };
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const two = (n: number) => String(n).padStart(2, '0');
-
-/** Go's "Jan 02, 2006 15:04 MST" in UTC, kubeadm's EXPIRES format. */
-export function kubeadmExpiryTime(date: Date): string {
-  return `${MONTHS[date.getUTCMonth()]} ${two(date.getUTCDate())}, ${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())} UTC`;
-}
-
-const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
 interface Report {
   certificates: Array<CertificateExpiration & { node: string; source: string }>;
@@ -31,51 +20,33 @@ interface Report {
   apiUnreachable?: string;
 }
 
+/** The certificates the control plane presents and the state's CAs, with their expiry at `now`; `client` reads the kubelet CSRs. */
+export async function collectExpirations(site: OperatorSite, client: ApiClient | undefined, now: Date): Promise<Omit<Report, 'apiUnreachable'>> {
+  const cas = clusterCAs(site.state);
+  const etcdCA = site.state.etcdCA;
+  const etcdClient = etcdCA && (await mintClientCertificate(site, ETCD_CLIENT_SUBJECT, ACCESS_CREDENTIAL_HOURS, now, etcdCA));
+  const { nodes } = site.inventory;
+  const survey = await surveyControlPlane(
+    nodes.filter((n) => n.role === 'control-plane'),
+    { etcdClient, client, nodes: nodes.map((n) => n.name) },
+  );
+  return {
+    certificates: survey.found.map((c) => ({ ...certificateExpiration(c.name, c.pem, cas, now), node: c.node, source: c.source })),
+    certificateAuthorities: cas.map((ca) => caExpiration(ca, now)),
+    unread: survey.unread,
+  };
+}
+
 async function collect(flags: { nodes: string; state?: string; kubeconfig?: string }, io: CliIO, now: Date): Promise<Report> {
   const site = loadSite(flags, io, now);
-  const cas = clusterCAs(site.state);
   let apiUnreachable: string | undefined;
   const access = await connectCluster(flags, io, now, site).catch((err: unknown) => {
     if (!(err instanceof ClusterUnreachableError)) throw err;
     apiUnreachable = err.message;
     return undefined;
   });
-  const etcdCA = site.state.etcdCA;
-  const etcdClient = etcdCA && (await mintClientCertificate(site, ETCD_CLIENT_SUBJECT, ACCESS_CREDENTIAL_HOURS, now, etcdCA));
-  const { nodes } = site.inventory;
-  const survey = await surveyControlPlane(
-    nodes.filter((n) => n.role === 'control-plane'),
-    { etcdClient, client: access?.client, nodes: nodes.map((n) => n.name) },
-  );
-  return {
-    certificates: survey.found.map((c) => ({ ...certificateExpiration(c.name, c.pem, cas, now), node: c.node, source: c.source })),
-    certificateAuthorities: cas.map((ca) => caExpiration(ca, now)),
-    unread: survey.unread,
-    apiUnreachable,
-  };
+  return { ...(await collectExpirations(site, access?.client, now)), apiUnreachable };
 }
-
-function printTables(report: Report, io: CliIO): void {
-  const rows = report.certificates.map((c) => [
-    c.name,
-    kubeadmExpiryTime(c.notAfter),
-    shortHumanDuration(c.residualMs),
-    c.certificateAuthority ?? '<unknown>',
-    yesNo(c.externallyManaged),
-  ]);
-  const caRows = report.certificateAuthorities.map((c) => [c.name, kubeadmExpiryTime(c.notAfter), shortHumanDuration(c.residualMs), yesNo(c.externallyManaged)]);
-  io.stdout(tabwriterTable(['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED'], rows));
-  io.stdout('\n');
-  io.stdout(tabwriterTable(['CERTIFICATE AUTHORITY', 'EXPIRES', 'RESIDUAL TIME', 'EXTERNALLY MANAGED'], caRows));
-}
-
-const json = (c: CertificateExpiration) => ({
-  name: c.name,
-  expirationDate: rfc3339(c.notAfter),
-  residualTimeSeconds: Math.trunc(c.residualMs / 1000),
-  ...(c.certificateAuthority === undefined ? {} : { certificateAuthority: c.certificateAuthority }),
-  externallyManaged: c.externallyManaged,
-});
 
 const checkExpirationCommand: Command = {
   name: 'certs check-expiration',
@@ -106,13 +77,13 @@ const checkExpirationCommand: Command = {
     for (const u of report.unread) io.stderr(`warning: ${u.name} not read: ${u.reason}\n`);
     if (flags.json) {
       const out = {
-        certificates: report.certificates.map((c) => ({ ...json(c), node: c.node, source: c.source })),
-        certificateAuthorities: report.certificateAuthorities.map(json),
+        certificates: report.certificates.map((c) => ({ ...expirationJson(c), node: c.node, source: c.source })),
+        certificateAuthorities: report.certificateAuthorities.map(expirationJson),
         unread: report.unread,
       };
       io.stdout(`${JSON.stringify(out, null, 2)}\n`);
     } else {
-      printTables(report, io);
+      io.stdout(expirationTables(report.certificates, report.certificateAuthorities));
     }
     return EXIT_OK;
   },

@@ -13,11 +13,12 @@ import { tokenCommand } from './token.js';
 import { certsCommand } from './certs.js';
 import { upgradeCommand } from './upgrade.js';
 import { replaceCommand } from './replace.js';
+import { etcdCommand } from './etcd.js';
 import { VERSION } from '../version.js';
 import { environmentError, InterruptedError, InvalidInputError, shorten } from '../errors.js';
 import { quote } from '../inventory/excerpt.js';
 
-export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand, tokenCommand, certsCommand, upgradeCommand, replaceCommand];
+export const COMMANDS: readonly Command[] = [renderCommand, validateCommand, serveCommand, imageCommand, kubeconfigCommand, tokenCommand, certsCommand, upgradeCommand, replaceCommand, etcdCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -24,7 +24,7 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('operator command groups', () => {
-  it.each([['kubeconfig'], ['token'], ['certs']])('kgen %s alone is a usage error listing its commands', async (group) => {
+  it.each([['kubeconfig'], ['token'], ['certs'], ['etcd']])('kgen %s alone is a usage error listing its commands', async (group) => {
     const { io, out } = capture();
     expect(await main([group], io)).toBe(1);
     expect(out.stderr).toContain(`kgen ${group} needs a command`);
@@ -123,6 +123,21 @@ describe('kgen replace edges', () => {
     expect(out.stderr).toContain('cannot reach the cluster at https://cp.demo.internal:6443');
     for (const file of ['replacements.yaml', 'generations.yaml']) expect(() => statSync(join(work, 'examples/.kgen', file))).toThrow();
   });
+});
+
+describe('kgen etcd snapshot edges', () => {
+  it('--out is required (usage error, exit 1)', async () => {
+    const { io, out } = capture();
+    expect(await main(['etcd', 'snapshot', '--nodes', 'examples/nodes.yaml'], io)).toBe(1);
+    expect(out.stderr).toContain('--out FILE is required');
+  });
+
+  it('no member reachable: exit 1 naming the endpoints, and no file written', async () => {
+    const { io, out } = capture();
+    expect(await main(['etcd', 'snapshot', '--nodes', 'examples/nodes.yaml', '--out', 'snap.db'], io)).toBe(1);
+    expect(out.stderr).toMatch(/no etcd member gave a snapshot: etcd https:\/\/\S+:2379\/v3\/maintenance\/snapshot: connection failed/);
+    expect(() => statSync(join(work, 'snap.db'))).toThrow();
+  }, 120_000);
 });
 
 describe('reaching the cluster', () => {

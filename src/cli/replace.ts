@@ -5,15 +5,12 @@
 // the flags, connects and prints.
 import { resolve } from 'node:path';
 import { EXIT_OK, parseFlagsAndArguments, UsageError, type CliIO, type Command } from '../command/command.js';
-import { EtcdClient } from '../cluster/etcd-client.js';
+import type { EtcdClient } from '../cluster/etcd-client.js';
 import { InvalidInputError } from '../errors.js';
-import { etcdClientURL } from '../kube/etcd.js';
-import { ACCESS_CREDENTIAL_HOURS, ACCESS_FLAGS, ACCESS_HELP, connectCluster, loadSite, mintClientCertificate, withRights, type OperatorSite } from './cluster-access.js';
-import { checkHealth, nextSteps, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
+import { ACCESS_FLAGS, ACCESS_HELP, connectCluster, loadSite, withRights, type OperatorSite } from './cluster-access.js';
+import { etcdClientFor, stackedEtcdNodes } from './etcd-access.js';
+import { checkHealth, earlierRender, nextSteps, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
 import type { NodeSpec } from '../inventory/types.js';
-
-/** The identity kubeadm's etcd health checks use (etcd/healthcheck-client.crt), minted in memory from the etcd CA. */
-const ETCD_HEALTHCHECK_SUBJECT = { commonName: 'kube-etcd-healthcheck-client', organizations: [] };
 
 const HELP = [
   'Usage: kgen replace NODE [--dry-run] [--force] [--no-drain] [--json] [--out DIR]',
@@ -56,23 +53,23 @@ function targetNode(site: OperatorSite, name: string, nodesFile: string): NodeSp
 
 /** An etcd client for the other control-plane nodes' members, with kubeadm's healthcheck-client identity. */
 async function etcdFor(site: OperatorSite, node: NodeSpec, now: Date): Promise<EtcdClient | undefined> {
-  const etcdCA = site.state.etcdCA;
-  if (node.role !== 'control-plane' || !etcdCA || site.inventory.cluster.etcd.external) return undefined;
-  const others = site.inventory.nodes.filter((n) => n.role === 'control-plane' && n.name !== node.name);
+  const controlPlanes = stackedEtcdNodes(site);
+  if (node.role !== 'control-plane' || !controlPlanes) return undefined;
+  const others = controlPlanes.filter((n) => n.name !== node.name);
   if (others.length === 0) throw new InvalidInputError(`${node.name} is the only control-plane node in ${site.inventory.file}: its etcd holds the whole cluster, there is nothing to replace it into`);
-  const credential = await mintClientCertificate(site, ETCD_HEALTHCHECK_SUBJECT, ACCESS_CREDENTIAL_HOURS, now, etcdCA);
-  return new EtcdClient(others.map((n) => etcdClientURL(n.address)), { ca: etcdCA.cert, ...credential }, { attempts: 3 });
+  return etcdClientFor(site, others, now, { attempts: 3 });
 }
 
 async function runSteps(ctx: ReplaceContext, print: (r: StepReport) => void): Promise<number> {
   const { report, removal } = await checkHealth(ctx);
   print(report);
+  const earlier = await earlierRender(ctx);
   const member = await removeEtcdMember(ctx, removal);
   if (member) print(member);
   print(await removeNode(ctx));
   const certs = await refreshKubeadmCerts(ctx);
   if (certs) print(certs);
-  const rendered = await renderNode(ctx);
+  const rendered = await renderNode(ctx, earlier);
   print(rendered.report);
   print(await registerToken(ctx));
   return rendered.generation;

@@ -179,6 +179,22 @@ describe('EtcdClient against etcd 3.4', () => {
     }
   });
 
+  it('takes a v3 snapshot, skipping an endpoint that refuses connections, that etcdctl snapshot status reads', async () => {
+    const dead = `https://127.0.0.1:${await freePort()}`;
+    const snapshotter = new EtcdClient([dead, a.clientURL], tls);
+    let data: Buffer;
+    try {
+      data = await snapshotter.snapshot();
+    } finally {
+      await snapshotter.close();
+    }
+    const file = join(dir, 'snapshot.db');
+    writeFileSync(file, data);
+    const status = spawnSync('etcdctl', ['snapshot', 'status', file, '-w', 'json']);
+    expect(status.status, status.stderr.toString()).toBe(0);
+    expect(JSON.parse(status.stdout.toString())).toMatchObject({ totalKey: expect.any(Number), totalSize: data.length - 32 });
+  });
+
   it('fails over to the next endpoint when the first refuses connections', async () => {
     const dead = `https://127.0.0.1:${await freePort()}`;
     const failover = new EtcdClient([dead, b.clientURL], tls);

@@ -9,7 +9,11 @@
 // - addLearner is idempotent by peer URL; promote returns at once for a voting member and otherwise retries
 //   "can only promote a learner member which is in sync with leader" until the learner caught up;
 //   remove treats "member not found" as already removed;
+// - snapshot streams POST /v3/maintenance/snapshot (server streaming: one JSON object a line, each a base64
+//   blob; etcd appends the SHA-256 of the database as the last 32 bytes, which is checked here as
+//   etcdutl's snapshot restore does: server/etcdserver/api/v3rpc/maintenance.go Snapshot);
 // - errors carry the endpoint, the gateway path, the HTTP status and etcd's message (never a key).
+import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { realClock, realRandom } from '../clock.js';
 import { loadUndici, type Undici } from './undici.js';
@@ -217,6 +221,35 @@ export class EtcdClient {
     return results.every(Boolean);
   }
 
+  /**
+   * A v3 snapshot of the member at `endpoint` (default: the first endpoint that answers): the bolt database
+   * followed by its SHA-256, as `etcdctl snapshot save` writes it. The hash is checked before returning.
+   */
+  async snapshot(endpoint?: string): Promise<Buffer> {
+    const path = '/v3/maintenance/snapshot';
+    let last: EtcdError | undefined;
+    for (const e of endpoint === undefined ? this.endpoints : [endpoint]) {
+      let res: { status: number; body: string };
+      try {
+        res = await this.send(e, 'POST', path, '{}');
+      } catch (cause) {
+        last = new EtcdError(e, path, undefined, (cause as Error).message, { cause });
+        continue;
+      }
+      const data = snapshotStream(e, path, res);
+      if (data instanceof EtcdError) {
+        last = data;
+        continue;
+      }
+      if (data.length <= 32 || !createHash('sha256').update(data.subarray(0, -32)).digest().equals(data.subarray(-32))) {
+        throw new EtcdError(e, path, res.status, `snapshot of ${data.length} bytes does not end with the SHA-256 of its database; the stream was cut or corrupted`);
+      }
+      this.log(`[etcd] Snapshot of ${e}: ${data.length - 32} bytes`);
+      return data;
+    }
+    throw last!;
+  }
+
   async close(): Promise<void> {
     const a = this.agent;
     this.agent = undefined;
@@ -274,6 +307,7 @@ export class EtcdClient {
       dispatcher: new Agent({
         connect: { ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, rejectUnauthorized: true, timeout: this.timeoutMs },
         headersTimeout: this.timeoutMs,
+        // Between two chunks of the body, not for the whole body (a snapshot is as long as the database).
         bodyTimeout: this.timeoutMs,
       }),
     }));
@@ -288,6 +322,19 @@ export class EtcdClient {
     });
     return { status: res.statusCode, body: await res.body.text() };
   }
+}
+
+/** The blobs of a snapshot stream (one JSON object a line), joined; or the error etcd answered with. */
+function snapshotStream(endpoint: string, path: string, res: { status: number; body: string }): Buffer | EtcdError {
+  const chunks: Buffer[] = [];
+  for (const line of res.body.split('\n').filter((l) => l.trim() !== '')) {
+    const parsed = parseBody(line) as { result?: { blob?: string }; error?: Record<string, unknown> } | undefined;
+    if (res.status !== 200 || parsed?.result === undefined) {
+      return new EtcdError(endpoint, path, res.status, errorMessage(parsed?.error) ?? errorMessage(parsed) ?? `unexpected answer: ${line.slice(0, 200)}`);
+    }
+    chunks.push(Buffer.from(parsed.result.blob ?? '', 'base64'));
+  }
+  return Buffer.concat(chunks);
 }
 
 /** JSON with every ID-like uint64 field quoted first, so none is rounded through a float. */

@@ -59,20 +59,23 @@ export function judgeRemoval(members: readonly MemberHealth[], target: EtcdMembe
   return { refusals };
 }
 
+/** Every member with the health of its first client URL (GET /health); throws EtcdError when no member answers the list. */
+export async function memberHealth(client: EtcdClient): Promise<MemberHealth[]> {
+  const list = await client.memberList();
+  return Promise.all(list.map(async (member) => ({ member, healthy: member.clientURLs.length > 0 && (await client.health(member.clientURLs[0])) })));
+}
+
 /** Lists the members, checks each one's health over its first client URL and judges the removal. */
 export async function checkMemberRemoval(client: EtcdClient, node: { name: string; peerURL: string }): Promise<RemovalCheck> {
-  let list: EtcdMember[];
+  let members: MemberHealth[];
   try {
-    list = await client.memberList();
+    members = await memberHealth(client);
   } catch (err) {
     if (!(err instanceof EtcdError)) throw err;
     // The member list is a linearizable read: without a quorum no member answers it.
     const impossible = `no etcd member answered the member list (${client.endpoints.join(', ')}): ${err.message}; etcd may have lost quorum, bring its members back first`;
     return { members: [], refusals: [], impossible };
   }
-  const target = findMember(list, node);
-  const members = await Promise.all(
-    list.map(async (member) => ({ member, healthy: member.clientURLs.length > 0 && (await client.health(member.clientURLs[0])) })),
-  );
+  const target = findMember(members.map((h) => h.member), node);
   return { target, members, ...judgeRemoval(members, target) };
 }

@@ -12,7 +12,7 @@ export const NODE_BOOT_CONFIG_API_VERSION = 'kgen.dev/v1alpha1';
 export const NODE_BOOT_CONFIG_KIND = 'NodeBootConfig';
 
 /** Cluster settings as the node sees them: the inventory's cluster minus operator-side details. */
-export type BootClusterSpec = Omit<ClusterSpec, 'addons' | 'pxe' | 'etcd'> & {
+export type BootClusterSpec = Omit<ClusterSpec, 'addons' | 'pxe' | 'etcd' | 'certificateRenewal'> & {
   etcd: { local: ClusterSpec['etcd']['local'] } | { external: { endpoints: string[] } };
   addons: {
     coreDNS: { enabled: boolean };

@@ -88,6 +88,7 @@ describe('loadInventory: defaults', () => {
         networking: { podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12', dnsDomain: 'cluster.local' },
         etcd: { local: { extraArgs: {}, dataDir: '/var/lib/etcd' } },
         certificates: { keyAlgorithm: 'RSA-2048', validityHours: 8760, caValidityHours: 87600 },
+        certificateRenewal: { enabled: true, beforeSeconds: 2_592_000 },
         bootstrapToken: { ttlSeconds: 86400, groups: ['system:bootstrappers:kubeadm:default-node-token'], description: '' },
         imageRepository: 'registry.k8s.io',
         apiServer: { certSANs: [], extraArgs: {} },

@@ -39,6 +39,7 @@ export function checkSemantics(d: Draft, ctx: SemanticContext): void {
     checkBoot(d.cluster, ctx);
     checkPreflight(d.cluster, ctx);
     checkCertificateValidity(d.cluster, ctx);
+    checkRenewalWindow(d.cluster, ctx);
     checkKernelCmdlines(d.cluster, nodes, ctx);
   }
   checkEndpoint(nodes, ctx);
@@ -219,6 +220,17 @@ function checkCertificateValidity(c: DraftCluster, ctx: SemanticContext): void {
       ctx.report('error', ['cluster', 'certificates', field], 'value',
         `a certificate issued now would expire after 9999-12-31T23:59:59Z, the last date X.509 can encode (RFC 5280 4.1.2.5); use at most ${most}h`);
     }
+  }
+}
+
+/** A renewal window as long as the certificates' validity would renew them on every daily run. */
+function checkRenewalWindow(c: DraftCluster, ctx: SemanticContext): void {
+  const r = c.certificateRenewal;
+  const validityHours = c.certificates?.validityHours;
+  if (r?.enabled === false || r?.beforeSeconds === undefined || validityHours === undefined) return;
+  if (r.beforeSeconds >= validityHours * 3600) {
+    ctx.report('error', ['cluster', 'certificateRenewal', 'before'], 'value',
+      `the renewal window (${r.beforeSeconds / 3600}h) is not shorter than cluster.certificates.validity (${validityHours}h): the timer would renew every day; use a shorter window or set enabled: false`);
   }
 }
 

@@ -14,6 +14,8 @@ const extraArgs = opt(map(str(), f.flagName), {});
 const CERT_VALIDITY: f.DurationRange = { min: '1h' };
 const TOKEN_TTL: f.DurationRange = { min: '1m', max: '87600h', wholeSeconds: true };
 const DISCOVERY_TIMEOUT: f.DurationRange = { min: '10s', max: '168h', wholeSeconds: true };
+// Certificate renewal window: whole seconds (the renewal timer's command line), at least a day (the timer runs daily).
+const RENEWAL_WINDOW: f.DurationRange = { min: '24h', wholeSeconds: true };
 
 const etcd = obj(
   {
@@ -48,6 +50,14 @@ const cluster = obj({
       keyAlgorithm: opt(oneOf(...KEY_ALGORITHMS), 'RSA-2048'),
       validity: { ...opt(str(f.duration('hours', CERT_VALIDITY)), '8760h'), as: 'validityHours' },
       caValidity: { ...opt(str(f.duration('hours', CERT_VALIDITY)), '87600h'), as: 'caValidityHours' },
+    }),
+    {},
+  ),
+  // The renewal timer user-data installs on control-plane nodes (docs/inventory.md).
+  certificateRenewal: opt(
+    obj({
+      enabled: opt(bool, true),
+      before: { ...opt(str(f.duration('seconds', RENEWAL_WINDOW)), '720h'), as: 'beforeSeconds' },
     }),
     {},
   ),

@@ -46,6 +46,12 @@ export interface ClusterSpec {
     /** Validity of CA certificates, in hours (kubeadm default 87600h = 10 years). */
     caValidityHours: number;
   };
+  /** The daily timer on control-plane nodes running `kgen-boot certs renew all` once a certificate is within `before` of expiry. */
+  certificateRenewal: {
+    enabled: boolean;
+    /** The renewal window in seconds (default 720h = 30 days). */
+    beforeSeconds: number;
+  };
   bootstrapToken: {
     /** Token lifetime in seconds (kubeadm default 24h). */
     ttlSeconds: number;

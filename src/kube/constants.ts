@@ -7,6 +7,10 @@ export const MANIFESTS_DIR = '/etc/kubernetes/manifests';
 export const KUBELET_DIR = '/var/lib/kubelet';
 export const KUBELET_CONFIG_FILE = '/var/lib/kubelet/config.yaml';
 export const KUBELET_ENV_FILE = '/var/lib/kubelet/kubeadm-flags.env';
+/** kubeadm's KubeletInstanceConfigurationFileName below KubeletRunDirectory (NodeLocalCRISocket). */
+export const KUBELET_INSTANCE_CONFIG_FILE = '/var/lib/kubelet/instance-config.yaml';
+/** The Node annotation kubeadm reads a node's CRI socket from without NodeLocalCRISocket (constants.go AnnotationKubeadmCRISocket). */
+export const ANNOTATION_CRI_SOCKET = 'kubeadm.alpha.kubernetes.io/cri-socket';
 export const KUBELET_ENV_VARIABLE = 'KUBELET_KUBEADM_ARGS';
 export const KUBELET_KUBECONFIG = '/etc/kubernetes/kubelet.conf';
 export const KUBELET_BOOTSTRAP_KUBECONFIG = '/etc/kubernetes/bootstrap-kubelet.conf';

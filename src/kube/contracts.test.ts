@@ -52,6 +52,7 @@ describe('builders accept the shared contract types', () => {
       ...testCluster(),
       etcd: { external: { endpoints: ['https://e1:2379'], caFile: 'ca', certFile: 'c', keyFile: 'k' } },
       bootstrapToken: { ttlSeconds: 86400, groups: [], description: '' },
+      certificateRenewal: { enabled: true, beforeSeconds: 2_592_000 },
       addons: { coreDNS: { enabled: true }, kubeProxy: { enabled: true, mode: 'ipvs' } },
       boot: { delivery: 'embed', path: '/usr/local/bin/kgen-boot.mjs', installNodejs: false, discoveryTimeoutSeconds: 1800 },
       ignorePreflightErrors: [],

@@ -29,6 +29,8 @@ export {
   SYSTEMD_RESOLVED_RESOLV_CONF,
   kubeletFlags,
   kubeadmFlagsEnv,
+  kubeletInstanceConfig,
+  withInstanceConfig,
   taintString,
   type KubeletConfiguration,
   type KubeletNode,

@@ -2,7 +2,8 @@
 // KubeletConfiguration = kubeadm's defaults under the cluster's own fields) and
 // /var/lib/kubelet/kubeadm-flags.env (KUBELET_KUBEADM_ARGS="..." with the node-specific flags)
 // (upstream: cmd/kubeadm/app/componentconfigs/kubelet.go Default, kubelet_unix.go mutateResolverConfig;
-// cmd/kubeadm/app/phases/kubelet/flags.go buildKubeletArgsCommon, WriteKubeletDynamicEnvFile).
+// cmd/kubeadm/app/phases/kubelet/flags.go buildKubeletArgsCommon, WriteKubeletDynamicEnvFile), and from v1.34
+// (NodeLocalCRISocket) /var/lib/kubelet/instance-config.yaml with the CRI socket (phases/kubelet/config.go).
 import type { NodeSpec, Taint } from '../inventory/types.js';
 import { argumentsToCommand, type Args } from './args.js';
 import { pauseImage, requireVersion, type KubeClusterSpec } from './cluster.js';
@@ -69,6 +70,21 @@ export function nodeKubeletConfiguration(cluster: Pick<KubeClusterSpec, 'network
   return config;
 }
 
+/**
+ * /var/lib/kubelet/instance-config.yaml where NodeLocalCRISocket applies (undefined before v1.34), byte for byte
+ * as kubeadm writes it (WriteInstanceConfigToDisk: `containerRuntimeEndpoint: %q`). kubeadm then merges it into
+ * config.yaml (WriteConfigToDisk, applyKubeletConfigPatchFromFile): see withInstanceConfig.
+ */
+export function kubeletInstanceConfig(cluster: Pick<KubeClusterSpec, 'kubernetesVersion'>, node: Pick<KubeletNode, 'kubelet'>): string | undefined {
+  if (!requireVersion(cluster.kubernetesVersion).nodeLocalCRISocket) return undefined;
+  return `containerRuntimeEndpoint: ${goQuote(node.kubelet.criSocket)}\n`;
+}
+
+/** config.yaml with the instance configuration merged in, as kubeadm does before writing it. */
+export function withInstanceConfig<T extends Record<string, unknown>>(config: T, cluster: Pick<KubeClusterSpec, 'kubernetesVersion'>, node: Pick<KubeletNode, 'kubelet'>): T {
+  return kubeletInstanceConfig(cluster, node) === undefined ? config : { ...config, containerRuntimeEndpoint: node.kubelet.criSocket };
+}
+
 /** kubeadm's kubeletSystemdResolverConfig: the upstream servers systemd-resolved found, not its 127.0.0.53 stub. */
 export const SYSTEMD_RESOLVED_RESOLV_CONF = '/run/systemd/resolve/resolv.conf';
 
@@ -106,8 +122,10 @@ export interface KubeletFlagsOptions {
  * --node-labels are kgen's: kubeadm leaves them to kubeletExtraArgs.
  */
 export function kubeletFlags(cluster: Pick<KubeClusterSpec, 'kubernetesVersion' | 'imageRepository'>, node: KubeletNode, options: KubeletFlagsOptions = {}): string[] {
-  const base: Args = { 'container-runtime-endpoint': node.kubelet.criSocket };
-  if (requireVersion(cluster.kubernetesVersion).kubeletPodInfraContainerImageFlag) {
+  const release = requireVersion(cluster.kubernetesVersion);
+  // With NodeLocalCRISocket the socket is in instance-config.yaml instead.
+  const base: Args = release.nodeLocalCRISocket ? {} : { 'container-runtime-endpoint': node.kubelet.criSocket };
+  if (release.kubeletPodInfraContainerImageFlag) {
     base['pod-infra-container-image'] = pauseImage(cluster);
   }
   if (node.role === 'worker' && node.taints.length > 0) {

@@ -11,6 +11,7 @@ import {
   CERTIFICATES_DIR,
   CLUSTER_ADMINS_GROUP,
   CLUSTER_CONFIGURATION_KEY,
+  ENCRYPTION_CONFIG_FILE,
   EXTERNAL_ETCD_CA_FILE,
   EXTERNAL_ETCD_CERT_FILE,
   EXTERNAL_ETCD_KEY_FILE,
@@ -52,6 +53,17 @@ function component(args: Record<string, string>, beta4: boolean): Record<string,
 }
 
 /**
+ * The API server flags kubeadm must add to its own when it regenerates the manifest (`kubeadm upgrade`,
+ * phases/controlplane/manifests.go: its base flags, then ClusterConfiguration apiServer.extraArgs): the user's,
+ * plus --encryption-provider-config with encryptionAtRest, which kubeadm has no field for. The file lives in
+ * certificatesDir, which kubeadm mounts anyway (volumes.go, volume k8s-certs), so no extraVolume is recorded: one
+ * would mount the same path twice.
+ */
+function apiServerExtraArgs(cluster: KubeClusterSpec): Record<string, string> {
+  return { ...(cluster.encryptionAtRest ? { 'encryption-provider-config': ENCRYPTION_CONFIG_FILE } : {}), ...cluster.apiServer.extraArgs };
+}
+
+/**
  * The ClusterConfiguration document kubeadm would upload for this cluster. Under v1beta3 (v1.30) the
  * key algorithm and certificate lifetimes have no field: ECDSA is expressed with the PublicKeysECDSA
  * feature gate, RSA sizes other than 2048 and non-default validities are not representable.
@@ -69,7 +81,7 @@ export function clusterConfiguration(cluster: KubeClusterSpec): Record<string, u
     kind: 'ClusterConfiguration',
     apiServer: {
       certSANs: cluster.apiServer.certSANs.length > 0 ? cluster.apiServer.certSANs : undefined,
-      extraArgs: extraArgs(cluster.apiServer.extraArgs, beta4),
+      extraArgs: extraArgs(apiServerExtraArgs(cluster), beta4),
       timeoutForControlPlane: beta4 ? undefined : '4m0s',
     },
     caCertificateValidityPeriod: beta4 ? hoursDuration(cluster.certificates.caValidityHours) : undefined,

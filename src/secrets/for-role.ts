@@ -12,6 +12,8 @@ import { tokenString } from './tokens.js';
 export interface RoleInputs {
   inventory: Inventory;
   node: NodeSpec;
+  /** The release this node is rendered at: the inventory's, or an older one while the rollout has not reached it (src/upgrade/node-version.ts). */
+  kubernetesVersion: string;
   bundle: SecretsBundle;
   /** sha256:<hex> of the cluster CA's SubjectPublicKeyInfo. */
   caCertHash: string;
@@ -41,7 +43,7 @@ export function bootConfigFor(inputs: RoleInputs): NodeBootConfig {
       taints: node.taints,
       generation: inputs.generation,
     },
-    cluster: bootCluster(inventory, node),
+    cluster: bootCluster(inventory, node, inputs.kubernetesVersion),
     discovery: {
       apiServerEndpoint: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
       token: tokenString(inputs.joinToken),
@@ -66,10 +68,12 @@ function initSecrets({ bundle, externalEtcd, initTokens }: RoleInputs): InitSecr
   };
 }
 
-function bootCluster({ cluster }: Inventory, node: NodeSpec): BootClusterSpec {
-  const { addons, pxe: _pxe, etcd, ...rest } = cluster;
+function bootCluster({ cluster }: Inventory, node: NodeSpec, kubernetesVersion: string): BootClusterSpec {
+  // certificateRenewal reaches the node as the timer in its user-data (generators/cloud-config.ts).
+  const { addons, pxe: _pxe, certificateRenewal: _renewal, etcd, ...rest } = cluster;
   return {
     ...rest,
+    kubernetesVersion,
     etcd: etcd.external ? { external: { endpoints: etcd.external.endpoints } } : { local: etcd.local },
     addons: {
       coreDNS: addons.coreDNS,

@@ -14,6 +14,7 @@ import type { BootstrapToken } from './types.js';
 import { isCertificateKey } from './certificate-key.js';
 import { TOKEN_ID_RE, TOKEN_SECRET_RE } from './tokens.js';
 import { GENERATIONS_FILE, parseGenerations, type Generations } from './generations.js';
+import { parseVersions, VERSIONS_FILE, type RecordedVersions } from './versions.js';
 import { StateError } from './state-error.js';
 
 export const STATE_API_VERSION = 'kgen.dev/v1alpha1';
@@ -52,6 +53,8 @@ export interface CheckDeps {
 export interface CheckedState {
   warnings: string[];
   generations: Generations;
+  /** Undefined in a state written before versions.yaml existed. */
+  versions?: RecordedVersions;
 }
 
 function kindOf(st: Stats): string {
@@ -133,7 +136,7 @@ export class StateReader {
 
 /**
  * Checks the state in `dir` for `inventory`'s cluster. Throws StateError listing every problem; returns the
- * warnings (a CA not yet valid: the clock) and the generations. A CA close to its end is warned about by
+ * warnings (a CA not yet valid: the clock), the generations and the recorded versions. A CA close to its end is warned about by
  * render (src/pki/expiration.ts expiryWarnings, as kgen certs check-expiration reports it).
  */
 export function checkState(dir: string, inventory: Inventory, deps: CheckDeps): CheckedState {
@@ -180,6 +183,8 @@ export function checkState(dir: string, inventory: Inventory, deps: CheckDeps): 
   if (r.tokens().length === 0) r.problems.push('tokens/ holds no bootstrap token');
   const generationsText = r.read(GENERATIONS_FILE, { optional: true });
   const generations = generationsText === undefined ? {} : parseGenerations(generationsText, r.problems);
+  const versionsText = r.read(VERSIONS_FILE, { optional: true });
+  const versions = versionsText === undefined ? undefined : parseVersions(versionsText, r.problems);
 
   if (r.problems.length > 0) {
     throw new StateError(
@@ -187,7 +192,7 @@ export function checkState(dir: string, inventory: Inventory, deps: CheckDeps): 
         'restore it from your backup; kgen does not recreate secrets of an existing cluster',
     );
   }
-  return { warnings, generations };
+  return { warnings, generations, versions };
 }
 
 function isEncryptionKey(text: string): boolean {

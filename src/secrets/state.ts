@@ -10,6 +10,7 @@
 //   encryption-key             EncryptionConfiguration aescbc key (encryptionAtRest only)
 //   tokens/<id>.yaml           bootstrap tokens, one file each (new ones are added, none is rewritten)
 //   generations.yaml           per-node generations (src/secrets/generations.ts)
+//   versions.yaml              the Kubernetes version each node was rendered with (src/secrets/versions.ts)
 //
 // Directory 0700, private material 0600, every file created exclusively and fsynced, through the operator's
 // door (src/operator-host.ts). Opening a state is a transaction under a lock (src/secrets/state-lock.ts):
@@ -17,7 +18,7 @@
 //     renamed into place by commit(); a failure or a kill before that leaves no state (the next render
 //     removes the temporary directory it finds beside the state it holds the lock of);
 //   - an existing state is checked whole first (src/secrets/state-check.ts); what a render adds to it (a
-//     missing optional key, tokens and generations of --reimage) is staged and written by commit(), each
+//     missing optional key, tokens and generations of --reimage, the nodes' versions) is staged and written by commit(), each
 //     file atomically, tokens before the generations that name them.
 // The caller commits only after its output is staged; discard() drops what was staged; close() releases the lock.
 import { randomBytes } from 'node:crypto';
@@ -31,6 +32,7 @@ import { toYaml } from '../yaml.js';
 import { acquireStateLock } from './state-lock.js';
 import { CA_FILES, checkState, STATE_API_VERSION, StateReader, type CheckedState, type PkiInspector, type StateFile } from './state-check.js';
 import { GENERATIONS_FILE, generationsYaml, type Generations } from './generations.js';
+import { VERSIONS_FILE, versionsYaml, type RecordedVersions } from './versions.js';
 import { StateError } from './state-error.js';
 
 export { StateError };
@@ -49,6 +51,8 @@ export interface StateDeps {
 export interface StateTransaction {
   bundle: SecretsBundle;
   generations: Generations;
+  /** What the last render recorded; undefined in a new state or one written before versions.yaml existed. */
+  versions?: RecordedVersions;
   /** State-relative paths this transaction creates (a first render: the whole state). */
   created: string[];
   /** Problems that do not stop a render (a CA near its end). */
@@ -57,6 +61,8 @@ export interface StateTransaction {
   addToken(token: BootstrapToken): void;
   /** Stages generations.yaml. */
   setGenerations(generations: Generations): void;
+  /** Stages versions.yaml when it differs from what the state holds. */
+  setVersions(versions: RecordedVersions): void;
   /** Writes what was staged (a new state: renames it into place); on failure, a new state is removed. */
   commit(): void;
   /** Drops what was staged (a new state: removes it). Never throws. */
@@ -121,6 +127,7 @@ function transaction({ dir, work, staged, clusterName, checked, host, release }:
   const tx: StateTransaction = {
     bundle: readBundle(base, staged, clusterName, fs),
     generations: checked.generations,
+    versions: checked.versions,
     created,
     warnings: checked.warnings,
     addToken(token) {
@@ -131,6 +138,12 @@ function transaction({ dir, work, staged, clusterName, checked, host, release }:
     },
     setGenerations(generations) {
       staged.push({ rel: GENERATIONS_FILE, data: generationsYaml(generations), mode: 0o644 });
+    },
+    setVersions(versions) {
+      const data = versionsYaml(versions);
+      if (checked.versions && versionsYaml(checked.versions) === data) return;
+      if (!checked.versions) created.push(VERSIONS_FILE);
+      staged.push({ rel: VERSIONS_FILE, data, mode: 0o644 });
     },
     commit() {
       try {
@@ -192,12 +205,12 @@ async function missingFiles(dir: string, fresh: boolean, inventory: Inventory, d
   return staged;
 }
 
-/** Writes staged files below `base`: new files exclusively (a secret is never replaced), generations atomically. */
+/** Writes staged files below `base`: new files exclusively (a secret is never replaced), generations and versions atomically. */
 function writeStaged(base: string, staged: Staged[], host: OperatorHost): void {
   for (const { rel, data, mode } of staged) {
     const path = join(base, rel);
     host.fs.mkdir(dirname(path), 0o700);
-    if (rel === GENERATIONS_FILE) host.fs.writeAtomic(path, data, { mode, durable: true });
+    if (rel === GENERATIONS_FILE || rel === VERSIONS_FILE) host.fs.writeAtomic(path, data, { mode, durable: true });
     else host.fs.writeExclusive(path, data, mode);
   }
 }

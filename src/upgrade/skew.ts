@@ -44,6 +44,13 @@ function compare(a: Release, b: Release): number {
   return a.minor - b.minor || a.patch - b.patch;
 }
 
+/** Orders two `v1.MINOR.PATCH` versions (negative: `a` is older); undefined when either is malformed. */
+export function compareVersions(a: string, b: string): number | undefined {
+  const ra = parseRelease(a);
+  const rb = parseRelease(b);
+  return ra && rb ? compare(ra, rb) : undefined;
+}
+
 const of = (versions: readonly ComponentVersion[], component: Component) =>
   versions.filter((v) => v.component === component).flatMap((v) => {
     const release = parseRelease(v.version);

@@ -1,8 +1,9 @@
 // What a node image provides before first boot, written under a test node's root: a kubelet package (a stub
 // binary; the test kubelet is started through the node's systemctl), the container runtime socket, the
-// kernel settings preflight reads (ip_forward on, no swap), and optionally the rendered node.yaml.
+// kernel settings preflight reads (ip_forward on, no swap, a supported kernel with cgroup v2), and optionally the rendered node.yaml.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeTestKernel } from '../../src/boot/test-kernel.js';
 
 export interface NodeImageOptions {
   /** Install /usr/bin/kubelet (default true); without it preflight fails as on an image with no kubelet. */
@@ -29,5 +30,6 @@ export function prepareNodeImage(root: string, opts: NodeImageOptions = {}): voi
   writeFileSync(join(root, 'var/run/containerd/containerd.sock'), '');
   writeFileSync(join(root, 'proc/sys/net/ipv4/ip_forward'), '1\n');
   writeFileSync(join(root, 'proc/swaps'), 'Filename\tType\tSize\tUsed\tPriority\n');
+  writeTestKernel(root);
   if (opts.nodeYaml !== undefined) writeFileSync(join(root, 'etc/kgen/node.yaml'), opts.nodeYaml, { mode: 0o600 });
 }

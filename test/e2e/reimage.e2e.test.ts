@@ -59,7 +59,7 @@ describe('kgen render --reimage', () => {
     expect(changedPaths(before, snapshotTree(out))).toEqual([]);
   });
 
-  it('an expired cluster token: plain render warns, --reimage issues the node its own token and a Secret to register it', () => {
+  it('an expired cluster token: plain render warns, --reimage issues the node its own token and a Secret to register it (the cluster is unreachable: a warning)', () => {
     const [tokenFile] = readdirSync(join(state, 'tokens'));
     const path = join(state, 'tokens', tokenFile!);
     // Time passes: the cluster token (24h TTL) is now past its expiration.
@@ -78,6 +78,9 @@ describe('kgen render --reimage', () => {
     expect(modeOf(join(state, 'tokens', `${id}.yaml`))).toBe(0o600);
     expect(r.stdout).toContain(`new bootstrap token ${id} for worker-2`);
     expect(r.stdout).not.toContain(token.split('.')[1]);
+    // No cluster answers at cp.demo.internal: render keeps the manifest and says how to register it.
+    expect(r.stderr).toContain(`warning: bootstrap token ${id} for worker-2 is not registered in the cluster: cannot reach the cluster at https://cp.demo.internal:6443`);
+    expect(r.stdout).toContain(`register it in the running cluster: kubectl --kubeconfig admin.conf apply -f dist/bootstrap-tokens/${id}.yaml`);
 
     const secret = parse(readFileSync(join(out, 'bootstrap-tokens', `${id}.yaml`), 'utf8'));
     expect(secret).toMatchObject({ apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token', metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' } });
@@ -90,7 +93,9 @@ describe('kgen render --reimage', () => {
 
   it('a reimaged init node rejoins the running cluster as a control-plane member, without CA keys', () => {
     expect(nodeConfig(out, 'cp-1').secrets).toBeDefined();
-    render(work, '--reimage', 'cp-1');
+    const r = render(work, '--reimage', 'cp-1', '--no-register');
+    expect(r.stdout).toMatch(/new bootstrap token [a-z0-9]{6} for cp-1, .*register it in the running cluster/);
+    expect(r.stderr).not.toContain('not registered');
     const cfg = nodeConfig(out, 'cp-1');
     expect(cfg.node.init).toBe(false);
     expect(cfg.secrets).toBeUndefined();

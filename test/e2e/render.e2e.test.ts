@@ -40,7 +40,7 @@ describe('kgen render on examples/nodes.yaml', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     for (const node of NODES) expect(first.stdout).toMatch(new RegExp(`^${node}\\s`, 'm'));
-    expect(first.stdout).toMatch(/^NODE\s+ROLE\s+GEN\s+USER-DATA\s+GZIP\s+BASE64$/m);
+    expect(first.stdout).toMatch(/^NODE\s+ROLE\s+GEN\s+VERSION\s+USER-DATA\s+GZIP\s+BASE64$/m);
   });
 
   it('writes every node artifact', () => {
@@ -127,6 +127,13 @@ describe('kgen render on examples/nodes.yaml', () => {
     const unit = doc.write_files.find((f) => f.path === '/etc/systemd/system/kgen-boot.service')!;
     expect(unit.content).toContain(`ExecStart=${boot.path} run --config /etc/kgen/node.yaml`);
     expect(doc.runcmd).toContainEqual(['systemctl', 'enable', '--now', '--no-block', 'kgen-boot.service']);
+  });
+
+  it('installs the certificate renewal timer on control-plane nodes only (default window 720h)', () => {
+    const renewTimer = (node: string) => userData(out, node).doc.write_files.some((f) => f.path === '/etc/systemd/system/kgen-certs-renew.timer');
+    expect([renewTimer('cp-1'), renewTimer('cp-2'), renewTimer('worker-1')]).toEqual([true, true, false]);
+    const service = userData(out, 'cp-2').doc.write_files.find((f) => f.path === '/etc/systemd/system/kgen-certs-renew.service')!;
+    expect(service.content).toContain('certs renew all --if-expiring-within 720h --config /etc/kgen/node.yaml');
   });
 
   it('the rendered node config is accepted by the built kgen-boot', () => {

@@ -1,11 +1,25 @@
 // kubeadm's pre-flight checks that kgen can perform, with kubeadm's check names so
 // cluster.ignorePreflightErrors reads like --ignore-preflight-errors (case-insensitive, "all" ignores
 // everything); an ignored failure is printed as a warning (upstream: cmd/kubeadm/app/preflight/checks.go
-// RunInitNodeChecks, RunJoinNodeChecks, RunChecks, PortOpenCheck, InPathCheck, FileContentCheck, SwapCheck,
-// ContainerRuntimeCheck, KubeletVersionCheck). Control-plane joiners also get the control-plane port checks of RunInitNodeChecks.
-import { API_SERVER_BIND_PORT, ETCD_LISTEN_CLIENT_PORT, ETCD_LISTEN_PEER_PORT, KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../../kube/index.js';
+// InitNodeChecks, JoinNodeChecks, addCommonChecks, RunChecks, PortOpenCheck, FileAvailableCheck,
+// DirAvailableCheck, InPathCheck, FileContentCheck, SwapCheck, ContainerRuntimeCheck, SystemVerificationCheck,
+// HostnameCheck, KubeletVersionCheck), in kubeadm's order. Control-plane joiners also get InitNodeChecks'
+// control-plane part, as `kubeadm join --control-plane` runs RunInitNodeChecks with isSecondaryControlPlane.
+import {
+  API_SERVER_BIND_PORT,
+  ETCD_LISTEN_CLIENT_PORT,
+  ETCD_LISTEN_PEER_PORT,
+  KUBE_CONTROLLER_MANAGER_PORT,
+  KUBE_SCHEDULER_PORT,
+  KUBELET_BOOTSTRAP_KUBECONFIG,
+  KUBELET_KUBECONFIG,
+  PKI,
+  pkiPath,
+  staticPodPath,
+} from '../../kube/index.js';
 import { kubeletAllowed } from '../../upgrade/skew.js';
-import { isControlPlane, isLocalEtcd, type BootData } from '../data.js';
+import { isControlPlane, type BootData } from '../data.js';
+import { systemVerification } from './system-verification.js';
 
 const KUBELET_PORT = 10250;
 const KUBELET_FALLBACK = '/usr/bin/kubelet';
@@ -110,25 +124,98 @@ const ipForward: Check = {
   },
 };
 
-/** The control-plane components' ports (RunInitNodeChecks; join --control-plane runs them too). */
-function controlPlanePortChecks(data: BootData): Check[] {
+/** kubeadm's name for a check about a path: "/etc/kubernetes/kubelet.conf" -> "-etc-kubernetes-kubelet.conf". */
+const pathLabel = (path: string) => path.replaceAll('/', '-');
+
+/** kubeadm FileAvailableCheck: a file kgen-boot is about to write must not exist yet. */
+export function fileAvailable(path: string): Check {
+  return {
+    name: `FileAvailable-${pathLabel(path)}`,
+    run: async ({ host }) => ((await host.exists(path)) ? fail(`${path} already exists`) : ok),
+  };
+}
+
+/** kubeadm DirAvailableCheck: the directory does not exist or is empty. */
+export function dirAvailable(path: string): Check {
+  return {
+    name: `DirAvailable-${pathLabel(path)}`,
+    run: async ({ host }) => (((await host.readDir(path)) ?? []).length > 0 ? fail(`${path} is not empty`) : ok),
+  };
+}
+
+/** SystemVerificationCheck: kernel release, kernel config and cgroups (./system-verification.ts). */
+const systemVerificationCheck: Check = {
+  name: 'SystemVerification',
+  run: ({ host }) => systemVerification(host),
+};
+
+// apimachinery validation.IsQualifiedName: an optional DNS-subdomain prefix and "/", then a name part.
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function qualifiedNameProblems(value: string): string[] {
+  const parts = value.split('/');
+  const name = parts[parts.length - 1]!;
+  const problems: string[] = [];
+  if (parts.length > 2) problems.push("a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character, with an optional DNS subdomain prefix and '/'");
+  if (parts.length === 2 && (parts[0]!.length > 253 || !DNS_SUBDOMAIN.test(parts[0]!))) problems.push('prefix part must be a lowercase RFC 1123 subdomain');
+  if (name.length > 63) problems.push('name part must be no more than 63 characters');
+  if (!QUALIFIED_NAME_PART.test(name)) problems.push("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character");
+  return problems;
+}
+
+/**
+ * kubeadm HostnameCheck, warnings only: the node name is a qualified name and resolves (net.LookupHost).
+ * A node name that differs from the machine's hostname needs nothing here: kubeadm-flags.env then carries
+ * --hostname-override (src/kube/kubelet.ts).
+ */
+const hostname: Check = {
+  name: 'Hostname',
+  async run({ host, config }) {
+    const nodeName = config.node.name;
+    const warnings = qualifiedNameProblems(nodeName).map((m) => `invalid node name format "${nodeName}": ${m}`);
+    const addresses = await host.lookupHost(nodeName).catch((err: Error) => {
+      warnings.push(`hostname "${nodeName}" could not be reached`, `hostname "${nodeName}": lookup ${nodeName}: ${err.message}`);
+      return [];
+    });
+    if (addresses.length === 0 && warnings.length === 0) warnings.push(`hostname "${nodeName}" could not be reached`);
+    return { errors: [], warnings };
+  },
+};
+
+/** The static pod manifests kgen-boot writes on a control-plane node (InitNodeChecks lists etcd's too). */
+const MANIFEST_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
+
+/** InitNodeChecks' control-plane part, without its common checks: ports, manifests, local etcd. */
+function controlPlaneChecks(): Check[] {
   return [
     portCheck(API_SERVER_BIND_PORT),
     portCheck(KUBE_SCHEDULER_PORT),
     portCheck(KUBE_CONTROLLER_MANAGER_PORT),
-    ...(isLocalEtcd(data) ? [portCheck(ETCD_LISTEN_CLIENT_PORT), portCheck(ETCD_LISTEN_PEER_PORT)] : []),
+    ...MANIFEST_COMPONENTS.map((c) => fileAvailable(staticPodPath(c))),
   ];
 }
 
-/** The checks `kubeadm init` runs that kgen can perform, in kubeadm's order. */
-export function initChecks(data: BootData): Check[] {
-  return [isPrivilegedUser, ...controlPlanePortChecks(data), containerRuntime, swap, kubeletBinary, ipForward, kubeletVersion, portCheck(KUBELET_PORT)];
+/** InitNodeChecks' last part: with a local etcd, its ports and an empty data directory. */
+function localEtcdChecks(data: BootData): Check[] {
+  const etcd = data.config.cluster.etcd;
+  if (!('local' in etcd) || !etcd.local) return [];
+  return [portCheck(ETCD_LISTEN_CLIENT_PORT), portCheck(ETCD_LISTEN_PEER_PORT), dirAvailable(etcd.local.dataDir)];
 }
 
-/** The checks `kubeadm join` (with --control-plane for control-plane nodes) runs that kgen can perform. */
+/** addCommonChecks: the runtime, swap, the kubelet binary, the system, the node name, the kubelet's version and port. */
+const COMMON_CHECKS: Check[] = [containerRuntime, swap, kubeletBinary, systemVerificationCheck, hostname, kubeletVersion, portCheck(KUBELET_PORT)];
+
+/** The checks `kubeadm init` runs that kgen can perform, in kubeadm's order (root first, as RunRootCheckOnly). */
+export function initChecks(data: BootData): Check[] {
+  return [isPrivilegedUser, ...controlPlaneChecks(), ...COMMON_CHECKS, ipForward, ...localEtcdChecks(data)];
+}
+
+/** The checks `kubeadm join` (then, on control-plane nodes, RunInitNodeChecks' control-plane part) runs that kgen can perform. */
 export function joinChecks(data: BootData): Check[] {
-  const controlPlane = isControlPlane(data) ? controlPlanePortChecks(data) : [];
-  return [isPrivilegedUser, ...controlPlane, containerRuntime, swap, kubeletBinary, ipForward, kubeletVersion, portCheck(KUBELET_PORT)];
+  const node = [isPrivilegedUser, fileAvailable(KUBELET_KUBECONFIG), fileAvailable(KUBELET_BOOTSTRAP_KUBECONFIG), ...COMMON_CHECKS];
+  if (!isControlPlane(data)) return [...node, fileAvailable(pkiPath(PKI.caCert)), ipForward];
+  return [...node, ipForward, ...controlPlaneChecks(), ...localEtcdChecks(data)];
 }
 
 /** Runs checks as kubeadm's RunChecks does; returns the `[ERROR name]: ...` lines of unignored failures. */

@@ -13,7 +13,7 @@ import { kubeletFinalizePhase } from './kubelet-finalize.js';
 import { kubeletStartPhase } from './kubelet-start.js';
 import { markControlPlanePhase } from './mark-control-plane.js';
 import { preflightPhase } from './preflight.js';
-import { uploadCertsPhase } from './upload-certs.js';
+import { uploadCertsPhase } from '../upload-certs.js';
 import { uploadConfigPhase } from './upload-config.js';
 import { waitControlPlanePhase } from './wait-control-plane.js';
 
@@ -27,7 +27,7 @@ export function initPhases(): Phase<BootData>[] {
     kubeletStartPhase(),
     waitControlPlanePhase(),
     uploadConfigPhase(),
-    uploadCertsPhase(),
+    uploadCertsPhase({ dependsOn: ['wait-control-plane', 'certs/ca', 'certs/front-proxy-ca', 'certs/sa'] }),
     markControlPlanePhase(),
     bootstrapTokenPhase(),
     kubeletFinalizePhase(),

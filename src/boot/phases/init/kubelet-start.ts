@@ -14,10 +14,11 @@ export function kubeletStartPhase(): Phase<BootData> {
     name: 'kubelet-start',
     short: 'Write kubelet settings and (re)start the kubelet',
     long: 'Write a file with KubeletConfiguration and an environment file with node specific kubelet settings, and then (re)start kubelet.',
-    async run({ config, cluster, host, log }) {
+    async run(data) {
+      const { config, cluster, host, log } = data;
       log.phase(TAG, `Writing kubelet environment file with flags to file "${KUBELET_ENV_FILE}"`);
       await host.writeFile(KUBELET_ENV_FILE, kubeadmFlagsEnv(cluster, config.node));
-      await writeKubeletConfigToDisk(host, log, nodeKubeletConfiguration(cluster, config.node), TAG);
+      await writeKubeletConfigToDisk(data, nodeKubeletConfiguration(cluster, config.node), TAG);
       log.phase(TAG, 'Starting the kubelet');
       await host.services.restart('kubelet');
     },

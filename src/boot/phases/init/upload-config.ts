@@ -2,6 +2,7 @@
 // KubeletConfiguration into kube-system/kubelet-config, each with the Role/RoleBinding that lets nodes and
 // bootstrap-token holders read it (upstream: cmd/kubeadm/app/cmd/phases/init/uploadconfig.go,
 // phases/uploadconfig/uploadconfig.go, phases/kubelet/config.go CreateConfigMap). Objects come from src/kube.
+// Before v1.34 the kubelet child also annotates this Node with its CRI socket, as kubeadm's runUploadKubeletConfig.
 import {
   KUBEADM_CONFIG_CONFIGMAP,
   KUBELET_CONFIG_CONFIGMAP,
@@ -11,6 +12,7 @@ import {
   kubeletConfigConfigMap,
   kubeletConfigRBAC,
 } from '../../../kube/index.js';
+import { annotateCRISocket } from '../../node/cri-socket.js';
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../../data.js';
 
@@ -38,6 +40,7 @@ export function uploadConfigPhase(): Phase<BootData> {
           const api = await data.admin();
           await api.createOrUpdate(kubeletConfigConfigMap(data.cluster));
           for (const obj of kubeletConfigRBAC()) await api.createOrUpdate(obj);
+          await annotateCRISocket(data, api, 'upload-config');
         },
       },
     ],

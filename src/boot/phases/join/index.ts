@@ -3,7 +3,8 @@
 // kgen adds "discovery" as a phase of its own (kubeadm runs it lazily inside preflight/kubelet-start) so its
 // outcome is recorded and reported. The etcd member is added after the kubelet's TLS bootstrap, as kubeadm
 // does without the ControlPlaneKubeletLocalMode feature gate: bootstrap-kubelet.conf names the discovered
-// endpoint, so the bootstrap does not wait for this node's own API server.
+// endpoint, so the bootstrap does not wait for this node's own API server. upload-certs comes last and runs
+// only when named: kubeadm join uploads nothing, but `kubeadm init phase upload-certs` works on any control-plane node.
 import type { Phase } from '../../runner.js';
 import type { BootData } from '../../data.js';
 import { controlPlaneJoinPhase } from './control-plane-join.js';
@@ -12,7 +13,18 @@ import { discoveryPhase } from './discovery.js';
 import { joinKubeletStartPhase } from './kubelet-start.js';
 import { joinPreflightPhase } from './preflight.js';
 import { joinWaitControlPlanePhase } from './wait-control-plane.js';
+import { isControlPlane } from '../../data.js';
+import { uploadCertsNamed, uploadCertsPhase } from '../upload-certs.js';
 
 export function joinPhases(): Phase<BootData>[] {
-  return [joinPreflightPhase(), discoveryPhase(), controlPlanePreparePhase(), joinKubeletStartPhase(), controlPlaneJoinPhase(), joinWaitControlPlanePhase()];
+  return [
+    joinPreflightPhase(),
+    discoveryPhase(),
+    controlPlanePreparePhase(),
+    joinKubeletStartPhase(),
+    controlPlaneJoinPhase(),
+    joinWaitControlPlanePhase(),
+    // Only as `kgen-boot phase upload-certs` on a joined control-plane node (src/boot/phases/upload-certs.ts).
+    uploadCertsPhase({ dependsOn: ['control-plane-join'], runIf: (d) => isControlPlane(d) && uploadCertsNamed(d) }),
+  ];
 }

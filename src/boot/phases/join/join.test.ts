@@ -52,21 +52,25 @@ describe('join preflight', () => {
     return joinChecks(data).map((c) => c.name);
   };
 
-  it('checks the kubelet port on every node and the control-plane ports on control-plane joiners', () => {
-    expect(checks('worker')).toEqual(['IsPrivilegedUser', 'CRI', 'Swap', 'FileExisting-kubelet', 'FileContent--proc-sys-net-ipv4-ip_forward', 'KubeletVersion', 'Port-10250']);
+  it('runs kubeadm JoinNodeChecks, and on control-plane joiners InitNodeChecks\' control-plane part, in kubeadm\'s order', () => {
+    const common = ['CRI', 'Swap', 'FileExisting-kubelet', 'SystemVerification', 'Hostname', 'KubeletVersion', 'Port-10250'];
+    const kubeletFiles = ['FileAvailable--etc-kubernetes-kubelet.conf', 'FileAvailable--etc-kubernetes-bootstrap-kubelet.conf'];
+    expect(checks('worker')).toEqual(['IsPrivilegedUser', ...kubeletFiles, ...common, 'FileAvailable--etc-kubernetes-pki-ca.crt', 'FileContent--proc-sys-net-ipv4-ip_forward']);
     expect(checks('control-plane-join')).toEqual([
       'IsPrivilegedUser',
+      ...kubeletFiles,
+      ...common,
+      'FileContent--proc-sys-net-ipv4-ip_forward',
       'Port-6443',
       'Port-10259',
       'Port-10257',
+      'FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml',
+      'FileAvailable--etc-kubernetes-manifests-kube-controller-manager.yaml',
+      'FileAvailable--etc-kubernetes-manifests-kube-scheduler.yaml',
+      'FileAvailable--etc-kubernetes-manifests-etcd.yaml',
       'Port-2379',
       'Port-2380',
-      'CRI',
-      'Swap',
-      'FileExisting-kubelet',
-      'FileContent--proc-sys-net-ipv4-ip_forward',
-      'KubeletVersion',
-      'Port-10250',
+      'DirAvailable--var-lib-etcd',
     ]);
   });
 });

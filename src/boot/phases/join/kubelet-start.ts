@@ -1,8 +1,9 @@
 // join phase "kubelet-start": with the bootstrap token, refuse to join under the name of a Node that is
 // already Ready, write the kubelet's configuration (downloaded from kube-system/kubelet-config),
 // kubeadm-flags.env, bootstrap-kubelet.conf and the cluster CA, (re)start the kubelet, wait for its TLS
-// bootstrap to produce kubelet.conf, then remove bootstrap-kubelet.conf
-// (upstream: cmd/kubeadm/app/cmd/phases/join/kubelet.go runKubeletStartJoinPhase, waitForTLSBootstrappedClient).
+// bootstrap to produce kubelet.conf, then remove bootstrap-kubelet.conf and, before v1.34, annotate the Node with
+// its CRI socket as the kubelet (upstream: cmd/kubeadm/app/cmd/phases/join/kubelet.go runKubeletStartJoinPhase,
+// runKubeletWaitBootstrapPhase, waitForTLSBootstrappedClient).
 // The Node check runs before anything is written, so a refused join leaves nothing behind. A node whose own
 // kubelet.conf already exists (an earlier attempt that got this far) is the Node, not a namesake.
 import {
@@ -25,6 +26,7 @@ import { pollUntil } from '../../wait.js';
 import type { BootData } from '../../data.js';
 import { writeIfChanged } from '../../node/files.js';
 import { registeredNodeName } from '../../node/mark-control-plane.js';
+import { annotateCRISocket } from '../../node/cri-socket.js';
 
 const TAG = 'kubelet-start';
 
@@ -57,7 +59,7 @@ async function run(data: BootData): Promise<void> {
   const cm = await api.getIfExists<ConfigMap>('v1', 'ConfigMap', KUBELET_CONFIG_CONFIGMAP, KUBE_SYSTEM);
   const kubeletConfig = joinKubeletConfiguration(cm, config.node);
 
-  await writeKubeletConfigToDisk(host, log, kubeletConfig, TAG);
+  await writeKubeletConfigToDisk(data, kubeletConfig, TAG);
   log.phase(TAG, `Writing kubelet environment file with flags to file "${KUBELET_ENV_FILE}"`);
   await host.writeFile(KUBELET_ENV_FILE, kubeadmFlagsEnv(cluster, config.node));
   await writeIfChanged(host, pkiPath(PKI.caCert), info.caCertPem);
@@ -84,6 +86,7 @@ async function run(data: BootData): Promise<void> {
   });
   await host.remove(KUBELET_BOOTSTRAP_KUBECONFIG);
   log.phase(TAG, 'The kubelet performed the TLS Bootstrap');
+  await annotateCRISocket(data, await data.client(KUBELET_KUBECONFIG), TAG);
 }
 
 export function joinKubeletStartPhase(): Phase<BootData> {
