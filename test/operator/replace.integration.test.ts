@@ -10,6 +10,10 @@ import type { TestNode } from '../cluster/node.js';
 import { parse } from '../../src/yaml-input.js';
 import { toYaml } from '../../src/yaml.js';
 import { canRun, startOperatorCluster, type OperatorCluster } from './cluster.js';
+import { endpointHealth as health, members as memberList } from './etcdctl.js';
+
+const members = () => memberList(cluster);
+const endpointHealth = (names: string[]) => health(cluster, names);
 
 let cluster: OperatorCluster;
 let adminConf: string;
@@ -17,39 +21,6 @@ let adminConf: string;
 const node = (name: string): TestNode => cluster.node(name);
 const address = (name: string): string => cluster.machines.find((m) => m.name === name)!.address;
 const site = () => ['--nodes', cluster.nodesFile, '--out', join(cluster.work, 'dist')];
-
-interface Member {
-  ID: string;
-  name?: string;
-  peerURLs: string[];
-  clientURLs?: string[];
-  isLearner?: boolean;
-}
-
-/** `etcdctl member list` from cp1 with its healthcheck-client certificate. */
-async function members(): Promise<Member[]> {
-  const seat = node('cp1');
-  const pki = join(seat.root, 'etc/kubernetes/pki/etcd');
-  const r = await seat.exec(
-    'etcdctl',
-    ['--endpoints', `https://${address('cp1')}:2379`, '--cacert', join(pki, 'ca.crt'), '--cert', join(pki, 'healthcheck-client.crt'), '--key', join(pki, 'healthcheck-client.key'), 'member', 'list', '-w', 'json'],
-    { timeoutMs: 30_000 },
-  );
-  if (r.code !== 0) throw new Error(`etcdctl member list: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as { members: Member[] }).members;
-}
-
-async function endpointHealth(names: string[]): Promise<{ code: number; out: string }> {
-  const seat = node('cp1');
-  const pki = join(seat.root, 'etc/kubernetes/pki/etcd');
-  const endpoints = names.map((n) => `https://${address(n)}:2379`).join(',');
-  const r = await seat.exec(
-    'etcdctl',
-    ['--endpoints', endpoints, '--cacert', join(pki, 'ca.crt'), '--cert', join(pki, 'healthcheck-client.crt'), '--key', join(pki, 'healthcheck-client.key'), 'endpoint', 'health'],
-    { timeoutMs: 30_000 },
-  );
-  return { code: r.code, out: r.stdout + r.stderr };
-}
 
 /** kubectl on the seat; retried while the load balancer hands the connection to a dead backend. */
 async function kubectl(args: string[]): Promise<string> {
