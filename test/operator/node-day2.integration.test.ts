@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openKubeadmCerts } from '../../src/cluster/kubeadm-certs.js';
-import { canRun, startOperatorCluster, type OperatorCluster } from './cluster.js';
+import { adminKubeconfig, canRun, startOperatorCluster, type OperatorCluster } from './cluster.js';
 import { endpointHealth, members } from './etcdctl.js';
 
 let cluster: OperatorCluster;
@@ -25,9 +25,7 @@ const memberNames = async () => (await members(cluster)).map((m) => m.name).sort
 describe.skipIf(!canRun)('kgen-boot on the nodes of a running three-control-plane cluster', () => {
   beforeAll(async () => {
     cluster = await startOperatorCluster({ controlPlanes: 3 });
-    adminConf = join(cluster.work, 'admin.conf');
-    const r = await cluster.kgen(['kubeconfig', 'admin', '--nodes', cluster.nodesFile, '--out', adminConf]);
-    if (r.code !== 0) throw new Error(`kgen kubeconfig admin: ${r.stderr}`);
+    adminConf = await adminKubeconfig(cluster);
   }, 1_200_000);
 
   afterAll(async () => {

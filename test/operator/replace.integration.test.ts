@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestNode } from '../cluster/node.js';
 import { parse } from '../../src/yaml-input.js';
 import { toYaml } from '../../src/yaml.js';
-import { canRun, startOperatorCluster, type OperatorCluster } from './cluster.js';
+import { adminKubeconfig, canRun, startOperatorCluster, type OperatorCluster } from './cluster.js';
 import { endpointHealth as health, members as memberList } from './etcdctl.js';
 
 const members = () => memberList(cluster);
@@ -75,9 +75,7 @@ const kill = (name: string) => node(name).services.stop('kubelet');
 describe.skipIf(!canRun)('kgen replace against a running three-control-plane cluster', () => {
   beforeAll(async () => {
     cluster = await startOperatorCluster({ controlPlanes: 3 });
-    adminConf = join(cluster.work, 'admin.conf');
-    const r = await cluster.kgen(['kubeconfig', 'admin', '--nodes', cluster.nodesFile, '--out', adminConf]);
-    if (r.code !== 0) throw new Error(`kgen kubeconfig admin: ${r.stderr}`);
+    adminConf = await adminKubeconfig(cluster);
   }, 1_200_000);
 
   afterAll(async () => {
