@@ -22,7 +22,7 @@ import { rfc3339 } from '../secrets/tokens.js';
 import { writeUpgradeProgress, type InFlightBatch, type UpgradeProgress } from '../secrets/upgrade-progress.js';
 import type { OperatorSite } from './cluster-access.js';
 import { etcdClientFor, stackedEtcdNodes } from './etcd-access.js';
-import { checkHealth, refreshKubeadmCerts, registerToken, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
+import { checkHealth, earlierRender, refreshKubeadmCerts, registerToken, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
 import { apiServersNotReady, etcdHealthReport } from './upgrade-health.js';
 
 /** How often the wait for a reimaged node looks again. */
@@ -108,9 +108,10 @@ async function replaceNodes(ctx: ApplyContext, nodes: NodeSpec[]): Promise<Recor
       const { report, removal } = await checkHealth(rc);
       print(report);
       if (removal?.target) members[node.name] = removal.target.id;
+      const earlier = await earlierRender(rc);
       print(await removeNode(rc));
       print(await refreshKubeadmCerts(rc));
-      print((await renderNode(rc)).report);
+      print((await renderNode(rc, earlier)).report);
       print(await registerToken(rc));
     } finally {
       await etcd?.close();
