@@ -1,4 +1,5 @@
-// The steps of `kgen replace NODE`, one function each, in the order the command runs them. Each step is
+// The steps of `kgen replace NODE`, one function each, run in order by runReplaceSteps (for `kgen replace` and for
+// each node `kgen upgrade apply` reimages). Each step is
 // idempotent (a re-run after a failure continues: a member already gone, a Node already deleted, kubeadm-certs
 // still fresh, the token already registered, the render already done) and reports what it did or, in a dry
 // run, what it would do. Writes to the API go through the command's client, which a dry run has made
@@ -65,7 +66,7 @@ function bootWindowSeconds(ctx: ReplaceContext): number {
 }
 
 /** 1. The API answered already (connectCluster); with stacked etcd, the cluster must be healthy without this member. */
-export async function checkHealth(ctx: ReplaceContext): Promise<{ report: StepReport; removal?: RemovalCheck }> {
+async function checkHealth(ctx: ReplaceContext): Promise<{ report: StepReport; removal?: RemovalCheck }> {
   if (!ctx.etcd) return { report: { step: 'health', changed: false, detail: `API server ${ctx.api.server} is ready` } };
   const removal = await checkMemberRemoval(ctx.etcd, { name: ctx.node.name, peerURL: etcdPeerURL(ctx.node.address) });
   const members = removal.members.map((h) => `${h.member.name || memberIdHex(h.member.id)} ${h.healthy ? 'healthy' : 'down'}`).join(', ');
@@ -81,7 +82,7 @@ export async function checkHealth(ctx: ReplaceContext): Promise<{ report: StepRe
 }
 
 /** 2a. Removes the node's etcd member (by peer URL, else name); a member already gone is fine. */
-export async function removeEtcdMember(ctx: ReplaceContext, removal: RemovalCheck | undefined): Promise<StepReport | undefined> {
+async function removeEtcdMember(ctx: ReplaceContext, removal: RemovalCheck | undefined): Promise<StepReport | undefined> {
   if (!ctx.etcd || !removal) return undefined;
   const target = removal.target;
   if (!target) return { step: 'etcd-member', changed: false, detail: `no etcd member with peer URL ${etcdPeerURL(ctx.node.address)} or name ${ctx.node.name} (already removed)` };
@@ -91,7 +92,7 @@ export async function removeEtcdMember(ctx: ReplaceContext, removal: RemovalChec
 }
 
 /** 2b. Drains the Node when it still reports Ready (unless --no-drain), then deletes it; a Node already gone is fine. */
-export async function removeNode(ctx: ReplaceContext): Promise<StepReport> {
+async function removeNode(ctx: ReplaceContext): Promise<StepReport> {
   const name = ctx.node.name;
   const node = await getNode(ctx.api, name);
   if (!node) return { step: 'node', changed: false, detail: `no Node ${name} (already deleted)` };
@@ -137,7 +138,7 @@ function transferFiles(ctx: ReplaceContext, keys: ReturnType<typeof readSharedKe
 }
 
 /** 3. Control-plane node: uploads kubeadm-certs again when it is gone or expires before the node can fetch it. */
-export async function refreshKubeadmCerts(ctx: ReplaceContext): Promise<StepReport | undefined> {
+async function refreshKubeadmCerts(ctx: ReplaceContext): Promise<StepReport | undefined> {
   if (ctx.node.role !== 'control-plane') return undefined;
   const lifetime = await kubeadmCertsLifetime(ctx.api);
   const needed = new Date(ctx.now.getTime() + bootWindowSeconds(ctx) * 1000);
@@ -162,7 +163,7 @@ export async function refreshKubeadmCerts(ctx: ReplaceContext): Promise<StepRepo
  * recorded the node's current generation, and no Node of that name registered after it. Asked before the node step,
  * which deletes the Node that tells a rejoined machine from one still waiting for its first boot.
  */
-export async function earlierRender(ctx: ReplaceContext): Promise<RenderedReplacement | undefined> {
+async function earlierRender(ctx: ReplaceContext): Promise<RenderedReplacement | undefined> {
   const stateDir = ctx.site.state.dir;
   const rendered = readReplacements(stateDir)[ctx.node.name];
   if (rendered?.generation !== generationOf(readGenerations(stateDir), ctx.node.name)) return undefined;
@@ -175,7 +176,7 @@ export async function earlierRender(ctx: ReplaceContext): Promise<RenderedReplac
  * 4. Re-renders this node with a new generation through `kgen render --reimage` (which also gives it a fresh token
  * when its current one would expire before it finishes discovery), unless `earlier` rendered this replacement.
  */
-export async function renderNode(ctx: ReplaceContext, earlier: RenderedReplacement | undefined): Promise<{ report: StepReport; generation: number }> {
+async function renderNode(ctx: ReplaceContext, earlier: RenderedReplacement | undefined): Promise<{ report: StepReport; generation: number }> {
   const stateDir = ctx.site.state.dir;
   const name = ctx.node.name;
   if (earlier) {
@@ -193,7 +194,7 @@ export async function renderNode(ctx: ReplaceContext, earlier: RenderedReplaceme
 }
 
 /** 5. Registers the node's join token in the cluster when it is not there (a token render made, or one cleaned up). */
-export async function registerToken(ctx: ReplaceContext): Promise<StepReport> {
+async function registerToken(ctx: ReplaceContext): Promise<StepReport> {
   const token = readJoinToken(ctx.site.state.dir, ctx.node.name);
   if (ctx.dryRun && !tokenValidAt(token, ctx.now, bootWindowSeconds(ctx))) {
     return { step: 'token', changed: true, detail: `token ${token.id} expires at ${token.expiration}: the render would make a fresh one and register it` };
@@ -201,6 +202,22 @@ export async function registerToken(ctx: ReplaceContext): Promise<StepReport> {
   const created = await ensureToken(ctx.api, token);
   const detail = created ? `${would(ctx, 'registered', 'would register')} join token ${token.id} in the cluster` : `join token ${token.id} is in the cluster`;
   return { step: 'token', changed: created, detail: `${detail} (expires ${token.expiration})` };
+}
+
+/** Every step in order, each report handed to `print` as it is made; the node's generation to boot. */
+export async function runReplaceSteps(ctx: ReplaceContext, print: (r: StepReport) => void): Promise<number> {
+  const { report, removal } = await checkHealth(ctx);
+  print(report);
+  const earlier = await earlierRender(ctx);
+  const member = await removeEtcdMember(ctx, removal);
+  if (member) print(member);
+  print(await removeNode(ctx));
+  const certs = await refreshKubeadmCerts(ctx);
+  if (certs) print(certs);
+  const rendered = await renderNode(ctx, earlier);
+  print(rendered.report);
+  print(await registerToken(ctx));
+  return rendered.generation;
 }
 
 /** What the operator does next. */

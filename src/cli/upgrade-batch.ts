@@ -19,7 +19,7 @@ import { rfc3339 } from '../secrets/tokens.js';
 import { writeUpgradeProgress, type InFlightBatch, type UpgradeProgress } from '../secrets/upgrade-progress.js';
 import type { OperatorSite } from './cluster-access.js';
 import { etcdClientFor, stackedEtcdNodes } from './etcd-access.js';
-import { checkHealth, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext } from './replace-steps.js';
+import { runReplaceSteps, type ReplaceContext } from './replace-steps.js';
 import { apiServersNotReady, etcdHealthReport } from './upgrade-health.js';
 
 /** How often the wait for a reimaged node looks again. */
@@ -97,11 +97,7 @@ async function replaceNodes(ctx: ApplyContext, nodes: NodeSpec[]): Promise<void>
       cwd: ctx.io.cwd,
     };
     try {
-      const { report, removal } = await checkHealth(rc);
-      const reports = [report, await removeEtcdMember(rc, removal), await removeNode(rc), await refreshKubeadmCerts(rc)];
-      const rendered = await renderNode(rc);
-      reports.push(rendered.report, await registerToken(rc));
-      for (const r of reports) if (r) ctx.say(`[upgrade/replace] ${node.name} ${r.step}: ${r.detail}`);
+      await runReplaceSteps(rc, (r) => ctx.say(`[upgrade/replace] ${node.name} ${r.step}: ${r.detail}`));
     } finally {
       await etcd?.close();
     }
