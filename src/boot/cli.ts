@@ -9,7 +9,7 @@ import { USAGE, reportUsageError } from './usage.js';
 
 export type { BootDeps } from './commands.js';
 
-const COMMANDS = new Set(['run', 'phase', 'phases', 'status', 'check-config', 'certs']);
+const COMMANDS = new Set(['run', 'phase', 'phases', 'status', 'check-config', 'certs', 'reset']);
 
 export async function main(argv: string[], io: CliIO, deps: BootDeps = {}): Promise<number> {
   const [command, ...rest] = argv;

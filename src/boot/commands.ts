@@ -1,5 +1,5 @@
 // kgen-boot's commands that touch node.yaml, the disk and the API (run, phase, phases, status,
-// check-config, certs). cli.ts loads this module lazily so `--version` and `--help` start without parsing it; the
+// check-config, certs, reset). cli.ts loads this module lazily so `--version` and `--help` start without parsing it; the
 // shipped program embeds it as a separately compiled layer (scripts/boot-program.mjs).
 // Dry-run is chosen here, once, by building a recording Host, an in-memory status store and a recording
 // API transport; phases never see the flag.
@@ -17,6 +17,8 @@ import { PhaseError, PhaseSelectionError, Runner, type StatusStore } from './run
 import { StatusFileError, fileStatusStore, formatStatus, memoryStatusStore } from './status.js';
 import { reportUsageError } from './usage.js';
 import { UPLOAD_CERTS } from './phases/upload-certs.js';
+import { resetPhases } from './phases/reset/index.js';
+import { ResetRefusedError } from './node/reset.js';
 import { isCertificateKey } from '../secrets/certificate-key.js';
 import { certsCommand } from './certs-command.js';
 
@@ -176,6 +178,47 @@ async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?
   }
 }
 
+/**
+ * `reset`: kubeadm reset's phases over node.yaml and the Host (a recording Host with --dry-run), with an
+ * in-memory status record: reset deletes the one on disk.
+ */
+async function reset(args: string[], io: CliIO, deps: BootDeps): Promise<number> {
+  const flags = parseFlags(args, { ...COMMON_FLAGS, 'dry-run': { type: 'boolean', default: false }, force: { type: 'boolean', default: false }, 'skip-phases': { type: 'string' } });
+  const skip = (flags['skip-phases'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const base = hostFor(deps, flags.root);
+  const dryRun = flags['dry-run'];
+  const log: Logger = createLogger({ stdout: io.stdout, stderr: io.stderr, file: dryRun ? undefined : (t: string) => base.appendFile(LOG_FILE, t), clock: base.clock });
+  try {
+    const config = await readNodeConfig(base, flags.config);
+    log.addSecrets(secretValues(config));
+    const host = dryRun ? createDryRunHost(base, (l) => log.info(l)) : base;
+    const runner = new Runner(resetPhases());
+    if (dryRun) log.phase('dryrun', 'Running in dry-run mode: nothing is removed, stopped or sent');
+    await runner.run(
+      { config, host, log, force: flags.force },
+      {
+        store: memoryStatusStore(),
+        now: () => host.clock.now(),
+        generation: config.node.generation,
+        role: 'reset',
+        skip,
+        redact: (t) => log.redact(t),
+        events: { skipped: (phase, why) => log.phase('reset', `Skipping phase ${phase}: ${why}`) },
+      },
+    );
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof PhaseError) {
+      log.error(`error execution ${err.message}`);
+      return err.cause instanceof ResetRefusedError ? EXIT_INVALID : EXIT_PHASE_FAILED;
+    }
+    if (err instanceof PhaseSelectionError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await log.flush();
+  }
+}
+
 /** Runs one of the commands above; node.yaml problems and usage errors print their message and exit 1. */
 export async function runCommand(command: string, args: string[], io: CliIO, deps: BootDeps): Promise<number> {
   try {
@@ -188,6 +231,8 @@ export async function runCommand(command: string, args: string[], io: CliIO, dep
         return await printStatus(args, io, deps);
       case 'run':
         return await runWorkflow(args, io, deps);
+      case 'reset':
+        return await reset(args, io, deps);
       case 'certs':
         return await certsCommand(args, io, (root) => hostFor(deps, root));
       case 'phase': {

@@ -12,6 +12,7 @@ Usage:
   kgen-boot phases [--role init|control-plane-join|worker] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot status [--json] [--root /]
   kgen-boot check-config [--config ${DEFAULT_NODE_CONFIG}] [--root /]
+  kgen-boot reset [--force] [--dry-run] [--skip-phases P1,P2] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot certs check-expiration [--json] [--root /]
   kgen-boot certs renew all|NAME [--new-key] [--if-expiring-within 720h] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot --version
@@ -23,6 +24,9 @@ Commands:
   phases         print the phase tree for this node's role (or for --role)
   status         print the phases recorded in ${STATUS_FILE}
   check-config   read and validate node.yaml and print a summary (no secrets)
+  reset          kubeadm reset's phases: preflight, remove-etcd-member (this node's own, never the last voting
+                 member), cleanup-node (kubelet stopped; manifests, PKI, kubeconfigs, /var/lib/kubelet,
+                 /var/lib/etcd and ${STATUS_FILE} removed): the next \`run\` is a first boot
   certs check-expiration
                  expiry of this node's certificates, kubeconfigs and CAs (kubeadm's tables)
   certs renew    renew certificates with the CAs in /etc/kubernetes/pki, as kubeadm certs renew; NAME is one of
@@ -38,6 +42,7 @@ Flags:
   --certificate-key KEY
                  phase upload-certs: seal kubeadm-certs with KEY (64 hex) instead of node.yaml's certificateKey;
                  upload-certs runs on any control-plane node (on a joined one only when named)
+  --force        reset: confirm (kgen-boot has no terminal to ask on)
   --json         status, certs check-expiration as JSON
   --new-key      certs renew: issue a new private key (default: keep the existing key)
   --if-expiring-within DURATION

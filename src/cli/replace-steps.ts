@@ -1,5 +1,5 @@
-// The steps of `kgen replace NODE`, one function each, run in order by runReplaceSteps (for `kgen replace` and for
-// each node `kgen upgrade apply` reimages). Each step is
+// The steps of `kgen replace NODE`, one function each, run in order by runReplaceSteps (`kgen upgrade apply` runs
+// them in its own order for a node that still serves: src/cli/upgrade-batch.ts). Each step is
 // idempotent (a re-run after a failure continues: a member already gone, a Node already deleted, kubeadm-certs
 // still fresh, the token already registered, the render already done) and reports what it did or, in a dry
 // run, what it would do. Writes to the API go through the command's client, which a dry run has made
@@ -66,7 +66,7 @@ function bootWindowSeconds(ctx: ReplaceContext): number {
 }
 
 /** 1. The API answered already (connectCluster); with stacked etcd, the cluster must be healthy without this member. */
-async function checkHealth(ctx: ReplaceContext): Promise<{ report: StepReport; removal?: RemovalCheck }> {
+export async function checkHealth(ctx: ReplaceContext): Promise<{ report: StepReport; removal?: RemovalCheck }> {
   if (!ctx.etcd) return { report: { step: 'health', changed: false, detail: `API server ${ctx.api.server} is ready` } };
   const removal = await checkMemberRemoval(ctx.etcd, { name: ctx.node.name, peerURL: etcdPeerURL(ctx.node.address) });
   const members = removal.members.map((h) => `${h.member.name || memberIdHex(h.member.id)} ${h.healthy ? 'healthy' : 'down'}`).join(', ');
@@ -82,7 +82,7 @@ async function checkHealth(ctx: ReplaceContext): Promise<{ report: StepReport; r
 }
 
 /** 2a. Removes the node's etcd member (by peer URL, else name); a member already gone is fine. */
-async function removeEtcdMember(ctx: ReplaceContext, removal: RemovalCheck | undefined): Promise<StepReport | undefined> {
+export async function removeEtcdMember(ctx: ReplaceContext, removal: RemovalCheck | undefined): Promise<StepReport | undefined> {
   if (!ctx.etcd || !removal) return undefined;
   const target = removal.target;
   if (!target) return { step: 'etcd-member', changed: false, detail: `no etcd member with peer URL ${etcdPeerURL(ctx.node.address)} or name ${ctx.node.name} (already removed)` };
@@ -92,7 +92,7 @@ async function removeEtcdMember(ctx: ReplaceContext, removal: RemovalCheck | und
 }
 
 /** 2b. Drains the Node when it still reports Ready (unless --no-drain), then deletes it; a Node already gone is fine. */
-async function removeNode(ctx: ReplaceContext): Promise<StepReport> {
+export async function removeNode(ctx: ReplaceContext): Promise<StepReport> {
   const name = ctx.node.name;
   const node = await getNode(ctx.api, name);
   if (!node) return { step: 'node', changed: false, detail: `no Node ${name} (already deleted)` };
@@ -138,7 +138,7 @@ function transferFiles(ctx: ReplaceContext, keys: ReturnType<typeof readSharedKe
 }
 
 /** 3. Control-plane node: uploads kubeadm-certs again when it is gone or expires before the node can fetch it. */
-async function refreshKubeadmCerts(ctx: ReplaceContext): Promise<StepReport | undefined> {
+export async function refreshKubeadmCerts(ctx: ReplaceContext): Promise<StepReport | undefined> {
   if (ctx.node.role !== 'control-plane') return undefined;
   const lifetime = await kubeadmCertsLifetime(ctx.api);
   const needed = new Date(ctx.now.getTime() + bootWindowSeconds(ctx) * 1000);
@@ -163,7 +163,7 @@ async function refreshKubeadmCerts(ctx: ReplaceContext): Promise<StepReport | un
  * recorded the node's current generation, and no Node of that name registered after it. Asked before the node step,
  * which deletes the Node that tells a rejoined machine from one still waiting for its first boot.
  */
-async function earlierRender(ctx: ReplaceContext): Promise<RenderedReplacement | undefined> {
+export async function earlierRender(ctx: ReplaceContext): Promise<RenderedReplacement | undefined> {
   const stateDir = ctx.site.state.dir;
   const rendered = readReplacements(stateDir)[ctx.node.name];
   if (rendered?.generation !== generationOf(readGenerations(stateDir), ctx.node.name)) return undefined;
@@ -176,7 +176,7 @@ async function earlierRender(ctx: ReplaceContext): Promise<RenderedReplacement |
  * 4. Re-renders this node with a new generation through `kgen render --reimage` (which also gives it a fresh token
  * when its current one would expire before it finishes discovery), unless `earlier` rendered this replacement.
  */
-async function renderNode(ctx: ReplaceContext, earlier: RenderedReplacement | undefined): Promise<{ report: StepReport; generation: number }> {
+export async function renderNode(ctx: ReplaceContext, earlier: RenderedReplacement | undefined): Promise<{ report: StepReport; generation: number }> {
   const stateDir = ctx.site.state.dir;
   const name = ctx.node.name;
   if (earlier) {
@@ -194,7 +194,7 @@ async function renderNode(ctx: ReplaceContext, earlier: RenderedReplacement | un
 }
 
 /** 5. Registers the node's join token in the cluster when it is not there (a token render made, or one cleaned up). */
-async function registerToken(ctx: ReplaceContext): Promise<StepReport> {
+export async function registerToken(ctx: ReplaceContext): Promise<StepReport> {
   const token = readJoinToken(ctx.site.state.dir, ctx.node.name);
   if (ctx.dryRun && !tokenValidAt(token, ctx.now, bootWindowSeconds(ctx))) {
     return { step: 'token', changed: true, detail: `token ${token.id} expires at ${token.expiration}: the render would make a fresh one and register it` };

@@ -1,8 +1,8 @@
 // One batch of `kgen upgrade apply`: control-plane nodes one at a time, workers --max-unavailable at a time.
 // Each goes through three stages, recorded in the state's upgrade.yaml (src/secrets/upgrade-progress.ts) so a
 // re-run resumes at the stage it stopped in:
-//   1. replaced: the replace steps (src/cli/replace-steps.ts: health and quorum, etcd member and Node removal
-//      after a drain, kubeadm-certs, re-render at the inventory's release, the join token);
+//   1. replaced: the replace steps (src/cli/replace-steps.ts: health and quorum, the Node's drain and removal,
+//      kubeadm-certs, re-render at the inventory's release, the join token, then the etcd member's removal);
 //   2. reimage-started: the reimage hook ran for every node of the batch (or the operator was told which machine
 //      to reimage);
 //   3. back: every node of the batch is Ready with a kubelet at the target, and for a control-plane batch every
@@ -19,7 +19,7 @@ import { rfc3339 } from '../secrets/tokens.js';
 import { writeUpgradeProgress, type InFlightBatch, type UpgradeProgress } from '../secrets/upgrade-progress.js';
 import type { OperatorSite } from './cluster-access.js';
 import { etcdClientFor, stackedEtcdNodes } from './etcd-access.js';
-import { runReplaceSteps, type ReplaceContext } from './replace-steps.js';
+import { checkHealth, earlierRender, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
 import { apiServersNotReady, etcdHealthReport } from './upgrade-health.js';
 
 /** How often the wait for a reimaged node looks again. */
@@ -96,8 +96,19 @@ async function replaceNodes(ctx: ApplyContext, nodes: NodeSpec[]): Promise<void>
       nodesFile: ctx.nodesFile,
       cwd: ctx.io.cwd,
     };
+    const print = (r: StepReport | undefined) => r && ctx.say(`[upgrade/replace] ${node.name} ${r.step}: ${r.detail}`);
     try {
-      await runReplaceSteps(rc, (r) => ctx.say(`[upgrade/replace] ${node.name} ${r.step}: ${r.detail}`));
+      const { report, removal } = await checkHealth(rc);
+      print(report);
+      const earlier = await earlierRender(rc);
+      // Unlike `kgen replace` of a dead machine, this node still serves: once its stacked etcd member is gone its
+      // API server fails every request, and a load balancer without health checks keeps handing it connections.
+      // So the member goes last, after the drain and every API call, right before the machine is reimaged.
+      print(await removeNode(rc));
+      print(await refreshKubeadmCerts(rc));
+      print((await renderNode(rc, earlier)).report);
+      print(await registerToken(rc));
+      print(await removeEtcdMember(rc, removal));
     } finally {
       await etcd?.close();
     }

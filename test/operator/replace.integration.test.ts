@@ -124,10 +124,10 @@ describe.skipIf(!canRun)('kgen replace against a running cluster of three contro
     expect(r.code, r.stderr).toBe(0);
     for (const name of ['cp1', 'cp2', 'cp3']) expect(r.stdout).toMatch(new RegExp(`\\[replace\\] health: .*etcd members: .*${name} healthy`));
     expect(r.stdout).toContain('[replace] node: Node cp2: would cordon, would evict 1 pod(s) (default/work), would be deleted');
-    expect(r.stdout).toContain('[dryrun] Would perform action CREATE on resource /api/v1/namespaces/default/pods/work/eviction');
+    expect(r.stdout).toContain('[dryrun] Would perform action CREATE on resource "pods/eviction" in API group "core/v1"\n[dryrun] Resource name "work", namespace "default"\n[dryrun] Attached object:\napiVersion: policy/v1\nkind: Eviction\n');
     expect(r.stdout).toMatch(/\[replace\] etcd-member: would remove etcd member [0-9a-f]+ cp2 \(https:\/\/172\.31\.12\.12:2380\)/);
-    expect(r.stdout).toContain('[dryrun] Would perform action PATCH on resource /api/v1/nodes/cp2');
-    expect(r.stdout).toContain('[dryrun] Would perform action DELETE on resource /api/v1/nodes/cp2');
+    expect(r.stdout).toContain('[dryrun] Would perform action PATCH on resource "nodes" in API group "core/v1"\n[dryrun] Resource name "cp2", namespace ""\n[dryrun] Attached patch:\n');
+    expect(r.stdout).toContain('[dryrun] Would perform action DELETE on resource "nodes" in API group "core/v1"\n[dryrun] Resource name "cp2", namespace ""\n');
     expect(r.stdout).toMatch(/\[replace\] render: would render cp2 as generation 2/);
     expect(r.stdout).toContain('dry run, nothing was changed');
     expect(await snapshot()).toEqual(before);

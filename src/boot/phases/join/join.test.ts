@@ -38,6 +38,7 @@ describe('join workflow', () => {
         /etcd                        Add a new local etcd member
         /mark-control-plane          Mark a node as a control-plane
       wait-control-plane             Wait for the control plane to start
+      upload-certs                   Upload certificates to kubeadm-certs
       "
     `);
     expect(new Runner(phasesFor('control-plane-join')).names()).toEqual(new Runner(phasesFor('worker')).names());
