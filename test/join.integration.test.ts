@@ -27,6 +27,7 @@ import { REPO_ROOT, sourceExists } from './cluster/programs.js';
 import { KGEN } from './helpers.js';
 import { buildBootProgram } from './esbuild-options.js';
 import { prepareNodeImage } from './cluster/node-image.js';
+import { nodeNameFromKubeletConf, nodeRegistration, type NodeObject } from './kubeadm/readback.js';
 
 const API_SERVER = 'test/controlplane/kube-apiserver-main.ts';
 const CONTROLLER_MANAGER = 'test/controlplane/kube-controller-manager-main.ts';
@@ -238,6 +239,18 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER) |
       const n = byName.get(name)!;
       expect(n.metadata.labels['node-role.kubernetes.io/control-plane']).toBeUndefined();
       expect(n.spec.taints ?? []).not.toContainEqual(expect.objectContaining({ key: 'node-role.kubernetes.io/control-plane' }));
+    }
+  });
+
+  it("passes kubeadm's GetNodeRegistration on every node: name from kubelet.conf, the cri-socket annotation (v1.33), taints", async () => {
+    for (const name of FIRST_WAVE) {
+      const root = nodes.get(name)!.root;
+      const nodeName = nodeNameFromKubeletConf(readFileSync(join(root, 'etc/kubernetes/kubelet.conf'), 'utf8'), (p) => readFileSync(join(root, p), 'utf8'));
+      expect(nodeName).toBe(name);
+      const node = JSON.parse(await kubectl(nodes.get('cp1')!, ['get', 'node', nodeName, '-o', 'json'])) as NodeObject;
+      const registration = nodeRegistration(node, false, undefined);
+      expect(registration.criSocket, name).toBe(rendered.get(name)!.node.kubelet.criSocket);
+      expect(registration.taints).toEqual(node.spec?.taints ?? []);
     }
   });
 

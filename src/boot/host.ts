@@ -4,7 +4,8 @@
 // atomically (src/fsutil.ts: temp file, fsync, rename) and anything holding a PEM private key is forced to
 // mode 0600.
 // Dry-run is a Host too (createDryRunHost): it records writes, removes, commands and service actions and
-// prints them instead of performing them; phases never branch on dry-run.
+// prints them instead of performing them (each file with its content, secrets redacted: dry-run-files.ts);
+// phases never branch on dry-run.
 import { execFile } from 'node:child_process';
 import { appendFileSync, constants as fsConstants, mkdirSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { createServer } from 'node:net';
 import { dirname, isAbsolute, join, normalize, posix } from 'node:path';
 import { realClock, realRandom, type Clock, type Random } from '../clock.js';
 import { writeFileAtomic } from '../fsutil.js';
+import { describeFileWrite } from './dry-run-files.js';
 
 export { realClock, realRandom, type Clock, type Random };
 
@@ -288,7 +290,8 @@ export function createDryRunHost(base: Host, print: (line: string) => void): Hos
       const clean = posix.normalize(path);
       written.set(clean, buf);
       removed.delete(clean);
-      record({ kind: 'write', path: clean, mode, bytes: buf.length }, `Would write file ${clean} (mode ${mode.toString(8).padStart(4, '0')}, ${buf.length} bytes)`);
+      recorded.push({ kind: 'write', path: clean, mode, bytes: buf.length });
+      for (const line of describeFileWrite(clean, buf)) print(line);
     },
     async appendFile(path, data) {
       const clean = posix.normalize(path);

@@ -7,6 +7,7 @@
 import type { NodeBootConfig } from '../contract/config.js';
 import type { Clock } from './host.js';
 import { LOG_FILE } from './constants.js';
+import { REDACTED } from '../cluster/dry-run-print.js';
 
 export { LOG_FILE };
 
@@ -37,7 +38,7 @@ export interface LogSinks {
 }
 
 const PEM_PRIVATE_KEY = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?-----END \1-----/g;
-export const REDACTED = '<redacted>';
+export { REDACTED };
 
 /** Replaces secret values and PEM private-key blocks in `text`. Short values (< 6 chars) are ignored. */
 export class Redactor {

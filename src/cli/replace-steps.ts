@@ -23,7 +23,7 @@ import { render } from '../render.js';
 import { generationOf } from '../secrets/generations.js';
 import { realOperatorHost } from '../operator-host.js';
 import { readGenerations, readJoinToken, readSharedKeys } from '../secrets/read-state.js';
-import { readReplacements, recordReplacement } from '../secrets/replacements.js';
+import { readReplacements, recordReplacement, type RenderedReplacement } from '../secrets/replacements.js';
 import { rfc3339, tokenValidAt } from '../secrets/tokens.js';
 import { toYaml } from '../yaml.js';
 import type { OperatorSite } from './cluster-access.js';
@@ -158,17 +158,30 @@ export async function refreshKubeadmCerts(ctx: ReplaceContext): Promise<StepRepo
 }
 
 /**
- * 4. Re-renders this node with a new generation through `kgen render --reimage` (which also gives it a fresh token
- * when its current one would expire before it finishes discovery), unless this replacement was rendered already.
+ * The render of this replacement an earlier `kgen replace` made, when the machine has not rejoined since: it
+ * recorded the node's current generation, and no Node of that name registered after it. Asked before the node step,
+ * which deletes the Node that tells a rejoined machine from one still waiting for its first boot.
  */
-export async function renderNode(ctx: ReplaceContext): Promise<{ report: StepReport; generation: number }> {
+export async function earlierRender(ctx: ReplaceContext): Promise<RenderedReplacement | undefined> {
+  const stateDir = ctx.site.state.dir;
+  const rendered = readReplacements(stateDir)[ctx.node.name];
+  if (rendered?.generation !== generationOf(readGenerations(stateDir), ctx.node.name)) return undefined;
+  const created = (await getNode(ctx.api, ctx.node.name))?.metadata.creationTimestamp;
+  const rejoined = created !== undefined && Date.parse(created) >= Date.parse(rendered.renderedAt);
+  return rejoined ? undefined : rendered;
+}
+
+/**
+ * 4. Re-renders this node with a new generation through `kgen render --reimage` (which also gives it a fresh token
+ * when its current one would expire before it finishes discovery), unless `earlier` rendered this replacement.
+ */
+export async function renderNode(ctx: ReplaceContext, earlier: RenderedReplacement | undefined): Promise<{ report: StepReport; generation: number }> {
   const stateDir = ctx.site.state.dir;
   const name = ctx.node.name;
-  const current = generationOf(readGenerations(stateDir), name);
-  const rendered = readReplacements(stateDir)[name];
-  if (rendered?.generation === current && !(await rejoinedSince(ctx, rendered.renderedAt))) {
-    return { generation: current, report: { step: 'render', changed: false, detail: `generation ${current} was rendered by an earlier replace at ${rendered.renderedAt}` } };
+  if (earlier) {
+    return { generation: earlier.generation, report: { step: 'render', changed: false, detail: `generation ${earlier.generation} was rendered by an earlier replace at ${earlier.renderedAt}` } };
   }
+  const current = generationOf(readGenerations(stateDir), name);
   if (ctx.dryRun) {
     return { generation: current + 1, report: { step: 'render', changed: true, detail: `would render ${name} as generation ${current + 1} into ${ctx.outDir}` } };
   }
@@ -177,12 +190,6 @@ export async function renderNode(ctx: ReplaceContext): Promise<{ report: StepRep
   recordReplacement(stateDir, name, { generation, renderedAt: rfc3339(ctx.now) });
   const token = report.newTokens.find((t) => t.forNode === name);
   return { generation, report: { step: 'render', changed: true, detail: `rendered ${name} as generation ${generation} into ${ctx.outDir}${token ? `, with a fresh token ${token.id}` : ''}` } };
-}
-
-/** A Node of that name registered after `since`: the replaced machine is back. */
-async function rejoinedSince(ctx: ReplaceContext, since: string): Promise<boolean> {
-  const created = (await getNode(ctx.api, ctx.node.name))?.metadata.creationTimestamp;
-  return created !== undefined && Date.parse(created) >= Date.parse(since);
 }
 
 /** 5. Registers the node's join token in the cluster when it is not there (a token render made, or one cleaned up). */

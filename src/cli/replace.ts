@@ -9,7 +9,7 @@ import type { EtcdClient } from '../cluster/etcd-client.js';
 import { InvalidInputError } from '../errors.js';
 import { ACCESS_FLAGS, ACCESS_HELP, connectCluster, loadSite, withRights, type OperatorSite } from './cluster-access.js';
 import { etcdClientFor, stackedEtcdNodes } from './etcd-access.js';
-import { checkHealth, nextSteps, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
+import { checkHealth, earlierRender, nextSteps, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
 import type { NodeSpec } from '../inventory/types.js';
 
 const HELP = [
@@ -63,12 +63,13 @@ async function etcdFor(site: OperatorSite, node: NodeSpec, now: Date): Promise<E
 async function runSteps(ctx: ReplaceContext, print: (r: StepReport) => void): Promise<number> {
   const { report, removal } = await checkHealth(ctx);
   print(report);
+  const earlier = await earlierRender(ctx);
   const member = await removeEtcdMember(ctx, removal);
   if (member) print(member);
   print(await removeNode(ctx));
   const certs = await refreshKubeadmCerts(ctx);
   if (certs) print(certs);
-  const rendered = await renderNode(ctx);
+  const rendered = await renderNode(ctx, earlier);
   print(rendered.report);
   print(await registerToken(ctx));
   return rendered.generation;

@@ -296,7 +296,11 @@ describe('dryRunTransport', () => {
     const c = new ApiClient({ server: 'https://10.0.0.10:6443', transport, clock, random, retry: RETRY });
     expect(await c.getIfExists('v1', 'ConfigMap', 'kubeadm-config', 'kube-system')).toBeUndefined();
     await c.createOrUpdate(cm('kubeadm-config', {}));
-    expect(printed).toEqual(['[dryrun] Would perform action CREATE on resource /api/v1/namespaces/kube-system/configmaps']);
+    expect(printed).toEqual([
+      '[dryrun] Would perform action CREATE on resource "configmaps" in API group "core/v1"',
+      '[dryrun] Attached object:',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kubeadm-config\n  namespace: kube-system\ndata: {}',
+    ]);
     expect(transport.recorded.map((r) => r.method)).toEqual(['GET', 'POST']);
   });
 });

@@ -10,6 +10,7 @@
 // All traffic goes through one Transport (https-transport.ts on undici in production); the dry-run
 // transport records requests instead of sending them.
 import { parse } from '../yaml-input.js';
+import { describeRequest } from './dry-run-print.js';
 import type { Clock, Random } from '../clock.js';
 
 export interface ObjectRef {
@@ -410,11 +411,9 @@ export function dryRunTransport(print: (line: string) => void): Transport & { re
   return Object.assign(transport, { recorded });
 }
 
-const DRY_RUN_VERBS: Record<TransportRequest['method'], string> = { GET: 'GET', POST: 'CREATE', PUT: 'UPDATE', PATCH: 'PATCH', DELETE: 'DELETE' };
-
-/** Prints a mutating request as kubeadm's dry-run client does and echoes its object back with a placeholder uid. */
+/** Prints a mutating request as kubeadm's dry-run client does (./dry-run-print.ts) and echoes its object back with a placeholder uid. */
 function printWrite(req: TransportRequest, print: (line: string) => void): TransportResponse {
-  print(`[dryrun] Would perform action ${DRY_RUN_VERBS[req.method]} on resource ${req.path}`);
+  for (const line of describeRequest(req)) print(line);
   const echoed = req.body ? (JSON.parse(req.body) as { metadata?: Record<string, unknown> }) : {};
   if (echoed.metadata && echoed.metadata.uid === undefined) echoed.metadata.uid = 'dry-run';
   return { status: req.method === 'POST' ? 201 : 200, body: JSON.stringify(echoed) };

@@ -15,6 +15,7 @@ import { phasesFor } from '../../src/boot/phases/index.js';
 import { buildClusterPrograms, testProgramSources } from '../cluster/build-programs.js';
 import { benchClusterBringUp } from './cluster.js';
 import { benchLoadBalancer } from './lb.js';
+import { benchReplace } from './replace.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const KGEN = join(REPO, 'build/kgen.mjs');
@@ -299,6 +300,7 @@ const GROUPS: Record<string, () => void | Promise<void>> = {
   inventory: benchInventory,
   cluster: withTestPrograms(() => benchClusterBringUp(record)),
   lb: withTestPrograms(() => benchLoadBalancer(record)),
+  replace: withTestPrograms(() => benchReplace(record)),
 };
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(name in GROUPS));

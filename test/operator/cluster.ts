@@ -1,15 +1,16 @@
 // A running cluster for the operator's commands, built the way an operator builds one: `kgen render` an
 // inventory (N control-plane nodes behind a load balancer, M workers), then `kgen-boot run` on each node of the
 // one-machine harness (test/cluster: netns, test kubelet, real etcd, test control plane): the control-plane
-// nodes in turn, then the workers together. The operator's workstation is the init node's network namespace
-// (it reaches the load balancer); kgen runs there with the inventory and the state `render` created.
+// nodes in turn, then the workers together. The operator's workstation is a namespace of its own on the same
+// fabric (it reaches the load balancer and every node, and stays up whichever machine dies); kgen runs there with
+// the inventory and the state `render` created.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toYaml } from '../../src/yaml.js';
 import { HARNESS_PROGRAMS, buildClusterPrograms } from '../cluster/build-programs.js';
 import { startLoadBalancer } from '../cluster/load-balancer.js';
-import { createFabric, destroyFabric, type ExecResult, type Fabric } from '../cluster/netns.js';
+import { addNamespace, createFabric, destroyFabric, exec, type ExecResult, type Fabric, type NetNamespace } from '../cluster/netns.js';
 import { createTestNode, type TestNode } from '../cluster/node.js';
 import { prepareNodeImage } from '../cluster/node-image.js';
 import { sourceExists } from '../cluster/programs.js';
@@ -21,6 +22,8 @@ export const canRun = sourceExists(API_SERVER) && sourceExists(CONTROLLER_MANAGE
 
 export const CLUSTER_NAME = 'opscluster';
 export const LB = '172.31.12.2';
+/** The operator's workstation. */
+const SEAT = '172.31.12.5';
 export interface Machine {
   name: string;
   address: string;
@@ -52,7 +55,9 @@ export interface OperatorCluster {
   boot(name: string): Promise<ExecResult>;
   /** The machine dies and its disk is wiped: the kubelet stops, the root is emptied to a fresh image's (only its hostname). */
   killAndWipe(name: string): Promise<void>;
-  /** Runs build/kgen.mjs on the operator's seat (the init node's namespace). */
+  /** Runs a program on the operator's seat. */
+  exec(cmd: string, args: string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** Runs build/kgen.mjs on the operator's seat. */
   kgen(args: string[]): Promise<ExecResult>;
   /** Runs kubectl on the operator's seat. */
   kubectl(kubeconfig: string, args: string[]): Promise<ExecResult>;
@@ -78,6 +83,7 @@ export async function startOperatorCluster(options: OperatorClusterOptions = {})
   if (render.code !== 0) throw new Error(`kgen render exited ${render.code}: ${render.stderr}`);
   const nodes: TestNode[] = [];
   let fabric: Fabric | undefined;
+  let seat: NetNamespace | undefined;
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.services.stop('kubelet').catch(() => undefined)));
     if (fabric) await destroyFabric(fabric);
@@ -98,6 +104,7 @@ export async function startOperatorCluster(options: OperatorClusterOptions = {})
   };
   try {
     fabric = await createFabric();
+    seat = await addNamespace(fabric, 'ops', SEAT);
     await startLoadBalancer(fabric, { address: LB, backends: controlPlanes.map((n) => n.address) });
     for (const spec of machines) nodes.push(await createTestNode(fabric, spec));
     for (const spec of controlPlanes) await boot(spec.name);
@@ -106,7 +113,7 @@ export async function startOperatorCluster(options: OperatorClusterOptions = {})
     await stop();
     throw err;
   }
-  const seat = nodes[0]!;
+  const onSeat = (cmd: string, args: string[], opts: { timeoutMs?: number } = {}) => exec(seat!.ns, cmd, args, { timeoutMs: 120_000, ...opts });
   return {
     work,
     machines,
@@ -122,8 +129,9 @@ export async function startOperatorCluster(options: OperatorClusterOptions = {})
       mkdirSync(join(target.root, 'etc'), { recursive: true });
       writeFileSync(join(target.root, 'etc/hostname'), `${name}\n`);
     },
-    kgen: (args) => seat.exec(process.execPath, [KGEN, ...args], { timeoutMs: 120_000 }),
-    kubectl: (kubeconfig, args) => seat.exec('kubectl', ['--kubeconfig', kubeconfig, '--request-timeout=20s', ...args], { timeoutMs: 30_000 }),
+    exec: onSeat,
+    kgen: (args) => onSeat(process.execPath, [KGEN, ...args]),
+    kubectl: (kubeconfig, args) => onSeat('kubectl', ['--kubeconfig', kubeconfig, '--request-timeout=20s', ...args], { timeoutMs: 30_000 }),
     stop,
   };
 }

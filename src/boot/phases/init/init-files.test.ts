@@ -242,11 +242,11 @@ describe('kgen-boot run --dry-run', () => {
     });
     expect(code, c.err()).toBe(0);
     const out = c.out();
-    expect(out).toContain('[dryrun] Would write file /etc/kubernetes/pki/apiserver.key (mode 0600');
-    expect(out).toContain('[dryrun] Would write file /etc/kubernetes/manifests/kube-apiserver.yaml');
+    expect(out).toContain('[dryrun] Would write file "/etc/kubernetes/pki/apiserver.key" with content:\n<redacted>\n');
+    expect(out).toContain('[dryrun] Would write file "/etc/kubernetes/manifests/kube-apiserver.yaml" with content:\napiVersion: v1\nkind: Pod\n');
     expect(out).toContain('[dryrun] Would restart the kubelet service');
-    expect(out).toContain('[dryrun] Would perform action CREATE on resource /api/v1/namespaces/kube-system/secrets');
-    expect(out).toContain('[dryrun] Would perform action CREATE on resource /api/v1/namespaces/kube-public/configmaps');
+    expect(out).toContain('[dryrun] Would perform action CREATE on resource "secrets" in API group "core/v1"\n[dryrun] Attached object:\napiVersion: v1\nkind: Secret\n');
+    expect(out).toContain('[dryrun] Would perform action CREATE on resource "configmaps" in API group "core/v1"\n[dryrun] Attached object:\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-info\n  namespace: kube-public\ndata:\n  kubeconfig: |\n');
     expect(out).toContain('[addons] Applied essential addon: CoreDNS');
     expect(out).toContain('Your Kubernetes control-plane has initialized successfully!');
     for (const secret of [config.secrets!.bootstrapTokens[0]!.secret, config.certificateKey!, 'PRIVATE KEY']) expect(out).not.toContain(secret);
