@@ -195,7 +195,7 @@ async function reset(args: string[], io: CliIO, deps: BootDeps): Promise<number>
     const runner = new Runner(resetPhases());
     if (dryRun) log.phase('dryrun', 'Running in dry-run mode: nothing is removed, stopped or sent');
     await runner.run(
-      { config, host, log, force: flags.force },
+      { config, host, log, force: flags.force, dirsToClean: [] },
       {
         store: memoryStatusStore(),
         now: () => host.clock.now(),

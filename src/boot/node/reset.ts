@@ -1,8 +1,8 @@
 // The work of `kgen-boot reset` (upstream: cmd/kubeadm/app/cmd/reset.go, cmd/kubeadm/app/cmd/phases/reset/
 // removeetcdmember.go, cleanupnode.go; cmd/kubeadm/app/phases/etcd/local.go RemoveStackedEtcdMemberFromCluster):
 // take this control-plane node's own member out of stacked etcd (never the last voting member, never while
-// another member is unhealthy: src/cluster/etcd-removal.ts judges it), clean etcd's data directory, stop the
-// kubelet, and remove what kubeadm init/join wrote (manifests, PKI, kubeconfigs, /var/lib/kubelet) plus
+// another member is unhealthy: src/cluster/etcd-removal.ts judges it), stop the kubelet, clean etcd's data
+// directory, and remove what kubeadm init/join wrote (manifests, PKI, kubeconfigs, /var/lib/kubelet) plus
 // kgen-boot's status record, so the next `kgen-boot run` is a first boot. node.yaml stays: it is cloud-init's,
 // and a new seed rewrites it. Every path goes through the Host, so `--dry-run` prints instead of removing.
 import { EtcdClient, memberIdHex } from '../../cluster/etcd-client.js';
@@ -31,6 +31,8 @@ export interface ResetData {
   readonly log: Logger;
   /** `--force`: the operator confirmed (kubeadm reset asks on the terminal; kgen-boot has none to ask on). */
   readonly force: boolean;
+  /** Directories cleanup-node empties once the kubelet is stopped (kubeadm's resetData AddDirsToClean). */
+  readonly dirsToClean: string[];
 }
 
 /** A reset step that cannot go on; the message says why and what to do. */
@@ -82,8 +84,8 @@ export async function removeOwnEtcdMember(data: ResetData): Promise<void> {
       await local.close();
     }
   }
-  log.phase('reset', `Deleting contents of the etcd data directory: ${etcd.dataDir}`);
-  await cleanDir(host, etcd.dataDir);
+  // Emptied by cleanup-node after the kubelet stopped: etcd's static pod would start again on it before.
+  data.dirsToClean.push(etcd.dataDir);
 }
 
 /** The kubeconfigs kubeadm reset deletes (cleanupnode.go resetConfigDir). */
@@ -100,7 +102,7 @@ export async function cleanupNode(data: ResetData): Promise<void> {
     const r = await host.exec('crictl', ['rmp', '--all', '--force']);
     if (r.code !== 0) log.warn(`crictl rmp --all --force exited ${r.code}: ${r.stderr.trim()}; remove the pods by hand`, 'reset');
   }
-  for (const dir of [MANIFESTS_DIR, CERTIFICATES_DIR, KUBELET_DIR]) {
+  for (const dir of [...data.dirsToClean, MANIFESTS_DIR, CERTIFICATES_DIR, KUBELET_DIR]) {
     log.phase('reset', `Deleting contents of directory: ${dir}`);
     await cleanDir(host, dir);
   }

@@ -25,6 +25,6 @@ export function joinPhases(): Phase<BootData>[] {
     controlPlaneJoinPhase(),
     joinWaitControlPlanePhase(),
     // Only as `kgen-boot phase upload-certs` on a joined control-plane node (src/boot/phases/upload-certs.ts).
-    uploadCertsPhase({ dependsOn: ['control-plane-join'], runIf: (d) => isControlPlane(d) && uploadCertsNamed(d) }),
+    uploadCertsPhase({ dependsOn: ['control-plane-join/mark-control-plane'], runIf: (d) => isControlPlane(d) && uploadCertsNamed(d) }),
   ];
 }
