@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { createServer } from 'node:http';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toYaml } from '../src/yaml.js';
 import type { NodeBootConfig } from '../src/contract/config.js';
 import type { ClusterSpec } from '../src/inventory/types.js';
-import { bootBundleFrom } from './boot-bundle.js';
+import { bootBundleFrom, type BootFile } from './boot-bundle.js';
 import { renderUserData, userDataText } from './cloud-config.js';
 
 const config = {
@@ -20,13 +20,25 @@ const config = {
   discovery: { apiServerEndpoint: 'cp.demo.internal:6443', token: 'abcdef.0123456789abcdef', caCertHashes: ['sha256:00'], timeoutSeconds: 1800 },
 } as unknown as NodeBootConfig;
 
-const boot = (delivery: ClusterSpec['boot']['delivery'], url?: string): ClusterSpec['boot'] => ({
+const boot = (delivery: ClusterSpec['boot']['delivery'], url?: string, installNodejs = false): ClusterSpec['boot'] => ({
   delivery,
   url,
   path: delivery === 'embed' ? '/usr/local/bin/kgen-boot.mjs' : '/usr/local/bin/kgen-boot',
-  installNodejs: false,
+  installNodejs,
   discoveryTimeoutSeconds: 1800,
 });
+
+const executableOf = (bytes: Buffer, name = 'kgen-boot-linux-arm64'): BootFile => ({ name, bytes, sha256: createHash('sha256').update(bytes).digest('hex') });
+
+/** Runs python3 (as systemd runs the fetcher on the node) without blocking the event loop a test server runs on. */
+function runAsync(cmd: string, args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args);
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (status) => resolve({ status, stderr }));
+  });
+}
 
 describe('renderUserData', () => {
   // Random program bytes give base64 starting with anything the alphabet allows after gzip's header.
@@ -41,14 +53,44 @@ describe('renderUserData', () => {
     expect(gunzipSync(Buffer.from(program.content, 'base64'))).toEqual(bundle.bytes);
   });
 
-  it('delivery url writes a fetcher pinned to the sha256 and no embedded program', () => {
-    const bundle = bundles[0]!;
-    const u = renderUserData(toYaml(config), boot('url', 'https://boot.example/kgen-boot?x=%41'), bundle);
+  it('delivery url fetches the executable for the node\'s arch from the base URL, pinned to its sha256, and embeds nothing', () => {
+    const exe = executableOf(Buffer.from('elf'));
+    const u = renderUserData(toYaml(config), boot('url', 'https://boot.example/k%41/'), bundles[0]!, undefined, exe);
     expect(u.embedded).toBe('');
     const doc = parse(userDataText(u));
     expect(doc.write_files.some((f: { encoding?: string }) => f.encoding === 'gz+b64')).toBe(false);
+    expect(doc.packages).toBeUndefined();
     const unit = doc.write_files.find((f: { path: string }) => f.path.endsWith('kgen-boot.service')).content as string;
-    expect(unit).toContain(`ExecStartPre=/usr/bin/env node /usr/local/lib/kgen/fetch-boot.mjs https://boot.example/kgen-boot?x=%%41 ${bundle.sha256} /usr/local/bin/kgen-boot`);
+    expect(unit).toContain(`ExecStartPre=/usr/bin/python3 /usr/local/lib/kgen/fetch-boot.py https://boot.example/k%%41/kgen-boot-linux-arm64 ${exe.sha256} /usr/local/bin/kgen-boot\n`);
+    expect(unit).toContain('ExecStart=/usr/local/bin/kgen-boot run --config /etc/kgen/node.yaml\n');
+  });
+
+  it('delivery embed installs the module under its .mjs name; installNodejs adds the distribution\'s nodejs', () => {
+    const plain = parse(userDataText(renderUserData(toYaml(config), boot('embed'), bundles[0]!)));
+    expect(plain.packages).toBeUndefined();
+    expect(plain.write_files.find((f: { encoding?: string }) => f.encoding === 'gz+b64').path).toBe('/usr/local/bin/kgen-boot.mjs');
+    const withNode = parse(userDataText(renderUserData(toYaml(config), boot('embed', undefined, true), bundles[0]!)));
+    expect(withNode.packages).toEqual(['nodejs']);
+  });
+
+  it('cloud-init\'s own schema accepts the user-data of every delivery, with and without nodejs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kgen-schema-'));
+    const cases = [
+      renderUserData(toYaml(config), boot('embed'), bundles[0]!),
+      renderUserData(toYaml(config), boot('embed', undefined, true), bundles[0]!),
+      renderUserData(toYaml(config), boot('url', 'http://10.0.0.1:8080/boot'), bundles[0]!, undefined, executableOf(Buffer.from('elf'))),
+      renderUserData(toYaml(config), boot('baked'), bundles[0]!),
+    ];
+    for (const [i, u] of cases.entries()) {
+      const file = join(dir, `user-data-${i}`);
+      writeFileSync(file, userDataText(u));
+      expect(execFileSync('cloud-init', ['schema', '-c', file], { encoding: 'utf8' })).toContain('Valid cloud-config');
+    }
+    // The check can fail: a package list that is not a list.
+    const bad = userDataText(cases[1]!).replace(/^packages:\n\s*- nodejs$/m, 'packages: 7');
+    expect(bad).toContain('packages: 7\n');
+    writeFileSync(join(dir, 'bad'), bad);
+    expect(() => execFileSync('cloud-init', ['schema', '-c', join(dir, 'bad')], { stdio: 'pipe' })).toThrow();
   });
 
   it('delivery baked only writes the config and the unit', () => {
@@ -56,25 +98,19 @@ describe('renderUserData', () => {
     expect(doc.write_files.map((f: { path: string }) => f.path)).toEqual(['/etc/kgen/node.yaml', '/etc/systemd/system/kgen-boot.service']);
   });
 
-  it('the rendered fetcher installs a program whose sha256 matches and refuses one that does not', async () => {
-    const good = bootBundleFrom(Buffer.from('#!/usr/bin/env node\nconsole.log("hi")\n'));
-    let served = good.bytes;
-    const server = createServer((_req, res) => res.end(served));
+  it('the rendered fetcher (python3) installs a program whose sha256 matches and refuses one that does not or is missing', async () => {
+    const good = executableOf(Buffer.from('#!/bin/sh\necho hi\n'));
+    let served: Buffer | undefined = good.bytes;
+    const server = createServer((_req, res) => (served ? res.end(served) : res.writeHead(404).end()));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/kgen-boot`;
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
-      const doc = parse(userDataText(renderUserData(toYaml(config), boot('url', url), good)));
+      const doc = parse(userDataText(renderUserData(toYaml(config), boot('url', base), bundles[0]!, undefined, good)));
       const dir = mkdtempSync(join(tmpdir(), 'kgen-fetch-'));
-      const fetcher = join(dir, 'fetch-boot.mjs');
-      writeFileSync(fetcher, doc.write_files.find((f: { path: string }) => f.path.endsWith('fetch-boot.mjs')).content);
-      const target = join(dir, 'kgen-boot');
-      const run = () => new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        // Async spawn: the server above runs on this event loop.
-        const p = spawn(process.execPath, [fetcher, url, good.sha256, target]);
-        let stderr = '';
-        p.stderr.on('data', (d) => (stderr += d));
-        p.on('close', (status) => resolve({ status, stderr }));
-      });
+      const fetcher = join(dir, 'fetch-boot.py');
+      writeFileSync(fetcher, doc.write_files.find((f: { path: string }) => f.path === '/usr/local/lib/kgen/fetch-boot.py').content);
+      const target = join(dir, 'bin', 'kgen-boot');
+      const run = () => runAsync('python3', [fetcher, `${base}/${good.name}`, good.sha256, target]);
       const ok = await run();
       expect(ok.status, ok.stderr).toBe(0);
       expect(readFileSync(target)).toEqual(good.bytes);
@@ -87,6 +123,12 @@ describe('renderUserData', () => {
       expect(bad.stderr).toContain('refusing to run it');
       expect(readFileSync(target, 'utf8')).toBe('old');
       expect(existsSync(`${target}.tmp`)).toBe(false);
+
+      served = undefined;
+      const missing = await run();
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toContain(`kgen: GET ${base}/${good.name}: HTTP Error 404`);
+      expect(readFileSync(target, 'utf8')).toBe('old');
     } finally {
       server.close();
     }

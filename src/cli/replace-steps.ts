@@ -1,4 +1,5 @@
-// The steps of `kgen replace NODE`, one function each, in the order the command runs them. Each step is
+// The steps of `kgen replace NODE`, one function each, run in order by runReplaceSteps (`kgen upgrade apply` runs
+// them in its own order for a node that still serves: src/cli/upgrade-batch.ts). Each step is
 // idempotent (a re-run after a failure continues: a member already gone, a Node already deleted, kubeadm-certs
 // still fresh, the token already registered, the render already done) and reports what it did or, in a dry
 // run, what it would do. Writes to the API go through the command's client, which a dry run has made
@@ -201,6 +202,22 @@ export async function registerToken(ctx: ReplaceContext): Promise<StepReport> {
   const created = await ensureToken(ctx.api, token);
   const detail = created ? `${would(ctx, 'registered', 'would register')} join token ${token.id} in the cluster` : `join token ${token.id} is in the cluster`;
   return { step: 'token', changed: created, detail: `${detail} (expires ${token.expiration})` };
+}
+
+/** Every step in order, each report handed to `print` as it is made; the node's generation to boot. */
+export async function runReplaceSteps(ctx: ReplaceContext, print: (r: StepReport) => void): Promise<number> {
+  const { report, removal } = await checkHealth(ctx);
+  print(report);
+  const earlier = await earlierRender(ctx);
+  const member = await removeEtcdMember(ctx, removal);
+  if (member) print(member);
+  print(await removeNode(ctx));
+  const certs = await refreshKubeadmCerts(ctx);
+  if (certs) print(certs);
+  const rendered = await renderNode(ctx, earlier);
+  print(rendered.report);
+  print(await registerToken(ctx));
+  return rendered.generation;
 }
 
 /** What the operator does next. */

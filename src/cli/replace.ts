@@ -9,7 +9,7 @@ import type { EtcdClient } from '../cluster/etcd-client.js';
 import { InvalidInputError } from '../errors.js';
 import { ACCESS_FLAGS, ACCESS_HELP, connectCluster, loadSite, withRights, type OperatorSite } from './cluster-access.js';
 import { etcdClientFor, stackedEtcdNodes } from './etcd-access.js';
-import { checkHealth, earlierRender, nextSteps, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
+import { nextSteps, runReplaceSteps, type ReplaceContext, type StepReport } from './replace-steps.js';
 import type { NodeSpec } from '../inventory/types.js';
 
 const HELP = [
@@ -60,21 +60,6 @@ async function etcdFor(site: OperatorSite, node: NodeSpec, now: Date): Promise<E
   return etcdClientFor(site, others, now, { attempts: 3 });
 }
 
-async function runSteps(ctx: ReplaceContext, print: (r: StepReport) => void): Promise<number> {
-  const { report, removal } = await checkHealth(ctx);
-  print(report);
-  const earlier = await earlierRender(ctx);
-  const member = await removeEtcdMember(ctx, removal);
-  if (member) print(member);
-  print(await removeNode(ctx));
-  const certs = await refreshKubeadmCerts(ctx);
-  if (certs) print(certs);
-  const rendered = await renderNode(ctx, earlier);
-  print(rendered.report);
-  print(await registerToken(ctx));
-  return rendered.generation;
-}
-
 export const replaceCommand: Command = {
   name: 'replace',
   summary: 'take a dead or to-be-wiped machine out of the cluster safely and render its new first boot',
@@ -112,7 +97,7 @@ export const replaceCommand: Command = {
     const steps: StepReport[] = [];
     try {
       const generation = await withRights(access, () =>
-        runSteps(ctx, (r) => {
+        runReplaceSteps(ctx, (r) => {
           steps.push(r);
           say(`[replace] ${r.step}: ${r.detail}`);
         }),

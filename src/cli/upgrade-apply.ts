@@ -15,11 +15,13 @@ import { rfc3339 } from '../secrets/tokens.js';
 import { readUpgradeProgress, UPGRADE_PROGRESS_FILE, writeUpgradeProgress, type UpgradeProgress } from '../secrets/upgrade-progress.js';
 import { moveClusterConfiguration } from '../upgrade/cluster-config.js';
 import { readClusterVersions } from '../upgrade/cluster-versions.js';
-import { planUpgrade } from '../upgrade/plan.js';
+import { planUpgrade, type PlanStep } from '../upgrade/plan.js';
 import { ACCESS_FLAGS, ACCESS_HELP, connectCluster, loadSite, withRights, type OperatorSite } from './cluster-access.js';
 import { describeSnapshot } from './etcd.js';
 import { etcdClientFor, saveSnapshot, stackedEtcdNodes } from './etcd-access.js';
-import { runBatch, type ApplyContext } from './upgrade-batch.js';
+import { runBatch, UpgradeStoppedError, type ApplyContext } from './upgrade-batch.js';
+import { ApiError } from '../cluster/api-client.js';
+import { EtcdError } from '../cluster/etcd-client.js';
 import { checkUpgradeHealth } from './upgrade-health.js';
 import { formatPlan, maxUnavailableFlag, UPGRADE_WINDOW_DEFAULT } from './upgrade-plan.js';
 
@@ -110,7 +112,7 @@ async function apply(flags: ReturnType<typeof parseApplyFlags>, io: CliIO): Prom
       io.stderr('refusing to upgrade; nothing was changed\n');
       return EXIT_INVALID;
     }
-    const reimages = plan.steps.filter((s) => s.kind === 'reimage');
+    const reimages = plan.steps.filter((s): s is Extract<PlanStep, { kind: 'reimage' }> => s.kind === 'reimage');
     if (plan.steps.length === 0 && !resuming) return EXIT_OK;
     if (!flags.yes && !dryRun) {
       io.stderr('not confirmed: pass --yes to run these steps (or --dry-run to see every write first); nothing was changed\n');
@@ -133,12 +135,12 @@ async function apply(flags: ReturnType<typeof parseApplyFlags>, io: CliIO): Prom
       sleep: (ms) => realClock.sleep(ms, io.signal),
     };
     if (!dryRun) writeUpgradeProgress(site.state.dir, progress);
-    if (reimages.length > 0 || progress.inFlight) await snapshotOnce(ctx);
-    if (progress.inFlight) await runBatch(ctx, progress.inFlight.role, progress.inFlight.nodes);
-    for (const step of reimages.filter((s) => s.role === 'control-plane')) await runBatch(ctx, 'control-plane', step.nodes);
-    for (const line of await moveClusterConfiguration(api, target)) say(`[upgrade/cluster-config] ${line}`);
-    if (!dryRun) progress.clusterConfigAt ??= rfc3339(ctx.now());
-    for (const step of reimages.filter((s) => s.role === 'worker')) await runBatch(ctx, 'worker', step.nodes);
+    try {
+      await runSteps(ctx, reimages);
+    } catch (err) {
+      if (!(err instanceof ApiError || err instanceof EtcdError) || (err instanceof ApiError && (err.status === 401 || err.status === 403))) throw err;
+      throw new UpgradeStoppedError(`stopped: the cluster did not answer: ${err.message}; re-run \`kgen upgrade apply\` to continue where it stopped (${join(site.state.dir, UPGRADE_PROGRESS_FILE)})`, { cause: err });
+    }
     if (dryRun) {
       say('dry run, nothing was changed');
       return EXIT_OK;
@@ -148,6 +150,17 @@ async function apply(flags: ReturnType<typeof parseApplyFlags>, io: CliIO): Prom
     say(`[upgrade] The cluster runs ${target}: ${progress.upgraded.length} node(s) reimaged (${progress.upgraded.join(', ') || 'none'})`);
     return EXIT_OK;
   });
+}
+
+/** The steps in the only order the skew policy allows, a batch left in flight by an earlier run first. */
+async function runSteps(ctx: ApplyContext, reimages: ReadonlyArray<Extract<PlanStep, { kind: 'reimage' }>>): Promise<void> {
+  const { progress, api, target, dryRun, say } = ctx;
+  if (reimages.length > 0 || progress.inFlight) await snapshotOnce(ctx);
+  if (progress.inFlight) await runBatch(ctx, progress.inFlight.role, progress.inFlight.nodes);
+  for (const step of reimages.filter((s) => s.role === 'control-plane')) await runBatch(ctx, 'control-plane', step.nodes);
+  for (const line of await moveClusterConfiguration(api, target)) say(`[upgrade/cluster-config] ${line}`);
+  if (!dryRun) progress.clusterConfigAt ??= rfc3339(ctx.now());
+  for (const step of reimages.filter((s) => s.role === 'worker')) await runBatch(ctx, 'worker', step.nodes);
 }
 
 function parseApplyFlags(args: string[]) {

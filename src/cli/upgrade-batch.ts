@@ -2,15 +2,18 @@
 // Each goes through three stages, recorded in the state's upgrade.yaml (src/secrets/upgrade-progress.ts) so a
 // re-run resumes at the stage it stopped in:
 //   1. replaced: the replace steps (src/cli/replace-steps.ts: health and quorum, the Node's drain and removal,
-//      kubeadm-certs, re-render at the inventory's release, the join token, then the etcd member's removal);
+//      kubeadm-certs, re-render at the inventory's release, the join token); the etcd member is only noted;
 //   2. reimage-started: the reimage hook ran for every node of the batch (or the operator was told which machine
-//      to reimage);
+//      to reimage), then the noted etcd members are removed. Unlike `kgen replace` of a dead machine, these nodes
+//      still serve until they are reimaged: without its member a node's API server fails every request, and a
+//      load balancer without health checks keeps sending it connections. The removal is by the noted member ID,
+//      so a member the reimaged machine already added for itself is never touched;
 //   3. back: every node of the batch is Ready with a kubelet at the target, and for a control-plane batch every
 //      API server answers /readyz and every etcd member is a healthy voting member.
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { ApiClient } from '../cluster/api-client.js';
-import type { EtcdClient } from '../cluster/etcd-client.js';
+import { memberIdHex, type EtcdClient } from '../cluster/etcd-client.js';
 import { getNode, isReady } from '../cluster/node-removal.js';
 import type { CliIO } from '../command/command.js';
 import { InvalidInputError } from '../errors.js';
@@ -19,7 +22,7 @@ import { rfc3339 } from '../secrets/tokens.js';
 import { writeUpgradeProgress, type InFlightBatch, type UpgradeProgress } from '../secrets/upgrade-progress.js';
 import type { OperatorSite } from './cluster-access.js';
 import { etcdClientFor, stackedEtcdNodes } from './etcd-access.js';
-import { checkHealth, earlierRender, refreshKubeadmCerts, registerToken, removeEtcdMember, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
+import { checkHealth, earlierRender, refreshKubeadmCerts, registerToken, removeNode, renderNode, type ReplaceContext, type StepReport } from './replace-steps.js';
 import { apiServersNotReady, etcdHealthReport } from './upgrade-health.js';
 
 /** How often the wait for a reimaged node looks again. */
@@ -77,8 +80,12 @@ function rollbackHint(ctx: ApplyContext, batch: InFlightBatch): string {
   );
 }
 
-/** Stage 1: the replace steps for each node of the batch (each idempotent, so a re-run after a failure continues). */
-async function replaceNodes(ctx: ApplyContext, nodes: NodeSpec[]): Promise<void> {
+/**
+ * Stage 1: the replace steps for each node of the batch (each idempotent, so a re-run after a failure continues);
+ * returns the etcd member ID of each control-plane node, removed in stage 2.
+ */
+async function replaceNodes(ctx: ApplyContext, nodes: NodeSpec[]): Promise<Record<string, string>> {
+  const members: Record<string, string> = {};
   for (const node of nodes) {
     const controlPlanes = stackedEtcdNodes(ctx.site);
     const others = node.role === 'control-plane' ? controlPlanes?.filter((n) => n.name !== node.name) : undefined;
@@ -100,18 +107,33 @@ async function replaceNodes(ctx: ApplyContext, nodes: NodeSpec[]): Promise<void>
     try {
       const { report, removal } = await checkHealth(rc);
       print(report);
+      if (removal?.target) members[node.name] = removal.target.id;
       const earlier = await earlierRender(rc);
-      // Unlike `kgen replace` of a dead machine, this node still serves: once its stacked etcd member is gone its
-      // API server fails every request, and a load balancer without health checks keeps handing it connections.
-      // So the member goes last, after the drain and every API call, right before the machine is reimaged.
       print(await removeNode(rc));
       print(await refreshKubeadmCerts(rc));
       print((await renderNode(rc, earlier)).report);
       print(await registerToken(rc));
-      print(await removeEtcdMember(rc, removal));
     } finally {
       await etcd?.close();
     }
+  }
+  return members;
+}
+
+/** Stage 2, after the reimage started: the batch's old etcd members go, by ID (gone already counts as removed). */
+async function removeOldMembers(ctx: ApplyContext, batch: InFlightBatch): Promise<void> {
+  const old = Object.entries(batch.etcdMembers ?? {});
+  const controlPlanes = stackedEtcdNodes(ctx.site);
+  if (old.length === 0 || !controlPlanes) return;
+  const others = controlPlanes.filter((n) => !batch.nodes.includes(n.name));
+  const etcd = await etcdClientFor(ctx.site, others, ctx.now(), { attempts: 3 });
+  try {
+    for (const [name, id] of old) {
+      if (!ctx.dryRun) await etcd.remove(id);
+      ctx.say(`[upgrade/etcd] ${ctx.dryRun ? 'would remove' : 'removed'} the etcd member ${memberIdHex(id)} of ${name}'s old machine`);
+    }
+  } finally {
+    await etcd.close();
   }
 }
 
@@ -182,18 +204,26 @@ export async function runBatch(ctx: ApplyContext, role: InFlightBatch['role'], n
   let batch = ctx.progress.inFlight;
   if (batch === undefined) {
     ctx.say(`[upgrade/${role}] ${names.join(', ')}: drain, replace, reimage at ${ctx.target}`);
-    await replaceNodes(ctx, nodes);
-    batch = { role, nodes: names, stage: 'replaced', since: rfc3339(ctx.now()) };
+    // Noted before the first change: a Node deleted by a run that then stopped is out of the plan of the next run.
+    batch = { role, nodes: names, stage: 'replacing', since: rfc3339(ctx.now()) };
     ctx.progress.inFlight = batch;
     save(ctx);
   } else {
     ctx.say(`[upgrade/${role}] resuming ${names.join(', ')} (${batch.stage} at ${batch.since})`);
+  }
+  if (batch.stage === 'replacing') {
+    const etcdMembers = await replaceNodes(ctx, nodes);
+    if (Object.keys(etcdMembers).length > 0) batch.etcdMembers = etcdMembers;
+    batch.stage = 'replaced';
+    batch.since = rfc3339(ctx.now());
+    save(ctx);
   }
   if (batch.stage === 'replaced') {
     await startReimage(ctx, nodes);
     batch.stage = 'reimage-started';
     save(ctx);
   }
+  await removeOldMembers(ctx, batch);
   await waitUntilBack(ctx, batch, nodes);
   ctx.say(`[upgrade/${role}] ${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} back at ${ctx.target}`);
   ctx.progress.upgraded.push(...names);

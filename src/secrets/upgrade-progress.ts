@@ -15,10 +15,12 @@ import { StateError } from './state.js';
 export interface InFlightBatch {
   role: 'control-plane' | 'worker';
   nodes: string[];
-  /** replaced: out of the cluster and re-rendered; reimage-started: the hook ran (or the operator was told). */
-  stage: 'replaced' | 'reimage-started';
+  /** replacing: replace steps under way; replaced: out of the cluster and re-rendered; reimage-started: the hook ran (or the operator was told). */
+  stage: 'replacing' | 'replaced' | 'reimage-started';
   /** RFC 3339, when the batch was taken out (a Node of that name created later is the reimaged machine). */
   since: string;
+  /** Control-plane nodes' old etcd member IDs (decimal), removed once the reimage started. */
+  etcdMembers?: Record<string, string>;
 }
 
 export interface UpgradeProgress {
@@ -45,8 +47,8 @@ export function readUpgradeProgress(stateDir: string): UpgradeProgress | undefin
   if (Number.isNaN(Date.parse(String(p.startedAt)))) throw bad('startedAt must be an RFC 3339 time');
   if (!Array.isArray(p.upgraded ?? []) || !(p.upgraded ?? []).every((n) => typeof n === 'string')) throw bad('upgraded must be a list of node names');
   const f = p.inFlight;
-  if (f !== undefined && (!['control-plane', 'worker'].includes(f.role) || !Array.isArray(f.nodes) || !['replaced', 'reimage-started'].includes(f.stage))) {
-    throw bad('inFlight needs role (control-plane|worker), nodes and stage (replaced|reimage-started)');
+  if (f !== undefined && (!['control-plane', 'worker'].includes(f.role) || !Array.isArray(f.nodes) || !['replacing', 'replaced', 'reimage-started'].includes(f.stage))) {
+    throw bad('inFlight needs role (control-plane|worker), nodes and stage (replacing|replaced|reimage-started)');
   }
   return { ...p, upgraded: p.upgraded ?? [] } as UpgradeProgress;
 }

@@ -24,8 +24,9 @@ export const serveCommand: Command = {
   help: [
     'Usage: kgen serve [--out DIR] [--listen ADDR] [--allow-any-client]',
     '',
-    'Serves DIR/pxe/ (boot.ipxe and one script per MAC) and DIR/nodes/ (NoCloud seeds, with the by-mac/',
-    "and by-uuid/ aliases) over HTTP. Nothing else, no listings. A node's files other than meta-data are",
+    'Serves DIR/pxe/ (boot.ipxe and one script per MAC), DIR/images/ (kernel and initrd you put there, the',
+    'default pxe.imageBaseURL), DIR/boot/ (kgen-boot for boot.delivery url) and DIR/nodes/ (NoCloud seeds,',
+    "with the by-mac/ and by-uuid/ aliases) over HTTP. Nothing else, no listings. A node's files other than meta-data are",
     'answered only to the address the node declares in nodes.yaml (from DIR/nodes.json); others get 403.',
     'Each request is logged as one line. Stops on Ctrl-C. For large fleets serve DIR with nginx',
     '(docs/boot-media.md).',
@@ -61,7 +62,7 @@ export const serveCommand: Command = {
       allowAnyClient,
       log: (line, level) => (level === 'info' ? io.stdout : io.stderr)(`kgen serve: ${line}\n`),
     });
-    io.stdout(`kgen serve: serving ${dir}/pxe and ${dir}/nodes at ${server.url} (PXE entry: ${server.url}/pxe/boot.ipxe); Ctrl-C stops\n`);
+    io.stdout(`kgen serve: serving ${dir}/pxe, images, boot and nodes at ${server.url} (PXE entry: ${server.url}/pxe/boot.ipxe); Ctrl-C stops\n`);
     await untilAborted(io);
     await server.close();
     io.stdout('kgen serve: stopped\n');

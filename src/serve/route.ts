@@ -3,18 +3,29 @@
 //   - GET and HEAD only (405 otherwise).
 //   - The path is decoded once; a segment that is empty, `.`/`..`, a dot file (`.kgen`, `.user-data.x.tmp`),
 //     or holds `/`, `\`, NUL or a control character is refused (404): no traversal by any encoding.
-//   - Only two shapes exist: pxe/** (the shared tree: iPXE scripts and boot images, nothing secret) and a
-//     node's seed directory nodes/<name>/<file>, nodes/by-mac/<mac>/<file>, nodes/by-uuid/<uuid>/<file>.
+//   - Only these shapes exist, the first three public (nothing secret in them):
+//       pxe/**          the iPXE scripts render writes;
+//       images/**       kernel and initrd the operator puts there (pxe.imageBaseURL's default, <seedBaseURL>/images);
+//       boot/<file>     the boot program render writes: kgen-boot.mjs, kgen-boot-linux-<arch>, kgen-boot.sha256
+//                       (boot.url for delivery url);
+//     and a node's seed directory nodes/<name>/<file>, nodes/by-mac/<mac>/<file>, nodes/by-uuid/<uuid>/<file>.
 //   - Links are never followed: every directory on the way is checked with lstat, the file is opened with
 //     O_NOFOLLOW and must be the same regular file that was checked. So a symlink in a node's directory
 //     to another node's user-data, or out of the tree, is not served (404).
-//   - Who may read: meta-data and the pxe scripts are public; every other seed file only to the address
+//   - Who may read: meta-data and the public trees are public; every other seed file only to the address
 //     the node declares (nodes.json). The address is the TCP peer's; headers such as X-Forwarded-For,
 //     X-Real-IP or Forwarded are never consulted, so a client cannot claim to be a node.
 import { closeSync, constants, fstatSync, lstatSync, openSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { BY_MAC, BY_UUID, macDirName, uuidDirName } from '../../generators/seed-tree.js';
+import { BOOT_DIR } from '../../generators/boot-bundle.js';
+
+/** The trees anyone may read, and the shape of their paths. */
+type PublicTree = 'pxe' | 'images' | 'boot';
+
+/** The directory kernel and initrd go in: the last segment of pxe.imageBaseURL's default (src/inventory/derive.ts). */
+export const IMAGES_DIR = 'images';
 
 /** The one seed file anyone may fetch. */
 const PUBLIC_NODE_FILE = 'meta-data';
@@ -49,7 +60,7 @@ export interface Served {
   status: 200;
   fd: number;
   size: number;
-  tree: 'pxe' | 'nodes';
+  tree: PublicTree | 'nodes';
   /** For the log: "(node cp-1 file user-data)". */
   detail: string;
 }
@@ -68,7 +79,7 @@ export async function route(req: SeedRequest, opts: RouteOptions): Promise<Serve
   // Existence first (node names, MACs and UUIDs are not secret), then who may read it.
   const file = openRegular(opts.root, segments);
   if (!file) return { status: 404, detail: '' };
-  if (shape === 'pxe') return { status: 200, ...file, tree: 'pxe', detail: '' };
+  if (shape !== 'nodes') return { status: 200, ...file, tree: shape, detail: '' };
 
   const name = segments[segments.length - 1]!;
   const owner = nodeOfPath(segments, await opts.nodes().catch((err: unknown) => closeAndThrow(file.fd, err)));
@@ -105,9 +116,10 @@ function pathSegments(rawPath: string): string[] | undefined {
   return segments.some(bad) ? undefined : segments;
 }
 
-function shapeOf(segments: string[]): 'pxe' | 'nodes' | undefined {
+function shapeOf(segments: string[]): PublicTree | 'nodes' | undefined {
   const [tree, second] = segments;
-  if (tree === 'pxe' && segments.length >= 2) return 'pxe';
+  if ((tree === 'pxe' || tree === IMAGES_DIR) && segments.length >= 2) return tree;
+  if (tree === BOOT_DIR && segments.length === 2) return BOOT_DIR;
   if (tree !== 'nodes') return undefined;
   if (segments.length === 3 && second !== BY_MAC && second !== BY_UUID) return 'nodes';
   if (segments.length === 4 && (second === BY_MAC || second === BY_UUID)) return 'nodes';

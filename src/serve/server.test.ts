@@ -53,6 +53,14 @@ beforeAll(() => {
   put('nodes/w-1/.user-data.abc.tmp', '#cloud-config\n# half-written\n');
   put('pxe/.kgen/pki/ca.key', 'state under pxe\n');
   put('pxe/images/vmlinuz', 'kernel\n');
+  put('images/vmlinuz', 'kernel at the default imageBaseURL\n');
+  put('images/debian-12/initrd.img', 'initrd\n');
+  put('boot/kgen-boot-linux-amd64', 'executable\n');
+  put('boot/kgen-boot.sha256', 'sums\n');
+  put('boot/.kgen-boot-linux-amd64.x.tmp', 'half-written\n');
+  put('boot/old/kgen-boot', 'a subdirectory\n');
+  symlinkSync('../nodes/cp-1/user-data', join(dir, 'boot/kgen-boot-linux-arm64'));
+  symlinkSync(join(outside, 'passwd'), join(dir, 'images/initrd.img'));
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -125,6 +133,15 @@ describe('startSeedServer', () => {
     { name: 'a state directory under pxe/', path: '/pxe/.kgen/pki/ca.key', from: '127.0.0.1', status: 404 },
     { name: 'an encoded dot directory under pxe/', path: '/pxe/%2ekgen/pki/ca.key', from: '127.0.0.1', status: 404 },
     { name: 'a boot image under pxe/images/', path: '/pxe/images/vmlinuz', from: '127.0.0.2', status: 200, body: 'kernel\n' },
+    { name: 'a kernel under images/ (the default imageBaseURL), to anyone', path: '/images/vmlinuz', from: '127.0.0.2', status: 200, body: 'kernel at the default imageBaseURL\n' },
+    { name: 'an initrd in a versioned directory under images/', path: '/images/debian-12/initrd.img', from: '127.0.0.2', status: 200, body: 'initrd\n' },
+    { name: 'a symlink out of DIR under images/', path: '/images/initrd.img', from: '127.0.0.1', status: 404 },
+    { name: 'the boot executable, to anyone', path: '/boot/kgen-boot-linux-amd64', from: '127.0.0.2', status: 200, body: 'executable\n' },
+    { name: 'the boot sha256 file, to anyone', path: '/boot/kgen-boot.sha256', from: '127.0.0.2', status: 200, body: 'sums\n' },
+    { name: "a symlink under boot/ to cp-1's user-data", path: '/boot/kgen-boot-linux-arm64', from: '127.0.0.1', status: 404 },
+    { name: 'a dot file under boot/', path: '/boot/.kgen-boot-linux-amd64.x.tmp', from: '127.0.0.1', status: 404 },
+    { name: 'a subdirectory of boot/', path: '/boot/old/kgen-boot', from: '127.0.0.1', status: 404 },
+    { name: 'a listing of boot/', path: '/boot/', from: '127.0.0.1', status: 404 },
     { name: 'a double-encoded .. escape', path: '/pxe/%252e%252e/secret.txt', from: '127.0.0.1', status: 404 },
     { name: 'an upper-case encoded .. escape', path: '/nodes/%2E%2E/secret.txt', from: '127.0.0.1', status: 404 },
     { name: 'an encoded backslash', path: '/pxe/..%5csecret.txt', from: '127.0.0.1', status: 404 },

@@ -135,3 +135,11 @@ export async function startOperatorCluster(options: OperatorClusterOptions = {})
     stop,
   };
 }
+
+/** `kgen kubeconfig admin` on the operator's seat, written into the cluster's work directory; returns its path. */
+export async function adminKubeconfig(cluster: OperatorCluster): Promise<string> {
+  const file = join(cluster.work, 'admin.conf');
+  const r = await cluster.kgen(['kubeconfig', 'admin', '--nodes', cluster.nodesFile, '--out', file]);
+  if (r.code !== 0) throw new Error(`kgen kubeconfig admin: ${r.stderr}`);
+  return file;
+}

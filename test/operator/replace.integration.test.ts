@@ -6,48 +6,24 @@
 // replacement that would lose quorum is refused and changes nothing, --force goes past a member the operator
 // cannot reach, a second run before the machine is back is a no-op, and `kgen render --reimage` registers the
 // token it made in the running cluster.
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from '../../src/yaml-input.js';
 import { toYaml } from '../../src/yaml.js';
-import { canRun, startOperatorCluster, type OperatorCluster } from './cluster.js';
+import { adminKubeconfig, canRun, startOperatorCluster, type OperatorCluster } from './cluster.js';
+import { endpointHealth as health, members as memberList } from './etcdctl.js';
+
+const members = () => memberList(cluster);
+const endpointHealth = (names: string[]) => health(cluster, names);
 
 let cluster: OperatorCluster;
 let adminConf: string;
-/** kubeadm's etcd healthcheck-client identity, copied from cp1 to the operator's seat (it outlives cp1's disk). */
-let etcdPki: string;
 
 const CONTROL_PLANE = ['cp1', 'cp2', 'cp3'];
 const ALL_NODES = [...CONTROL_PLANE, 'w1', 'w2'];
 const address = (name: string): string => cluster.machines.find((m) => m.name === name)!.address;
 const site = () => ['--nodes', cluster.nodesFile, '--out', join(cluster.work, 'dist')];
-
-interface Member {
-  ID: string;
-  name?: string;
-  peerURLs: string[];
-  clientURLs?: string[];
-  isLearner?: boolean;
-}
-
-/** etcdctl from the seat with the healthcheck-client certificate; `--endpoints` defaults to every control-plane node. */
-function etcdctl(args: string[], endpoints = CONTROL_PLANE) {
-  const urls = endpoints.map((n) => `https://${address(n)}:2379`).join(',');
-  const tls = ['--cacert', join(etcdPki, 'ca.crt'), '--cert', join(etcdPki, 'healthcheck-client.crt'), '--key', join(etcdPki, 'healthcheck-client.key')];
-  return cluster.exec('etcdctl', ['--endpoints', urls, ...tls, ...args], { timeoutMs: 30_000 });
-}
-
-async function members(): Promise<Member[]> {
-  const r = await etcdctl(['member', 'list', '-w', 'json']);
-  if (r.code !== 0) throw new Error(`etcdctl member list: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as { members: Member[] }).members;
-}
-
-async function endpointHealth(names: string[]): Promise<{ code: number; out: string }> {
-  const r = await etcdctl(['endpoint', 'health'], names);
-  return { code: r.code, out: r.stdout + r.stderr };
-}
 
 /** kubectl on the seat; retried while the load balancer hands the connection to a dead backend. */
 async function kubectl(args: string[]): Promise<string> {
@@ -102,12 +78,8 @@ const kill = (name: string) => cluster.node(name).services.stop('kubelet');
 describe.skipIf(!canRun)('kgen replace against a running cluster of three control-plane nodes and two workers', () => {
   beforeAll(async () => {
     cluster = await startOperatorCluster({ controlPlanes: 3, workers: 2 });
-    etcdPki = join(cluster.work, 'etcd-client');
-    mkdirSync(etcdPki);
-    for (const f of ['ca.crt', 'healthcheck-client.crt', 'healthcheck-client.key']) cpSync(join(cluster.node('cp1').root, 'etc/kubernetes/pki/etcd', f), join(etcdPki, f));
-    adminConf = join(cluster.work, 'admin.conf');
-    const r = await cluster.kgen(['kubeconfig', 'admin', '--nodes', cluster.nodesFile, '--out', adminConf]);
-    if (r.code !== 0) throw new Error(`kgen kubeconfig admin: ${r.stderr}`);
+    adminConf = await adminKubeconfig(cluster);
+    await members(); // copies the etcd client credentials to the seat while cp1 is whole
   }, 1_200_000);
 
   afterAll(async () => {
