@@ -30,15 +30,22 @@ export interface VersionInfo {
    * (cmd/kubeadm/app/cmd/phases/join/kubelet.go, phases/kubelet/config.go WriteInstanceConfigToDisk).
    */
   nodeLocalCRISocket: boolean;
+  /**
+   * kubeadm's ControlPlaneKubeletLocalMode feature gate is on by default (beta in v1.33): a joining control-plane
+   * node's kubelet bootstraps against its own API server, and the join waits for that bootstrap after the etcd
+   * member joined (cmd/kubeadm/app/cmd/phases/join/kubelet.go, runKubeletWaitBootstrapPhase), so the kubelet
+   * never talks to an API server older than itself during a rollout.
+   */
+  controlPlaneKubeletLocalMode: boolean;
 }
 
 export const SUPPORTED_VERSIONS: readonly VersionInfo[] = [
-  { minor: 30, etcdImageTag: '3.5.12-0', coreDNSImageTag: 'v1.11.1', pauseImageTag: '3.9', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta3', etcdProbes: 'health', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: false, nodeLocalCRISocket: false },
-  { minor: 31, etcdImageTag: '3.5.15-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: false, nodeLocalCRISocket: false },
-  { minor: 32, etcdImageTag: '3.5.16-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: false },
-  { minor: 33, etcdImageTag: '3.5.21-0', coreDNSImageTag: 'v1.12.0', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: false },
-  { minor: 34, etcdImageTag: '3.6.4-0', coreDNSImageTag: 'v1.12.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: true },
-  { minor: 35, etcdImageTag: '3.6.5-0', coreDNSImageTag: 'v1.13.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: false, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: true },
+  { minor: 30, etcdImageTag: '3.5.12-0', coreDNSImageTag: 'v1.11.1', pauseImageTag: '3.9', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta3', etcdProbes: 'health', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: false, nodeLocalCRISocket: false, controlPlaneKubeletLocalMode: false },
+  { minor: 31, etcdImageTag: '3.5.15-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: false, nodeLocalCRISocket: false, controlPlaneKubeletLocalMode: false },
+  { minor: 32, etcdImageTag: '3.5.16-0', coreDNSImageTag: 'v1.11.3', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: false, controlPlaneKubeletLocalMode: false },
+  { minor: 33, etcdImageTag: '3.5.21-0', coreDNSImageTag: 'v1.12.0', pauseImageTag: '3.10', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: false, controlPlaneKubeletLocalMode: true },
+  { minor: 34, etcdImageTag: '3.6.4-0', coreDNSImageTag: 'v1.12.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: true, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: true, controlPlaneKubeletLocalMode: true },
+  { minor: 35, etcdImageTag: '3.6.5-0', coreDNSImageTag: 'v1.13.1', pauseImageTag: '3.10.1', kubeadmConfigAPIVersion: 'kubeadm.k8s.io/v1beta4', etcdProbes: 'livez', kubeletPodInfraContainerImageFlag: false, coreDNSCacheDisablesClusterDomain: true, nodeLocalCRISocket: true, controlPlaneKubeletLocalMode: true },
 ];
 
 export const SUPPORTED_RANGE = `v1.${SUPPORTED_VERSIONS[0]!.minor} to v1.${SUPPORTED_VERSIONS.at(-1)!.minor}`;

@@ -37,6 +37,7 @@ describe('join workflow', () => {
       control-plane-join             Join a machine as a control plane instance
         /etcd                        Add a new local etcd member
         /mark-control-plane          Mark a node as a control-plane
+      kubelet-wait-bootstrap         Wait for the kubelet to bootstrap itself (control-plane nodes, ControlPlaneKubeletLocalMode)
       wait-control-plane             Wait for the control plane to start
       upload-certs                   Upload certificates to kubeadm-certs
       "

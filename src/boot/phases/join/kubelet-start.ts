@@ -3,7 +3,9 @@
 // kubeadm-flags.env, bootstrap-kubelet.conf and the cluster CA, (re)start the kubelet, wait for its TLS
 // bootstrap to produce kubelet.conf, then remove bootstrap-kubelet.conf and, before v1.34, annotate the Node with
 // its CRI socket as the kubelet (upstream: cmd/kubeadm/app/cmd/phases/join/kubelet.go runKubeletStartJoinPhase,
-// runKubeletWaitBootstrapPhase, waitForTLSBootstrappedClient).
+// runKubeletWaitBootstrapPhase, waitForTLSBootstrappedClient). Where ControlPlaneKubeletLocalMode applies, a
+// control-plane joiner's bootstrap-kubelet.conf names its own API server and the wait is the later phase
+// "kubelet-wait-bootstrap", after its etcd member joined (join/index.ts).
 // The Node check runs before anything is written, so a refused join leaves nothing behind. A node whose own
 // kubelet.conf already exists (an earlier attempt that got this far) is the Node, not a namesake.
 import {
@@ -13,7 +15,9 @@ import {
   KUBELET_KUBECONFIG,
   KUBE_SYSTEM,
   PKI,
+  API_SERVER_BIND_PORT,
   kubeadmFlagsEnv,
+  requireVersion,
   pkiPath,
   type ConfigMap,
 } from '../../../kube/index.js';
@@ -26,6 +30,8 @@ import { pollUntil } from '../../wait.js';
 import type { BootData } from '../../data.js';
 import { writeIfChanged } from '../../node/files.js';
 import { registeredNodeName } from '../../node/mark-control-plane.js';
+import { isControlPlane } from '../../data.js';
+import { joinHostPort } from '../../../net.js';
 import { annotateCRISocket } from '../../node/cri-socket.js';
 
 const TAG = 'kubelet-start';
@@ -44,7 +50,7 @@ async function ownsNode(data: BootData, name: string, caCertPem: string): Promis
 }
 
 async function run(data: BootData): Promise<void> {
-  const { host, log, config, cluster, timeouts } = data;
+  const { host, log, config, cluster } = data;
   const info = await data.join.discovered();
   const api = await data.join.client();
   const name = registeredNodeName(data);
@@ -63,14 +69,27 @@ async function run(data: BootData): Promise<void> {
   log.phase(TAG, `Writing kubelet environment file with flags to file "${KUBELET_ENV_FILE}"`);
   await host.writeFile(KUBELET_ENV_FILE, kubeadmFlagsEnv(cluster, config.node));
   await writeIfChanged(host, pkiPath(PKI.caCert), info.caCertPem);
+  // GetLocalAPIEndpoint: the node's advertise address and the API server's bind port.
+  const server = kubeletLocalMode(data) ? `https://${joinHostPort(config.node.address, API_SERVER_BIND_PORT)}` : info.server;
   await host.writeFile(
     KUBELET_BOOTSTRAP_KUBECONFIG,
-    bootstrapKubeletConf({ clusterName: config.cluster.name, server: info.server, caCertPem: info.caCertPem, token: config.discovery.token }),
+    bootstrapKubeletConf({ clusterName: config.cluster.name, server, caCertPem: info.caCertPem, token: config.discovery.token }),
     { mode: 0o600 },
   );
 
   log.phase(TAG, 'Starting the kubelet');
   await host.services.restart('kubelet');
+  if (!kubeletLocalMode(data)) await waitForKubeletBootstrap(data);
+}
+
+/** A control-plane joiner whose release has ControlPlaneKubeletLocalMode: its kubelet bootstraps against its own API server. */
+export function kubeletLocalMode(data: BootData): boolean {
+  return isControlPlane(data) && requireVersion(data.cluster.kubernetesVersion).controlPlaneKubeletLocalMode;
+}
+
+/** runKubeletWaitBootstrapPhase: the TLS bootstrap's kubelet.conf, bootstrap-kubelet.conf removed, the Node annotated. */
+export async function waitForKubeletBootstrap(data: BootData): Promise<void> {
+  const { host, log, timeouts } = data;
   log.phase('kubelet-check', `Waiting for the kubelet to perform the TLS Bootstrap. This can take up to ${Math.round(timeouts.controlPlaneMs / 1000)}s`);
   // As waitForTLSBootstrappedClient: kubelet.conf exists and every file it refers to can be read.
   await pollUntil(`the kubelet to write ${KUBELET_KUBECONFIG} (TLS bootstrap); check the kubelet's log (journalctl -u kubelet)`, {
