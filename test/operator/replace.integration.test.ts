@@ -104,7 +104,7 @@ describe.skipIf(!canRun)('kgen replace against a running cluster of three contro
     expect(r.stdout).toContain('dry run, nothing was changed');
     expect(await snapshot()).toEqual(before);
     await kubectl(['get', 'pod', 'work']);
-  });
+  }, 300_000);
 
   it('refuses while another member is down too (quorum), naming the members, and changes nothing', async () => {
     const before = await snapshot();
