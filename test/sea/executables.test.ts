@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NODE_VERSION } from '../../scripts/node-dist.mjs';
 import { KGEN_BOOT, REPO, kgen, runNode, sh, tempDir, type Run } from '../helpers.js';
+import { dryRunShape } from './dry-run-shape.js';
 
 const BUILD = join(REPO, 'build');
 const EXECUTABLES = { amd64: join(BUILD, 'kgen-boot-linux-amd64'), arm64: join(BUILD, 'kgen-boot-linux-arm64') };
@@ -104,10 +105,7 @@ describe('kgen-boot executables', () => {
   it('runs a whole init node in dry-run as the .mjs does (keys differ in size, waits in duration)', () => {
     const root = nodeRoot(dist, 'cp-1');
     const args = ['run', '--dry-run', '--skip-phases', 'preflight', '--root', root];
-    const normalized = (r: Run) => ({
-      ...r,
-      stdout: r.stdout.replace(/, \d+ bytes\)/g, ', N bytes)').replace(/ after [\d.]+s$/gm, ' after Ns'),
-    });
+    const normalized = (r: Run) => ({ ...r, stdout: dryRunShape(r.stdout) });
     const js = runNode(KGEN_BOOT, args);
     expect(js.code, js.stderr).toBe(0);
     expect(js.stdout).toContain('[certs] Generating "apiserver" certificate and key');
