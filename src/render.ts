@@ -214,7 +214,7 @@ async function renderWith(state: StateTransaction, tree: OutputTree, inventory: 
  * The version each node is rendered at (in inventory order), from what the state recorded and the inventory's
  * target; a move the version skew policy forbids is refused before anything is staged.
  */
-function nodeVersions(inventory: Inventory, recorded: RecordedVersions | undefined, reimage: string[]): NodeVersion[] {
+export function nodeVersions(inventory: Inventory, recorded: RecordedVersions | undefined, reimage: string[]): NodeVersion[] {
   const target = inventory.cluster.kubernetesVersion;
   const inputs = inventory.nodes.map((n) => ({ name: n.name, role: n.role, recorded: recorded?.nodes[n.name], reimaged: reimage.includes(n.name) }));
   const { nodes, violations } = planNodeVersions(inputs, target);

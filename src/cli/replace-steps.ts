@@ -20,10 +20,10 @@ import type { NodeSpec } from '../inventory/types.js';
 import { encryptionConfiguration } from '../kube/encryption.js';
 import { etcdPeerURL } from '../kube/etcd.js';
 import { PKI } from '../kube/constants.js';
-import { render } from '../render.js';
+import { nodeVersions, render, SkewPolicyError } from '../render.js';
 import { generationOf } from '../secrets/generations.js';
 import { realOperatorHost } from '../operator-host.js';
-import { readGenerations, readJoinToken, readSharedKeys } from '../secrets/read-state.js';
+import { readGenerations, readJoinToken, readSharedKeys, readVersions } from '../secrets/read-state.js';
 import { readReplacements, recordReplacement, type RenderedReplacement } from '../secrets/replacements.js';
 import { rfc3339, tokenValidAt } from '../secrets/tokens.js';
 import { toYaml } from '../yaml.js';
@@ -65,9 +65,16 @@ function bootWindowSeconds(ctx: ReplaceContext): number {
   return ctx.site.inventory.cluster.boot.discoveryTimeoutSeconds + BOOT_MARGIN_SECONDS;
 }
 
-/** 1. The API answered already (connectCluster); with stacked etcd, the cluster must be healthy without this member. */
+/**
+ * 1. The API answered already (connectCluster); the node's render must be one the version skew policy allows
+ * (render would refuse it only after the member and the Node are gone); with stacked etcd, the cluster must be
+ * healthy without this member.
+ */
 export async function checkHealth(ctx: ReplaceContext): Promise<{ report: StepReport; removal?: RemovalCheck }> {
-  if (!ctx.etcd) return { report: { step: 'health', changed: false, detail: `API server ${ctx.api.server} is ready` } };
+  const version = renderedVersion(ctx);
+  const ready = `API server ${ctx.api.server} is ready`;
+  const renders = `${ctx.node.name} renders at ${version}`;
+  if (!ctx.etcd) return { report: { step: 'health', changed: false, detail: `${ready}; ${renders}` } };
   const removal = await checkMemberRemoval(ctx.etcd, { name: ctx.node.name, peerURL: etcdPeerURL(ctx.node.address) });
   const members = removal.members.map((h) => `${h.member.name || memberIdHex(h.member.id)} ${h.healthy ? 'healthy' : 'down'}`).join(', ');
   if (removal.impossible) throw new ReplaceRefusedError(`refusing to replace ${ctx.node.name}: ${removal.impossible}; nothing was changed`);
@@ -78,7 +85,19 @@ export async function checkHealth(ctx: ReplaceContext): Promise<{ report: StepRe
     );
   }
   const forced = removal.refusals.length > 0 ? `; --force overrides: ${removal.refusals.join('; ')}` : '';
-  return { report: { step: 'health', changed: false, detail: `API server ${ctx.api.server} is ready; etcd members: ${members}${forced}` }, removal };
+  return { report: { step: 'health', changed: false, detail: `${ready}; etcd members: ${members}${forced}; ${renders}` }, removal };
+}
+
+/** The version render gives the node when it is reimaged, by render's own rule (src/render.ts nodeVersions). */
+function renderedVersion(ctx: ReplaceContext): string {
+  const { inventory, state } = ctx.site;
+  try {
+    const versions = nodeVersions(inventory, readVersions(state.dir), [ctx.node.name]);
+    return versions[inventory.nodes.findIndex((n) => n.name === ctx.node.name)]!.version;
+  } catch (err) {
+    if (!(err instanceof SkewPolicyError)) throw err;
+    throw new ReplaceRefusedError(`refusing to replace ${ctx.node.name}; nothing was changed: ${err.message.replace(/; nothing was written/, '')}`);
+  }
 }
 
 /** 2a. Removes the node's etcd member (by peer URL, else name); a member already gone is fine. */

@@ -1,8 +1,8 @@
 // The state directory as the operator's day-2 commands see it: read only. It never creates or completes a
 // state (that is `kgen render`'s job, src/secrets/state.ts); a missing or foreign state is a clear error.
 // readOperatorState reads only the CAs: they sign short-lived admin credentials and are the reference
-// certificates are checked against. `kgen replace` also reads the keys it uploads again (readSharedKeys) and
-// the token a node joins with (readJoinToken).
+// certificates are checked against. `kgen replace` also reads the keys it uploads again (readSharedKeys), the
+// token a node joins with (readJoinToken) and the versions the last render recorded (readVersions).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '../yaml-input.js';
@@ -13,6 +13,7 @@ import { StateError } from './state-error.js';
 import { StateReader } from './state-check.js';
 import type { BootstrapToken, SecretsBundle } from './types.js';
 import { statePki } from './pki-port.js';
+import { parseVersions, VERSIONS_FILE, type RecordedVersions } from './versions.js';
 
 export interface OperatorState {
   dir: string;
@@ -72,11 +73,16 @@ export function readSharedKeys(dir: string): SharedKeys {
 
 /** generations.yaml of the state in `dir` ({} before the first reimage); a damaged file is a StateError. */
 export function readGenerations(dir: string): Generations {
+  return readOptional(dir, GENERATIONS_FILE, parseGenerations) ?? {};
+}
+
+/** A state file that may be absent (undefined), parsed; a damaged one is a StateError naming the file. */
+function readOptional<T>(dir: string, file: string, parseFile: (text: string, problems: string[]) => T): T | undefined {
   const reader = new StateReader(dir, diskFs);
-  const text = reader.exists(GENERATIONS_FILE) ? reader.read(GENERATIONS_FILE) : undefined;
-  const generations = text === undefined ? {} : parseGenerations(text, reader.problems);
-  if (reader.problems.length > 0) throw new StateError(`${join(dir, GENERATIONS_FILE)}: ${reader.problems.join('; ')}; restore the file from your backup`);
-  return generations;
+  const text = reader.read(file, { optional: true });
+  const value = text === undefined ? undefined : parseFile(text, reader.problems);
+  if (reader.problems.length > 0) throw new StateError(`the state in ${dir} is damaged, so nothing was changed: ${reader.problems.join('; ')}`);
+  return value;
 }
 
 /** The token `node` joins with, as render picks it: its own (generations.yaml) or the cluster's first token. */
@@ -91,4 +97,9 @@ export function readJoinToken(dir: string, node: string): BootstrapToken {
     throw new StateError(`no join token for ${node} in ${dir}: ${why}; restore the state from your backup`);
   }
   return token;
+}
+
+/** versions.yaml of the state in `dir`; undefined in a state written before it existed. A damaged file is a StateError. */
+export function readVersions(dir: string): RecordedVersions | undefined {
+  return readOptional(dir, VERSIONS_FILE, parseVersions);
 }

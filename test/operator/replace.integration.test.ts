@@ -3,7 +3,7 @@
 // health checks, the operator on a seat of their own), as an operator runs it: kill a machine, wipe its disk,
 // replace it, boot the new first-boot files on it, and check with etcdctl and kubectl that the cluster is whole
 // again, for a joining control-plane node, a worker and the init node. Also: a dry run changes nothing, a
-// replacement that would lose quorum is refused and changes nothing, --force goes past a member the operator
+// replacement that would lose quorum or break the version skew policy is refused and changes nothing, --force goes past a member the operator
 // cannot reach, a second run before the machine is back is a no-op, and `kgen render --reimage` registers the
 // token it made in the running cluster.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -95,6 +95,7 @@ describe.skipIf(!canRun)('kgen replace against a running cluster of three contro
     const r = await cluster.kgen(['replace', 'cp2', ...site(), '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     for (const name of ['cp1', 'cp2', 'cp3']) expect(r.stdout).toMatch(new RegExp(`\\[replace\\] health: .*etcd members: .*${name} healthy`));
+    expect(r.stdout).toMatch(/\[replace\] health: .*; cp2 renders at v1\.33\.2\n/);
     expect(r.stdout).toContain('[replace] node: Node cp2: would cordon, would evict 1 pod(s) (default/work), would be deleted');
     expect(r.stdout).toContain('[dryrun] Would perform action CREATE on resource "pods/eviction" in API group "core/v1"\n[dryrun] Resource name "work", namespace "default"\n[dryrun] Attached object:\napiVersion: policy/v1\nkind: Eviction\n');
     expect(r.stdout).toMatch(/\[replace\] etcd-member: would remove etcd member [0-9a-f]+ cp2 \(https:\/\/172\.31\.12\.12:2380\)/);
@@ -122,6 +123,23 @@ describe.skipIf(!canRun)('kgen replace against a running cluster of three contro
     expect(await eventually(async () => (await nodeReady('cp2')) && (await nodeReady('cp3')), 180_000)).toBe(true);
     expect(await snapshot()).toEqual(before);
   }, 600_000);
+
+  it('refuses an inventory whose version the skew policy forbids before anything changes, naming the rule', async () => {
+    const inventory = readFileSync(cluster.nodesFile, 'utf8');
+    expect(inventory).toContain('kubernetesVersion: v1.33.2');
+    const before = await snapshot();
+    writeFileSync(cluster.nodesFile, inventory.replace('kubernetesVersion: v1.33.2', 'kubernetesVersion: v1.35.0'));
+    try {
+      const r = await cluster.kgen(['replace', 'cp2', ...site()]);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toContain("refusing to replace cp2; nothing was changed: ");
+      expect(r.stderr).toContain("cluster.kubernetesVersion v1.35.0 cannot be rendered from the cluster's v1.33.2");
+      expect(r.stderr).toContain('control-plane-one-minor: ');
+    } finally {
+      writeFileSync(cluster.nodesFile, inventory);
+    }
+    expect(await snapshot()).toEqual(before);
+  }, 300_000);
 
   it('replaces a dead, wiped control-plane node whose token and kubeadm-certs expired: 3 voting members, Node Ready', async () => {
     // Both expired: kubeadm-certs is gone, and the cluster token is past its expiration in the state and gone from the cluster.

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/command/command.js';
 import { SkewPolicyError } from '../../src/render.js';
+import { readVersions } from '../../src/secrets/read-state.js';
 import { StateError } from '../../src/secrets/state.js';
 import { copyDir, INVENTORY, renderIn, visibleFiles, workDir } from './fixture.js';
 
@@ -103,5 +104,15 @@ describe('render: versions in the state and the rollout rule', () => {
     const err = await renderIn(work).catch((e: Error) => e);
     expect(err).toBeInstanceOf(StateError);
     expect((err as Error).message).toContain('versions.yaml: nodes.w-1 must be a version like v1.33.2');
+  });
+
+  it('the day-2 commands read the same record (readVersions): absent in an old state, a damaged one a state error', () => {
+    expect(readVersions(join(base, 'state'))).toEqual(recorded(base));
+    const work = rolledTo(base, OLD);
+    writeFileSync(join(work, 'state/versions.yaml'), 'clusterVersion: v1.33.2\nnodes:\n  w-1: latest\n');
+    expect(() => readVersions(join(work, 'state'))).toThrow(StateError);
+    expect(() => readVersions(join(work, 'state'))).toThrow(`the state in ${join(work, 'state')} is damaged, so nothing was changed: versions.yaml: nodes.w-1 must be a version like v1.33.2`);
+    rmSync(join(work, 'state/versions.yaml'));
+    expect(readVersions(join(work, 'state'))).toBeUndefined();
   });
 });
