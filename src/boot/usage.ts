@@ -14,7 +14,7 @@ Usage:
   kgen-boot check-config [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot reset [--force] [--dry-run] [--skip-phases P1,P2] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot certs check-expiration [--json] [--root /]
-  kgen-boot certs renew all|NAME [--new-key] [--if-expiring-within 720h] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
+  kgen-boot certs renew all|NAME [--new-key] [--if-expiring-within 720h] [--restart-static-pods] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot --version
   kgen-boot --help
 
@@ -32,7 +32,7 @@ Commands:
   certs renew    renew certificates with the CAs in /etc/kubernetes/pki, as kubeadm certs renew; NAME is one of
                  apiserver, apiserver-kubelet-client, front-proxy-client, apiserver-etcd-client, etcd-server,
                  etcd-peer, etcd-healthcheck-client, admin.conf, super-admin.conf, controller-manager.conf,
-                 scheduler.conf; restart the static pods afterwards
+                 scheduler.conf; restart the static pods afterwards (or pass --restart-static-pods)
 
 Flags:
   --config PATH  node config, an absolute path on the node (resolved under --root) (default ${DEFAULT_NODE_CONFIG})
@@ -47,8 +47,14 @@ Flags:
   --new-key      certs renew: issue a new private key (default: keep the existing key)
   --if-expiring-within DURATION
                  certs renew all: renew only when a certificate expires within DURATION (Go syntax, e.g. 720h)
+  --restart-static-pods
+                 certs renew: after a renewal, restart the static pods that use the renewed certificates, one at
+                 a time (etcd, kube-apiserver, kube-controller-manager, kube-scheduler): each manifest is moved
+                 out of /etc/kubernetes/manifests until the pod stops answering its health endpoint (at most
+                 20s), moved back, and waited for until healthy (4m in all); nothing renewed, nothing restarted
 
-Exit codes: 0 done, 1 invalid input (flags, node.yaml), 2 internal error, ${EXIT_PHASE_FAILED} a phase failed.
+Exit codes: 0 done, 1 invalid input (flags, node.yaml), 2 internal error, ${EXIT_PHASE_FAILED} a phase failed (certs renew
+--restart-static-pods: a static pod did not answer healthy again in time), 130/143 SIGINT/SIGTERM during that restart.
 
 Example:
   kgen-boot phase certs/apiserver --dry-run
