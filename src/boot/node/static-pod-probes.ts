@@ -11,7 +11,7 @@ import { PKI, etcdClientURL, pkiPath } from '../../kube/index.js';
 import { kubeCluster } from '../data.js';
 import type { Host } from '../host.js';
 import type { StaticPod, StaticPodProbe } from './static-pod-restart.js';
-import { controlPlaneEndpoints, url } from './wait-control-plane.js';
+import { controlPlaneEndpoints, url, type HealthEndpoint } from './wait-control-plane.js';
 
 export interface StaticPodProbes {
   probes: Partial<Record<StaticPod, StaticPodProbe>>;
@@ -21,6 +21,12 @@ export interface StaticPodProbes {
 
 /** A probe the certs command cannot build (etcd's client certificate is missing): nothing is restarted. */
 export class ProbeUnavailableError extends Error {}
+
+/** An anonymous, unverified GET of the endpoint (as wait-control-plane's); healthy on 200. */
+export function httpProbe(endpoint: HealthEndpoint, transport: (tls: TlsOptions) => Transport): StaticPodProbe {
+  const send = transport({ server: endpoint.server, insecure: true, credentials: { kind: 'anonymous' } });
+  return { describe: url(endpoint), healthy: async () => (await send({ method: 'GET', path: endpoint.path })).status === 200 };
+}
 
 /** The probes for `pods` on this node, from node.yaml and the node's files. */
 export async function staticPodProbes(
@@ -33,9 +39,7 @@ export async function staticPodProbes(
   const closers: Array<() => Promise<void>> = [];
   for (const e of controlPlaneEndpoints({ config, cluster: kubeCluster(config) })) {
     const pod = e.name as StaticPod;
-    if (!pods.includes(pod)) continue;
-    const send = transport({ server: e.server, insecure: true, credentials: { kind: 'anonymous' } });
-    probes[pod] = { describe: url(e), healthy: async () => (await send({ method: 'GET', path: e.path })).status === 200 };
+    if (pods.includes(pod)) probes[pod] = httpProbe(e, transport);
   }
   if (pods.includes('etcd')) {
     const files = [PKI.etcdCACert, PKI.etcdHealthcheckClientCert, PKI.etcdHealthcheckClientKey].map(pkiPath);
