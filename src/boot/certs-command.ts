@@ -68,21 +68,21 @@ function selectRenewables(name: string | undefined): { all: boolean; selected: r
 async function restartAfterRenewal(pods: StaticPod[], config: NodeBootConfig, host: Host, io: CliIO, deps: RestartDeps): Promise<void> {
   const log = (line: string) => io.stdout(`${line}\n`);
   const controller = new AbortController();
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => controller.abort(new InterruptedError(signal));
-  const fromIO = () => controller.abort(new InterruptedError(io.signal?.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
-  const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
-  const useProcess = deps.processSignals ?? true;
-  if (useProcess) for (const [name, handler] of Object.entries(handlers)) process.on(name, handler);
+  // A process listener receives the signal's name; io.signal's reason names it too.
+  const onSignal = (name: unknown) => controller.abort(new InterruptedError(name === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
+  const fromIO = () => onSignal(io.signal?.reason);
+  const signals = deps.processSignals ?? true ? ['SIGINT', 'SIGTERM'] : [];
+  for (const name of signals) process.on(name, onSignal);
   if (io.signal?.aborted) fromIO();
   io.signal?.addEventListener('abort', fromIO, { once: true });
   const transport = deps.transport ?? ((tls: TlsOptions) => httpsTransport(tls));
   const probes = await (deps.probes ?? ((c, h, p) => staticPodProbes(c, h, p, transport)))(config, host, pods);
   try {
-    log(`[restart] Restarting the static pods that use the renewed certificates, one at a time: ${pods.join(', ')}`);
+    log(`[restart] Restarting, one at a time: ${pods.join(', ')}`);
     const restarted = await restartStaticPods(pods, { host, probes: probes.probes, log, signal: controller.signal, timings: deps.timings });
-    log(restarted.length > 0 ? `[restart] Done: ${restarted.join(', ')} restarted and healthy, using the renewed certificates` : '[restart] Nothing restarted');
+    log(`[restart] Done: ${restarted.join(', ') || 'nothing'} restarted`);
   } finally {
-    if (useProcess) for (const [name, handler] of Object.entries(handlers)) process.off(name, handler);
+    for (const name of signals) process.off(name, onSignal);
     io.signal?.removeEventListener('abort', fromIO);
     await probes.close();
   }
@@ -142,7 +142,7 @@ async function renew(args: string[], io: CliIO, hostFor: (root: string) => Host,
   io.stdout('\nDone renewing certificates.\n');
   const pods = staticPodsUsing(renewed);
   if (pods.length === 0) {
-    io.stdout('[restart] No static pod uses the renewed certificates; nothing to restart\n');
+    io.stdout('[restart] No static pod uses the renewed certificates\n');
     return EXIT_OK;
   }
   await restartAfterRenewal(pods, config, host, io, deps);
@@ -175,7 +175,7 @@ export async function certsCommand(args: string[], io: CliIO, hostFor: (root: st
       return EXIT_PHASE_FAILED;
     }
     if (err instanceof InterruptedError) {
-      io.stderr(`kgen-boot: ${err.message}; a manifest moved for the restart is back in /etc/kubernetes/manifests\n`);
+      io.stderr(`kgen-boot: ${err.message}\n`);
       return err.exitCode;
     }
     throw err;

@@ -329,13 +329,7 @@ export function createDryRunHost(base: Host, print: (line: string) => void): Hos
       record({ kind: 'symlink', path, target }, `Would link ${path} -> ${target}`);
     },
     async rename(from, to) {
-      const [src, dst] = [posix.normalize(from), posix.normalize(to)];
-      const data = await host.readFile(src);
-      written.set(dst, data);
-      removed.delete(dst);
-      written.delete(src);
-      removed.add(src);
-      record({ kind: 'rename', from: src, to: dst }, `Would move ${src} to ${dst}`);
+      record({ kind: 'rename', from, to }, `Would move ${from} to ${to}`);
     },
     async exec(cmd, args) {
       record({ kind: 'exec', cmd, args }, `Would run ${[cmd, ...args].join(' ')}`);

@@ -32,7 +32,7 @@ Commands:
   certs renew    renew certificates with the CAs in /etc/kubernetes/pki, as kubeadm certs renew; NAME is one of
                  apiserver, apiserver-kubelet-client, front-proxy-client, apiserver-etcd-client, etcd-server,
                  etcd-peer, etcd-healthcheck-client, admin.conf, super-admin.conf, controller-manager.conf,
-                 scheduler.conf; restart the static pods afterwards (or pass --restart-static-pods)
+                 scheduler.conf; restart the static pods afterwards
 
 Flags:
   --config PATH  node config, an absolute path on the node (resolved under --root) (default ${DEFAULT_NODE_CONFIG})
@@ -48,13 +48,10 @@ Flags:
   --if-expiring-within DURATION
                  certs renew all: renew only when a certificate expires within DURATION (Go syntax, e.g. 720h)
   --restart-static-pods
-                 certs renew: after a renewal, restart the static pods that use the renewed certificates, one at
-                 a time (etcd, kube-apiserver, kube-controller-manager, kube-scheduler): each manifest is moved
-                 out of /etc/kubernetes/manifests until the pod stops answering its health endpoint (at most
-                 20s), moved back, and waited for until healthy (4m in all); nothing renewed, nothing restarted
+                 certs renew: then restart the static pods using the renewed certificates, one at a time
 
-Exit codes: 0 done, 1 invalid input (flags, node.yaml), 2 internal error, ${EXIT_PHASE_FAILED} a phase failed (certs renew
---restart-static-pods: a static pod did not answer healthy again in time), 130/143 SIGINT/SIGTERM during that restart.
+Exit codes: 0 done, 1 invalid input (flags, node.yaml), 2 internal error, ${EXIT_PHASE_FAILED} a phase failed or a
+restarted static pod did not come back, 130/143 interrupted during that restart.
 
 Example:
   kgen-boot phase certs/apiserver --dry-run

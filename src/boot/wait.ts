@@ -51,7 +51,7 @@ export async function pollUntil<T>(what: string, options: PollOptions, attempt: 
 }
 
 /** 240000 -> "4m0s", as Go prints a time.Duration. */
-function duration(ms: number): string {
+export function duration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
 }

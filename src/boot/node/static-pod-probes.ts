@@ -45,7 +45,7 @@ export async function staticPodProbes(
     const files = [PKI.etcdCACert, PKI.etcdHealthcheckClientCert, PKI.etcdHealthcheckClientKey].map(pkiPath);
     const [ca, cert, key] = await Promise.all(files.map((f) => host.readTextIfExists(f)));
     if (ca === undefined || cert === undefined || key === undefined) {
-      throw new ProbeUnavailableError(`cannot probe etcd's health without ${files.join(', ')}; nothing was restarted (restart etcd, then the other static pods, by hand)`);
+      throw new ProbeUnavailableError(`cannot probe etcd without ${files.join(', ')}; nothing restarted`);
     }
     const endpoint = etcdClientURL(config.node.address);
     const client = new EtcdClient([endpoint], { ca, cert, key }, { requestTimeoutMs: 4_000, attempts: 1 });

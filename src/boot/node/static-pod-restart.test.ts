@@ -118,7 +118,7 @@ describe('restartStaticPods', () => {
     const restarted = await restartStaticPods(['etcd', 'kube-apiserver'], { host: n.host, probes: probes(n).probes, log: (l) => lines.push(l), timings: TIMINGS });
     expect(restarted).toEqual(['kube-apiserver']);
     expect(n.moves).toEqual([moveOut('kube-apiserver'), moveBack('kube-apiserver')]);
-    expect(lines[0]).toBe('[restart] /etc/kubernetes/manifests/etcd.yaml does not exist: etcd does not run as a static pod on this node, not restarted');
+    expect(lines[0]).toBe('[restart] No /etc/kubernetes/manifests/etcd.yaml: etcd not restarted');
   });
 
   it('moves the manifest back after at most the stop wait when the pod keeps answering, and goes on', async () => {
@@ -126,7 +126,7 @@ describe('restartStaticPods', () => {
     const lines: string[] = [];
     const restarted = await restartStaticPods(['kube-apiserver', 'kube-scheduler'], { host: n.host, probes: probes(n, { stuck: ['kube-apiserver'] }).probes, log: (l) => lines.push(l), timings: TIMINGS });
     expect(restarted).toEqual(['kube-apiserver', 'kube-scheduler']);
-    expect(lines).toContain('[restart] WARNING: kube-apiserver health still answered after 20s; the kubelet may not have stopped kube-apiserver, which then keeps its old certificates until it restarts');
+    expect(lines).toContain('[restart] WARNING: kube-apiserver health still answered after 20s: kube-apiserver may not have restarted');
     expect(existsSync(n.manifest('kube-apiserver'))).toBe(true);
   });
 
@@ -135,7 +135,7 @@ describe('restartStaticPods', () => {
     const err = await restartStaticPods([...STATIC_POD_ORDER], { host: n.host, probes: probes(n, { sick: ['kube-apiserver'] }).probes, log: () => undefined, timings: TIMINGS }).catch((e) => e);
     expect(err).toBeInstanceOf(StaticPodTimeoutError);
     expect(err.pod).toBe('kube-apiserver');
-    expect(err.message).toMatch(/^kube-apiserver did not answer healthy at kube-apiserver health within the 4m0s restart budget \(timed out after \d+s waiting for kube-apiserver health\); not restarted: kube-controller-manager, kube-scheduler$/);
+    expect(err.message).toBe('kube-apiserver did not answer healthy at kube-apiserver health within the 4m0s restart budget; not restarted: kube-controller-manager, kube-scheduler');
     expect(n.moves).toEqual([moveOut('etcd'), moveBack('etcd'), moveOut('kube-apiserver'), moveBack('kube-apiserver')]);
     for (const pod of STATIC_POD_ORDER) expect(existsSync(n.manifest(pod)), pod).toBe(true);
   });
@@ -146,7 +146,7 @@ describe('restartStaticPods', () => {
     const err = await restartStaticPods(['etcd', 'kube-scheduler'], { host: n.host, probes: probes(n, { stuck: ['etcd'] }).probes, log: () => undefined, timings: { ...TIMINGS, totalMs: TIMINGS.stopWaitMs } }).catch((e) => e);
     expect(err).toBeInstanceOf(StaticPodTimeoutError);
     expect(err.pod).toBe('kube-scheduler');
-    expect(err.message).toBe('the 20s restart budget ran out before kube-scheduler was restarted; not restarted: kube-scheduler');
+    expect(err.message).toBe('the 20s restart budget ran out before kube-scheduler; not restarted: kube-scheduler');
     expect(n.moves).toEqual([moveOut('etcd'), moveBack('etcd')]);
   });
 
@@ -182,7 +182,7 @@ describe('recoverHeldManifests', () => {
     await recoverHeldManifests(n.host, (l) => lines.push(l));
     expect(lines).toEqual([
       `[restart] Moved ${RESTART_HOLDING_DIR}/etcd.yaml, left by an interrupted restart, back to /etc/kubernetes/manifests/etcd.yaml`,
-      `[restart] WARNING: ${RESTART_HOLDING_DIR}/kube-scheduler.yaml was left by an interrupted restart, but /etc/kubernetes/manifests/kube-scheduler.yaml exists again; both are kept: compare them and remove ${RESTART_HOLDING_DIR}/kube-scheduler.yaml`,
+      `[restart] WARNING: ${RESTART_HOLDING_DIR}/kube-scheduler.yaml left by an interrupted restart, but /etc/kubernetes/manifests/kube-scheduler.yaml exists: both kept`,
     ]);
     expect(readFileSync(n.manifest('etcd'), 'utf8')).toBe('held etcd\n');
     expect(existsSync(n.held('etcd'))).toBe(false);

@@ -15,7 +15,7 @@
 // (recoverHeldManifests).
 import { KUBERNETES_DIR, MANIFESTS_DIR } from '../../kube/index.js';
 import type { Host } from '../host.js';
-import { pollUntil } from '../wait.js';
+import { duration, pollUntil } from '../wait.js';
 
 /** The static pods a renewal may restart, in the order they are restarted. */
 export const STATIC_POD_ORDER = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
@@ -86,12 +86,6 @@ export class StaticPodTimeoutError extends Error {
   }
 }
 
-/** 240000 -> "4m0s", as Go prints a time.Duration. */
-function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
-}
-
 /** The probe's answer, false on an error or when it takes longer than `ms`. */
 async function probeOnce(probe: StaticPodProbe, host: Host, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   const limit = new AbortController();
@@ -115,7 +109,7 @@ export async function recoverHeldManifests(host: Host, log: (line: string) => vo
     const from = `${RESTART_HOLDING_DIR}/${name}`;
     const to = `${MANIFESTS_DIR}/${name}`;
     if (await host.exists(to)) {
-      log(`[restart] WARNING: ${from} was left by an interrupted restart, but ${to} exists again; both are kept: compare them and remove ${from}`);
+      log(`[restart] WARNING: ${from} left by an interrupted restart, but ${to} exists: both kept`);
       continue;
     }
     await host.rename(from, to);
@@ -136,7 +130,7 @@ export async function restartStaticPods(pods: readonly StaticPod[], options: Res
   for (const pod of STATIC_POD_ORDER) {
     if (!pods.includes(pod)) continue;
     if (await host.exists(manifestPath(pod))) present.push(pod);
-    else log(`[restart] ${manifestPath(pod)} does not exist: ${pod} does not run as a static pod on this node, not restarted`);
+    else log(`[restart] No ${manifestPath(pod)}: ${pod} not restarted`);
   }
   for (const pod of present) {
     if (!options.probes[pod]) throw new Error(`internal: no health probe for ${pod}`);
@@ -150,11 +144,11 @@ export async function restartStaticPods(pods: readonly StaticPod[], options: Res
     const healthy = () => probeOnce(probe, host, timings.probeMs, signal);
     if (signal?.aborted) throw signal.reason;
     if (remaining() <= 0) {
-      throw new StaticPodTimeoutError(pod, `the ${duration(timings.totalMs)} restart budget ran out before ${pod} was restarted; not restarted: ${present.slice(i).join(', ')}`);
+      throw new StaticPodTimeoutError(pod, `the ${duration(timings.totalMs)} restart budget ran out before ${pod}; not restarted: ${present.slice(i).join(', ')}`);
     }
     await host.mkdir(RESTART_HOLDING_DIR, 0o700);
     await host.rename(manifestPath(pod), heldPath(pod));
-    log(`[restart] Moved ${manifestPath(pod)} to ${heldPath(pod)}: waiting for the kubelet to stop ${pod}`);
+    log(`[restart] Moved ${manifestPath(pod)} to ${heldPath(pod)}`);
     try {
       const stopMs = Math.min(timings.stopWaitMs, remaining());
       const stopped = await pollUntil(`${probe.describe} to stop answering`, { clock, timeoutMs: stopMs, intervalMs: timings.pollMs, signal }, async () => ((await healthy()) ? undefined : true)).catch(
@@ -167,23 +161,23 @@ export async function restartStaticPods(pods: readonly StaticPod[], options: Res
       log(
         stopped
           ? `[restart] ${pod} stopped`
-          : `[restart] WARNING: ${probe.describe} still answered after ${duration(stopMs)}; the kubelet may not have stopped ${pod}, which then keeps its old certificates until it restarts`,
+          : `[restart] WARNING: ${probe.describe} still answered after ${duration(stopMs)}: ${pod} may not have restarted`,
       );
     } finally {
       // Always, on success, timeout, error and interruption alike: the pod must not stay away.
       await restore(host, pod);
     }
-    log(`[restart] Moved ${heldPath(pod)} back to ${manifestPath(pod)}: waiting for ${pod} to answer healthy`);
+    log(`[restart] Moved ${heldPath(pod)} back to ${manifestPath(pod)}`);
     const start = clock.now().getTime();
     const left = remaining();
     try {
       await pollUntil(probe.describe, { clock, timeoutMs: Math.max(left, 0), intervalMs: timings.pollMs, signal, progress: (m) => log(`[restart] ${m}`) }, async () => ((await healthy()) ? true : undefined));
-    } catch (err) {
+    } catch {
       if (signal?.aborted) throw signal.reason;
       const rest = present.slice(i + 1);
       throw new StaticPodTimeoutError(
         pod,
-        `${pod} did not answer healthy at ${probe.describe} within the ${duration(timings.totalMs)} restart budget (${(err as Error).message})` +
+        `${pod} did not answer healthy at ${probe.describe} within the ${duration(timings.totalMs)} restart budget` +
           (rest.length ? `; not restarted: ${rest.join(', ')}` : ''),
       );
     }
@@ -197,6 +191,6 @@ async function restore(host: Host, pod: StaticPod): Promise<void> {
   try {
     await host.rename(heldPath(pod), manifestPath(pod));
   } catch (err) {
-    throw new Error(`cannot move ${heldPath(pod)} back to ${manifestPath(pod)} (${(err as Error).message}); move it back by hand, or run \`kgen-boot certs renew ... --restart-static-pods\` again, which moves it back first`, { cause: err });
+    throw new Error(`cannot move ${heldPath(pod)} back to ${manifestPath(pod)}: ${(err as Error).message}; move it by hand`, { cause: err });
   }
 }
