@@ -148,7 +148,7 @@ describe('the certificate renewal timer', () => {
     const doc = parse(userDataText(renderUserData(toYaml(config), { ...boot('baked'), path: program }, bootBundleFrom(Buffer.from('x')), renewal)));
     const files = units(doc);
     expect(Object.keys(files)).toEqual(['/etc/systemd/system/kgen-certs-renew.service', '/etc/systemd/system/kgen-certs-renew.timer']);
-    expect(files['/etc/systemd/system/kgen-certs-renew.service']).toContain(`ExecStart=${program} certs renew all --if-expiring-within 720h --config /etc/kgen/node.yaml\n`);
+    expect(files['/etc/systemd/system/kgen-certs-renew.service']).toContain(`ExecStart=${program} certs renew all --if-expiring-within 720h --restart-static-pods --config /etc/kgen/node.yaml\n`);
     expect(files['/etc/systemd/system/kgen-certs-renew.timer']).toContain('OnCalendar=daily\n');
     expect(doc.runcmd).toContainEqual(['systemctl', 'enable', '--now', '--no-block', 'kgen-certs-renew.timer']);
     for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path.slice(path.lastIndexOf('/') + 1)), content);

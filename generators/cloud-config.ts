@@ -7,7 +7,8 @@
 //      cloud-final). The unit is enabled so a reboot mid-way resumes: kgen-boot records finished phases
 //      in /var/lib/kgen/status.json and continues where it stopped;
 //   4. control-plane nodes with cluster.certificateRenewal enabled: a daily timer and a oneshot service
-//      running `kgen-boot certs renew all --if-expiring-within <before>` (docs/kgen-boot.md), enabled.
+//      running `kgen-boot certs renew all --if-expiring-within <before> --restart-static-pods` (docs/day2.md),
+//      enabled: a renewal restarts the static pods that use the renewed certificates, one at a time.
 // Modules used and their keys: cloud-init docs, modules cc_write_files, cc_package_update_upgrade_install
 // and cc_runcmd (upstream: cloudinit/config/schemas/schema-cloud-config-v1.json).
 import type { ClusterSpec } from '../src/inventory/types.js';
@@ -109,7 +110,9 @@ function renewService(boot: ClusterSpec['boot'], renewal: ClusterSpec['certifica
     '',
     '[Service]',
     'Type=oneshot',
-    `ExecStart=${boot.path} certs renew all --if-expiring-within ${goDuration(renewal.beforeSeconds)} --config ${NODE_CONFIG_PATH}`,
+    // oneshot: no start timeout by default, and `systemctl stop` sends SIGTERM, on which a restart in progress
+    // moves its held manifest back before exiting.
+    `ExecStart=${boot.path} certs renew all --if-expiring-within ${goDuration(renewal.beforeSeconds)} --restart-static-pods --config ${NODE_CONFIG_PATH}`,
     '',
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 // `kgen-boot certs check-expiration` and `kgen-boot certs renew` on a node root the init phases wrote for real:
 // renewed files are checked with openssl and kubectl (real peers), against the files before renewal.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -164,5 +164,93 @@ describe('kgen-boot certs renew', () => {
 
     const misuse = await boot(['certs', 'renew', 'apiserver', '--if-expiring-within', '720h', '--root', node.root], node.deps);
     expect(misuse.code).toBe(1);
+  });
+});
+
+describe('kgen-boot certs renew --restart-static-pods', () => {
+  const PODS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
+  const manifest = (node: TestNode, pod: string) => join(node.root, 'etc/kubernetes/manifests', `${pod}.yaml`);
+  const held = (node: TestNode, pod: string) => join(node.root, 'etc/kubernetes/tmp/kgen-restart', `${pod}.yaml`);
+
+  /** A control-plane node with the four manifests, and deps whose probes see a pod up exactly while its manifest is in place. */
+  async function nodeWithPods(options: { sick?: string; offsetMs?: number; signal?: AbortController } = {}) {
+    const node = await controlPlaneNode();
+    mkdirSync(join(node.root, 'etc/kubernetes/manifests'), { recursive: true });
+    for (const pod of PODS) writeFileSync(manifest(node, pod), `kind: Pod\nmetadata: {name: ${pod}}\n`);
+    const built: string[][] = [];
+    const stopped = new Set<string>();
+    const probes = async (_config: unknown, _host: unknown, pods: readonly string[]) => {
+      built.push([...pods]);
+      const entry = (pod: string) => ({
+        describe: `${pod} health`,
+        healthy: async () => {
+          if (!existsSync(manifest(node, pod))) stopped.add(pod);
+          if (pod === options.sick && stopped.has(pod)) return false;
+          // Ends the run while kube-apiserver is away, as SIGTERM from `systemctl stop` would.
+          if (options.signal && pod === 'kube-apiserver' && !existsSync(manifest(node, pod))) options.signal.abort('SIGTERM');
+          return existsSync(manifest(node, pod));
+        },
+      });
+      return { probes: Object.fromEntries(pods.map((p) => [p, entry(p)])), close: async () => undefined };
+    };
+    const base = options.offsetMs === undefined ? node.deps : later(options.offsetMs);
+    const deps: BootDeps = { ...base, restart: { probes, processSignals: false, timings: { totalMs: options.sick ? 1_500 : 5_000, stopWaitMs: 1_000, pollMs: 5, probeMs: 500 } } };
+    return { node, deps, built };
+  }
+
+  async function bootWith(args: string[], deps: BootDeps, signal?: AbortSignal) {
+    const c = captureIO();
+    const code = await main(args, { ...c.io, signal }, deps);
+    return { code, out: c.out(), err: c.err() };
+  }
+
+  it('after a renewal restarts the pods that use the renewed certificates, one at a time, in order', async () => {
+    const { node, deps } = await nodeWithPods();
+    const r = await bootWith(['certs', 'renew', 'all', '--restart-static-pods', '--root', node.root], deps);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).not.toContain('You must restart');
+    const moves = r.out.split('\n').filter((l) => l.startsWith('[restart] Moved'));
+    expect(moves.map((l) => l.split(' ')[2])).toEqual(PODS.flatMap((p) => [`/etc/kubernetes/manifests/${p}.yaml`, `/etc/kubernetes/tmp/kgen-restart/${p}.yaml`]));
+    expect(r.out).toContain('[restart] Done: etcd, kube-apiserver, kube-controller-manager, kube-scheduler restarted\n');
+    for (const pod of PODS) expect(existsSync(manifest(node, pod)), pod).toBe(true);
+
+    // One certificate by name: only the pod that reads it.
+    const one = await bootWith(['certs', 'renew', 'scheduler.conf', '--restart-static-pods', '--root', node.root], deps);
+    expect(one.code, one.err).toBe(0);
+    expect(one.out).toContain('[restart] Restarting, one at a time: kube-scheduler\n');
+    const admin = await bootWith(['certs', 'renew', 'admin.conf', '--restart-static-pods', '--root', node.root], deps);
+    expect(admin.out).toContain('[restart] No static pod uses the renewed certificates\n');
+  });
+
+  it('restarts nothing when nothing was renewed, but moves back a manifest a killed run left held', async () => {
+    const { node, deps, built } = await nodeWithPods();
+    mkdirSync(join(node.root, 'etc/kubernetes/tmp/kgen-restart'), { recursive: true });
+    renameSync(manifest(node, 'etcd'), held(node, 'etcd'));
+    const r = await bootWith(['certs', 'renew', 'all', '--if-expiring-within', '720h', '--restart-static-pods', '--root', node.root], deps);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe(
+      '[restart] Moved /etc/kubernetes/tmp/kgen-restart/etcd.yaml, left by an interrupted restart, back to /etc/kubernetes/manifests/etcd.yaml\n' +
+        '[renew] No certificate expires within 720h; nothing renewed\n',
+    );
+    expect(existsSync(manifest(node, 'etcd'))).toBe(true);
+    expect(built).toEqual([]);
+  });
+
+  it('exits 3 naming the pod that did not come back, with its manifest back in place', async () => {
+    const { node, deps } = await nodeWithPods({ sick: 'kube-controller-manager', offsetMs: 340 * DAY_MS });
+    const r = await bootWith(['certs', 'renew', 'all', '--if-expiring-within', '720h', '--restart-static-pods', '--root', node.root], deps);
+    expect(r.code).toBe(3);
+    expect(r.err).toBe('kgen-boot: kube-controller-manager did not answer healthy at kube-controller-manager health within the 2s restart budget; not restarted: kube-scheduler\n');
+    for (const pod of PODS) expect(existsSync(manifest(node, pod)), pod).toBe(true);
+  });
+
+  it('exits 143 on SIGTERM during the restart, with the manifest back in place', async () => {
+    const signal = new AbortController();
+    const { node, deps } = await nodeWithPods({ signal });
+    const r = await bootWith(['certs', 'renew', 'all', '--restart-static-pods', '--root', node.root], deps, signal.signal);
+    expect(r.code).toBe(143);
+    expect(r.err).toBe('kgen-boot: interrupted by SIGTERM\n');
+    for (const pod of PODS) expect(existsSync(manifest(node, pod)), pod).toBe(true);
+    expect(r.out).not.toContain('kube-controller-manager.yaml');
   });
 });

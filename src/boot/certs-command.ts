@@ -3,14 +3,34 @@
 // src/boot/node/renewal.ts, the report's shape src/command/expiration-report.ts (shared with kgen's own
 // check-expiration). `--if-expiring-within` is kgen's addition for the renewal timer (docs/kgen-boot.md):
 // renew all only when one of the node's renewable certificates expires within that window.
+// `--restart-static-pods` (kgen's, also for the timer) then restarts the static pods whose certificates were
+// renewed, one at a time (src/boot/node/static-pod-restart.ts); a manifest an interrupted earlier restart left
+// in the holding directory is moved back first. Exit 3 when a pod does not come back healthy in time.
 import { EXIT_INVALID, EXIT_OK, UsageError, parseFlagsAndArguments, type CliIO } from '../command/command.js';
+import type { TlsOptions, Transport } from '../cluster/api-client.js';
+import { httpsTransport } from '../cluster/https-transport.js';
+import type { NodeBootConfig } from '../contract/config.js';
+import { InterruptedError } from '../errors.js';
 import { flagSeconds } from '../command/durations.js';
 import { expirationJson, expirationTables } from '../command/expiration-report.js';
 import type { CertificateExpiration } from '../pki/expiration.js';
-import { DEFAULT_NODE_CONFIG } from './constants.js';
+import { DEFAULT_NODE_CONFIG, EXIT_PHASE_FAILED } from './constants.js';
 import type { Host } from './host.js';
 import { readNodeConfig } from './node-config.js';
 import { RENEWABLES, RenewalError, nodeExpirations, readNodeCAs, renewCertificate, type Renewable } from './node/renewal.js';
+import { ProbeUnavailableError, staticPodProbes, type StaticPodProbes } from './node/static-pod-probes.js';
+import { StaticPodTimeoutError, recoverHeldManifests, restartStaticPods, staticPodsUsing, type RestartTimings, type StaticPod } from './node/static-pod-restart.js';
+
+/** What `certs renew --restart-static-pods` uses besides the Host; tests plug in their own. */
+export interface RestartDeps {
+  /** Builds the API transport for the health probes; default HTTPS through undici. */
+  transport?: (tls: TlsOptions) => Transport;
+  /** Builds the health probes; default staticPodProbes (src/boot/node/static-pod-probes.ts). */
+  probes?: (config: NodeBootConfig, host: Host, pods: readonly StaticPod[]) => Promise<StaticPodProbes>;
+  timings?: RestartTimings;
+  /** Listen for SIGINT/SIGTERM on the process while pods restart; default true. Tests abort io.signal instead. */
+  processSignals?: boolean;
+}
 
 const ROOT_FLAG = { root: { type: 'string', default: '/' } } as const;
 
@@ -41,18 +61,50 @@ function selectRenewables(name: string | undefined): { all: boolean; selected: r
   return { all: false, selected: [one] };
 }
 
-async function renew(args: string[], io: CliIO, hostFor: (root: string) => Host): Promise<number> {
+/**
+ * Restarts the static pods `pods` names, with SIGINT/SIGTERM (and io.signal) turned into an abort that moves the
+ * held manifest back before the command exits 130/143.
+ */
+async function restartAfterRenewal(pods: StaticPod[], config: NodeBootConfig, host: Host, io: CliIO, deps: RestartDeps): Promise<void> {
+  const log = (line: string) => io.stdout(`${line}\n`);
+  const controller = new AbortController();
+  // A process listener receives the signal's name; io.signal's reason names it too.
+  const onSignal = (name: unknown) => controller.abort(new InterruptedError(name === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
+  const fromIO = () => onSignal(io.signal?.reason);
+  const signals = deps.processSignals ?? true ? ['SIGINT', 'SIGTERM'] : [];
+  for (const name of signals) process.on(name, onSignal);
+  if (io.signal?.aborted) fromIO();
+  io.signal?.addEventListener('abort', fromIO, { once: true });
+  const transport = deps.transport ?? ((tls: TlsOptions) => httpsTransport(tls));
+  const probes = await (deps.probes ?? ((c, h, p) => staticPodProbes(c, h, p, transport)))(config, host, pods);
+  try {
+    log(`[restart] Restarting, one at a time: ${pods.join(', ')}`);
+    const restarted = await restartStaticPods(pods, { host, probes: probes.probes, log, signal: controller.signal, timings: deps.timings });
+    log(`[restart] Done: ${restarted.join(', ') || 'nothing'} restarted`);
+  } finally {
+    for (const name of signals) process.off(name, onSignal);
+    io.signal?.removeEventListener('abort', fromIO);
+    await probes.close();
+  }
+}
+
+async function renew(args: string[], io: CliIO, hostFor: (root: string) => Host, deps: RestartDeps): Promise<number> {
   const { values: flags, positionals } = parseFlagsAndArguments(args, {
     ...ROOT_FLAG,
     config: { type: 'string', default: DEFAULT_NODE_CONFIG },
     'new-key': { type: 'boolean', default: false },
     'if-expiring-within': { type: 'string' },
+    'restart-static-pods': { type: 'boolean', default: false },
   });
+  const restart = flags['restart-static-pods'];
   if (positionals.length > 1) throw new UsageError(`certs renew takes one argument, got "${positionals.join(' ')}"`);
   const { all, selected } = selectRenewables(positionals[0]);
   const within = flags['if-expiring-within'] === undefined ? undefined : flagSeconds('if-expiring-within', flags['if-expiring-within']) * 1000;
   if (within !== undefined && !all) throw new UsageError('--if-expiring-within goes with `certs renew all` (the renewal timer)');
   const host = hostFor(flags.root);
+  // A kill between the two moves of an earlier restart left a manifest out of the kubelet's sight: put it back
+  // first, whether or not anything is renewed now.
+  if (restart) await recoverHeldManifests(host, (line) => io.stdout(`${line}\n`));
   const now = host.clock.now();
   if (within !== undefined) {
     const present = (await nodeExpirations(host, now)).certificates.filter((c): c is CertificateExpiration => !('missing' in c) && !c.externallyManaged);
@@ -67,42 +119,64 @@ async function renew(args: string[], io: CliIO, hostFor: (root: string) => Host)
   const { validityHours, keyAlgorithm } = config.cluster.certificates;
   const cas = await readNodeCAs(host);
   const options = { now, random: (n: number) => host.random.bytes(n), validityHours, newKey: flags['new-key'] ? keyAlgorithm : undefined };
-  let renewed = 0;
+  const renewed: string[] = [];
   for (const r of selected) {
     if (await renewCertificate(host, r, cas, options)) {
       io.stdout(`${r.longName} renewed\n`);
-      renewed++;
+      renewed.push(r.name);
     } else if (all) {
       io.stdout(`MISSING! ${r.longName}: ${r.path} does not exist on this node, skipped\n`);
     } else {
       throw new RenewalError(`${r.path} does not exist on this node; nothing to renew (\`kgen-boot certs check-expiration\` lists what this node has)`);
     }
   }
-  if (renewed > 0) {
+  // Nothing renewed, nothing restarted.
+  if (renewed.length === 0) return EXIT_OK;
+  if (!restart) {
     // kubeadm's closing words (certs.go): the running components keep the old certificates until restarted.
     io.stdout(
       `\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n`,
     );
+    return EXIT_OK;
   }
+  io.stdout('\nDone renewing certificates.\n');
+  const pods = staticPodsUsing(renewed);
+  if (pods.length === 0) {
+    io.stdout('[restart] No static pod uses the renewed certificates\n');
+    return EXIT_OK;
+  }
+  await restartAfterRenewal(pods, config, host, io, deps);
   return EXIT_OK;
 }
 
-/** `kgen-boot certs SUBCOMMAND ...`; a renewal that cannot proceed (missing key, externally managed) exits 1. */
-export async function certsCommand(args: string[], io: CliIO, hostFor: (root: string) => Host): Promise<number> {
+/**
+ * `kgen-boot certs SUBCOMMAND ...`; a renewal that cannot proceed (missing key, externally managed) exits 1, a
+ * static pod that does not come back healthy after --restart-static-pods exits 3, SIGINT/SIGTERM during the
+ * restart 130/143.
+ */
+export async function certsCommand(args: string[], io: CliIO, hostFor: (root: string) => Host, deps: RestartDeps = {}): Promise<number> {
   const [sub, ...rest] = args;
   try {
     switch (sub) {
       case 'check-expiration':
         return await checkExpiration(rest, io, hostFor);
       case 'renew':
-        return await renew(rest, io, hostFor);
+        return await renew(rest, io, hostFor, deps);
       default:
         throw new UsageError(sub === undefined ? 'certs needs a command: check-expiration or renew' : `unknown command "certs ${sub}"; expected check-expiration or renew`);
     }
   } catch (err) {
-    if (err instanceof RenewalError) {
+    if (err instanceof RenewalError || err instanceof ProbeUnavailableError) {
       io.stderr(`kgen-boot: ${err.message}\n`);
       return EXIT_INVALID;
+    }
+    if (err instanceof StaticPodTimeoutError) {
+      io.stderr(`kgen-boot: ${err.message}\n`);
+      return EXIT_PHASE_FAILED;
+    }
+    if (err instanceof InterruptedError) {
+      io.stderr(`kgen-boot: ${err.message}\n`);
+      return err.exitCode;
     }
     throw err;
   }

@@ -20,7 +20,7 @@ import { UPLOAD_CERTS } from './phases/upload-certs.js';
 import { resetPhases } from './phases/reset/index.js';
 import { ResetRefusedError } from './node/reset.js';
 import { isCertificateKey } from '../secrets/certificate-key.js';
-import { certsCommand } from './certs-command.js';
+import { certsCommand, type RestartDeps } from './certs-command.js';
 
 export interface BootDeps {
   /** Builds the Host for --root; default createHost with real side effects. */
@@ -31,6 +31,8 @@ export interface BootDeps {
   /** URL of the running program (for --version's sha256); default this module's URL. */
   programUrl?: string;
   nodeVersion?: string;
+  /** `certs renew --restart-static-pods`: probes, timings, signals (default: real probes over `transport`). */
+  restart?: RestartDeps;
 }
 
 const COMMON_FLAGS = {
@@ -234,7 +236,7 @@ export async function runCommand(command: string, args: string[], io: CliIO, dep
       case 'reset':
         return await reset(args, io, deps);
       case 'certs':
-        return await certsCommand(args, io, (root) => hostFor(deps, root));
+        return await certsCommand(args, io, (root) => hostFor(deps, root), { transport: deps.transport, ...deps.restart });
       case 'phase': {
         const [name, ...flags] = args;
         if (!name || name.startsWith('-')) throw new UsageError('phase needs a NAME, e.g. `kgen-boot phase certs/apiserver`; `kgen-boot phases` lists them');

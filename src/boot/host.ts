@@ -43,6 +43,7 @@ export type RecordedAction =
   | { kind: 'mkdir'; path: string }
   | { kind: 'remove'; path: string }
   | { kind: 'symlink'; path: string; target: string }
+  | { kind: 'rename'; from: string; to: string }
   | { kind: 'exec'; cmd: string; args: string[] }
   | { kind: 'service'; action: 'restart' | 'stop'; name: string };
 
@@ -63,6 +64,11 @@ export interface Host {
   mkdir(path: string, mode?: number): Promise<void>;
   remove(path: string): Promise<void>;
   symlink(target: string, path: string): Promise<void>;
+  /**
+   * Moves a file with rename(2): atomic, and only within one filesystem (EXDEV otherwise); an existing `to` is
+   * replaced. The directory of `to` must exist.
+   */
+  rename(from: string, to: string): Promise<void>;
   /** Runs a program (not through a shell). A non-zero exit is returned, not thrown. */
   exec(cmd: string, args: string[]): Promise<ExecResult>;
   /** Runs a program that changes nothing (e.g. `kubelet --version`); a dry run runs it too, as kubeadm's preflight does. */
@@ -209,6 +215,7 @@ export function createHost(options: HostOptions = {}): Host {
       await fsp.rm(real, { force: true });
       await fsp.symlink(target, real);
     },
+    rename: (from, to) => fsp.rename(resolve(from), resolve(to)),
     exec,
     query: exec,
     async which(cmd) {
@@ -320,6 +327,9 @@ export function createDryRunHost(base: Host, print: (line: string) => void): Hos
     },
     async symlink(target, path) {
       record({ kind: 'symlink', path, target }, `Would link ${path} -> ${target}`);
+    },
+    async rename(from, to) {
+      record({ kind: 'rename', from, to }, `Would move ${from} to ${to}`);
     },
     async exec(cmd, args) {
       record({ kind: 'exec', cmd, args }, `Would run ${[cmd, ...args].join(' ')}`);

@@ -14,7 +14,7 @@ Usage:
   kgen-boot check-config [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot reset [--force] [--dry-run] [--skip-phases P1,P2] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot certs check-expiration [--json] [--root /]
-  kgen-boot certs renew all|NAME [--new-key] [--if-expiring-within 720h] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
+  kgen-boot certs renew all|NAME [--new-key] [--if-expiring-within 720h] [--restart-static-pods] [--config ${DEFAULT_NODE_CONFIG}] [--root /]
   kgen-boot --version
   kgen-boot --help
 
@@ -47,8 +47,11 @@ Flags:
   --new-key      certs renew: issue a new private key (default: keep the existing key)
   --if-expiring-within DURATION
                  certs renew all: renew only when a certificate expires within DURATION (Go syntax, e.g. 720h)
+  --restart-static-pods
+                 certs renew: then restart the static pods using the renewed certificates, one at a time
 
-Exit codes: 0 done, 1 invalid input (flags, node.yaml), 2 internal error, ${EXIT_PHASE_FAILED} a phase failed.
+Exit codes: 0 done, 1 invalid input (flags, node.yaml), 2 internal error, ${EXIT_PHASE_FAILED} a phase failed or a
+restarted static pod did not come back, 130/143 interrupted during that restart.
 
 Example:
   kgen-boot phase certs/apiserver --dry-run

@@ -13,6 +13,8 @@ export interface PollOptions {
   isPermanent?: (err: unknown) => boolean;
   /** Receives the progress lines ("Waiting for ...: <why> (3.0s so far, up to 4m0s)"); default silent. */
   progress?: (message: string) => void;
+  /** Ends the wait between attempts: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** The longest silence a wait may leave before its next attempt, keeping room below 2 s for the attempt. */
@@ -27,6 +29,7 @@ export async function pollUntil<T>(what: string, options: PollOptions, attempt: 
   let last: string | undefined;
   let reported: number | undefined;
   for (;;) {
+    if (options.signal?.aborted) throw options.signal.reason;
     try {
       const value = await attempt();
       if (value !== undefined) return value;
@@ -43,12 +46,12 @@ export async function pollUntil<T>(what: string, options: PollOptions, attempt: 
       reported = now;
       options.progress(`Waiting for ${what}${last ? `: ${last}` : ''} (${((now - start) / 1000).toFixed(1)}s so far, up to ${duration(options.timeoutMs)})`);
     }
-    await options.clock.sleep(options.intervalMs);
+    await options.clock.sleep(options.intervalMs, options.signal);
   }
 }
 
 /** 240000 -> "4m0s", as Go prints a time.Duration. */
-function duration(ms: number): string {
+export function duration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
 }

@@ -133,7 +133,7 @@ describe('kgen render on examples/nodes.yaml', () => {
     const renewTimer = (node: string) => userData(out, node).doc.write_files.some((f) => f.path === '/etc/systemd/system/kgen-certs-renew.timer');
     expect([renewTimer('cp-1'), renewTimer('cp-2'), renewTimer('worker-1')]).toEqual([true, true, false]);
     const service = userData(out, 'cp-2').doc.write_files.find((f) => f.path === '/etc/systemd/system/kgen-certs-renew.service')!;
-    expect(service.content).toContain('certs renew all --if-expiring-within 720h --config /etc/kgen/node.yaml');
+    expect(service.content).toContain('certs renew all --if-expiring-within 720h --restart-static-pods --config /etc/kgen/node.yaml');
   });
 
   it('the rendered node config is accepted by the built kgen-boot', () => {

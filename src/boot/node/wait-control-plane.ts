@@ -24,7 +24,7 @@ export function kubeletHealthEndpoint(data: BootData): HealthEndpoint {
 }
 
 /** kube-apiserver /livez on the advertise address, controller-manager /healthz and scheduler /livez locally. */
-export function controlPlaneEndpoints(data: BootData): HealthEndpoint[] {
+export function controlPlaneEndpoints(data: Pick<BootData, 'config' | 'cluster'>): HealthEndpoint[] {
   const local = (args: Record<string, string>, port: number) =>
     `https://${joinHostPort(args['bind-address'] ?? '127.0.0.1', Number(args['secure-port'] ?? port))}`;
   return [
