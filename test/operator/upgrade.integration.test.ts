@@ -1,4 +1,4 @@
-// `kgen upgrade apply` against a running three-control-plane cluster at v1.33 (test/operator/cluster.ts: real
+// `kgen upgrade apply` against a running cluster of three control-plane nodes and three workers at v1.33 (test/operator/cluster.ts: real
 // etcd, the test control plane and kubelets, a round-robin load balancer without health checks), rolled to
 // v1.34 as an operator does it: change cluster.kubernetesVersion in nodes.yaml, run apply with a reimage hook.
 // The test's hook asks this process (over a unix socket) to kill the machine, wipe its disk and boot the
@@ -19,6 +19,7 @@ import { parse } from '../../src/yaml-input.js';
 import { canRun, LB, startOperatorCluster, type OperatorCluster } from './cluster.js';
 
 const FROM = 'v1.33.2';
+const ALL = ['cp1', 'cp2', 'cp3', 'w1', 'w2', 'w3'];
 const TO = 'v1.34.1';
 
 let cluster: OperatorCluster;
@@ -64,7 +65,7 @@ interface Member {
 async function etcdctl(args: string[]): Promise<ExecResult> {
   const holder = cluster.nodes.find((n) => existsSync(join(n.root, 'etc/kubernetes/pki/etcd/healthcheck-client.key')))!;
   const pki = join(holder.root, 'etc/kubernetes/pki/etcd');
-  const endpoints = cluster.machines.map((m) => `https://${m.address}:2379`).join(',');
+  const endpoints = cluster.machines.filter((m) => m.role === 'control-plane').map((m) => `https://${m.address}:2379`).join(',');
   return node('cp1').exec(
     'etcdctl',
     ['--endpoints', endpoints, '--cacert', join(pki, 'ca.crt'), '--cert', join(pki, 'healthcheck-client.crt'), '--key', join(pki, 'healthcheck-client.key'), ...args],
@@ -145,9 +146,9 @@ while (!existsSync(stop)) {
 console.log(JSON.stringify({ longestGapMs: Math.max(longest, Date.now() - last), answered, failed }));
 `;
 
-describe.skipIf(!canRun)('kgen upgrade apply: a three-control-plane cluster from v1.33 to v1.34 by reimaging', () => {
+describe.skipIf(!canRun)('kgen upgrade apply: three control-plane nodes and three workers from v1.33 to v1.34 by reimaging', () => {
   beforeAll(async () => {
-    cluster = await startOperatorCluster({ controlPlanes: 3 });
+    cluster = await startOperatorCluster({ controlPlanes: 3, workers: 3 });
     adminConf = join(cluster.work, 'admin.conf');
     const r = await cluster.kgen(['kubeconfig', 'admin', '--nodes', cluster.nodesFile, '--out', adminConf, '--validity', '8h']);
     if (r.code !== 0) throw new Error(`kgen kubeconfig admin: ${r.stderr}`);
@@ -227,22 +228,27 @@ describe.skipIf(!canRun)('kgen upgrade apply: a three-control-plane cluster from
     expect(second.stderr).toMatch(/stopped: .*cp2/);
     expect(progress()).toMatchObject({ upgraded: ['cp1'], inFlight: { nodes: ['cp2'], stage: 'reimage-started' } });
 
-    // 3. The next run waits for cp2 (no second reimage), then does cp3 and the cluster-wide configuration.
-    const third = await kgen(['upgrade', 'apply', '--yes', ...hook]);
+    // 3. The next run waits for cp2 (no second reimage), then does cp3, the cluster-wide configuration and the
+    // workers two at a time.
+    const third = await kgen(['upgrade', 'apply', '--yes', '--max-unavailable', '2', ...hook]);
     const elapsed = Date.now() - started;
     expect(third.code, third.stdout + third.stderr).toBe(0);
     expect(third.stdout).toContain(`[upgrade/cluster-config] kubeadm-config: ClusterConfiguration kubernetesVersion ${FROM} -> ${TO}`);
-    expect(third.stdout).toContain(`[upgrade] The cluster runs ${TO}: 3 node(s) reimaged (cp1, cp2, cp3)`);
-    expect(hookCalls).toEqual(['cp1', 'cp2', 'cp3']);
+    expect(third.stdout).toContain(`[upgrade] The cluster runs ${TO}: 6 node(s) reimaged (${ALL.join(', ')})`);
+    expect(hookCalls.slice(0, 3)).toEqual(['cp1', 'cp2', 'cp3']);
+    // The workers in batches of two, in inventory order: w1 and w2 (either first), then w3.
+    expect([...hookCalls.slice(3, 5)].sort()).toEqual(['w1', 'w2']);
+    expect(hookCalls.slice(5)).toEqual(['w3']);
     await Promise.all(boots);
     writeFileSync(stop, '');
     const gaps = JSON.parse((await poller).stdout) as { longestGapMs: number; answered: number; failed: number };
-    console.log(`kgen upgrade apply, 3 control-plane nodes ${FROM} -> ${TO}: ${(elapsed / 1000).toFixed(0)}s over three runs; API through the load balancer: longest gap ${(gaps.longestGapMs / 1000).toFixed(1)}s, ${gaps.answered} answers, ${gaps.failed} failed polls`);
+    console.log(`kgen upgrade apply, 3 control-plane nodes and 3 workers ${FROM} -> ${TO}: ${(elapsed / 1000).toFixed(0)}s over three runs; API through the load balancer: longest gap ${(gaps.longestGapMs / 1000).toFixed(1)}s, ${gaps.answered} answers, ${gaps.failed} failed polls`);
     expect(gaps.answered).toBeGreaterThan(0);
 
     // Every node at the target, three voting members that are all new, no stale member or Node.
     const after = await nodes();
-    expect(after.map((n) => `${n.metadata.name} ${n.status?.nodeInfo?.kubeletVersion}`).sort()).toEqual(['cp1', 'cp2', 'cp3'].map((n) => `${n} ${TO}`));
+    expect(after.map((n) => `${n.metadata.name} ${n.status?.nodeInfo?.kubeletVersion}`).sort()).toEqual(ALL.map((n) => `${n} ${TO}`));
+    expect(after.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))).toBe(true);
     const now = await members();
     expect(now.map((m) => m.name).sort()).toEqual(['cp1', 'cp2', 'cp3']);
     expect(now.every((m) => !m.isLearner)).toBe(true);
@@ -259,6 +265,6 @@ describe.skipIf(!canRun)('kgen upgrade apply: a three-control-plane cluster from
     const again = await kgen(['upgrade', 'apply', '--yes', ...hook]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`Nothing to do: every component already runs ${TO}.`);
-    expect(hookCalls).toHaveLength(3);
+    expect(hookCalls).toHaveLength(6);
   }, 3_600_000);
 });
