@@ -1,6 +1,7 @@
 // The node side of day 2 against a running three-control-plane cluster (test/operator/cluster.ts: real etcd,
 // the test control plane and kubelets): `kgen-boot phase upload-certs` on a joined control-plane node,
-// `kgen-boot certs check-expiration` on it, and `kgen-boot reset` of control-plane nodes one after the other,
+// `kgen-boot certs check-expiration` on it, `kgen-boot certs renew --restart-static-pods` (openssl reads the
+// certificate the restarted API server serves), and `kgen-boot reset` of control-plane nodes one after the other,
 // checked with etcdctl: each reset removes only its own member and etcd stays healthy; the reset of the last
 // voting member is refused and changes nothing.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -55,6 +56,31 @@ describe.skipIf(!canRun)('kgen-boot on the nodes of a running three-control-plan
     expect(report.certificates.filter((c) => c.missing).map((c) => c.name)).toEqual(['super-admin.conf']);
     expect(report.certificates.every((c) => c.missing || c.certificateAuthority)).toBe(true);
   }, 120_000);
+
+  it('certs renew apiserver --restart-static-pods: the API server, restarted by its manifest, serves the renewed certificate', async () => {
+    const cp2 = cluster.node('cp2');
+    const address = cluster.machines.find((m) => m.name === 'cp2')!.address;
+    // openssl reads the serial of what the server presents and of the file on disk.
+    const served = async () => {
+      const r = await cp2.exec('sh', ['-c', `openssl s_client -connect ${address}:6443 </dev/null 2>/dev/null | openssl x509 -noout -serial`], { timeoutMs: 30_000 });
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    const onDisk = async () => (await cp2.exec('openssl', ['x509', '-noout', '-serial', '-in', join(cp2.root, 'etc/kubernetes/pki/apiserver.crt')])).stdout.trim();
+    const before = await served();
+    expect(before).toBe(await onDisk());
+
+    const r = await cp2.runBoot(['certs', 'renew', 'apiserver', '--restart-static-pods'], { timeoutMs: 300_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('[restart] Restarting, one at a time: kube-apiserver');
+    expect(r.stdout).toMatch(/\[restart\] kube-apiserver is healthy after [\d.]+s/);
+    const renewed = await onDisk();
+    expect(renewed).not.toBe(before);
+    expect(await served()).toBe(renewed);
+    expect(existsSync(join(cp2.root, 'etc/kubernetes/manifests/kube-apiserver.yaml'))).toBe(true);
+    expect(readdirSync(join(cp2.root, 'etc/kubernetes/tmp/kgen-restart'))).toEqual([]);
+    expect((await endpointHealth(cluster, ['cp1', 'cp2', 'cp3'])).code).toBe(0);
+  }, 360_000);
 
   it('reset removes only the node\'s own member, one node after the other, and refuses the last voting member', async () => {
     expect(await memberNames()).toEqual(['cp1', 'cp2', 'cp3']);
