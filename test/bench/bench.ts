@@ -16,6 +16,7 @@ import { buildClusterPrograms, testProgramSources } from '../cluster/build-progr
 import { benchClusterBringUp } from './cluster.js';
 import { benchLoadBalancer } from './lb.js';
 import { benchReplace } from './replace.js';
+import { benchUpgrade } from './upgrade.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const KGEN = join(REPO, 'build/kgen.mjs');
@@ -301,6 +302,7 @@ const GROUPS: Record<string, () => void | Promise<void>> = {
   cluster: withTestPrograms(() => benchClusterBringUp(record)),
   lb: withTestPrograms(() => benchLoadBalancer(record)),
   replace: withTestPrograms(() => benchReplace(record)),
+  upgrade: withTestPrograms(() => benchUpgrade(record)),
 };
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !(name in GROUPS));

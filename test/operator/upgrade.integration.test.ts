@@ -1,22 +1,21 @@
 // `kgen upgrade apply` against a running cluster of three control-plane nodes and three workers at v1.33 (test/operator/cluster.ts: real
 // etcd, the test control plane and kubelets, a round-robin load balancer without health checks), rolled to
 // v1.34 as an operator does it: change cluster.kubernetesVersion in nodes.yaml, run apply with a reimage hook.
-// The test's hook asks this process (over a unix socket) to kill the machine, wipe its disk and boot the
-// re-rendered first-boot files on it, the way replace.integration.test.ts reimages. The rollout is interrupted
-// twice (the hook fails on cp2; a run gives up waiting) and each re-run continues. Meanwhile a poller on the
-// operator's seat asks the API through the load balancer twice a second; the longest gap is reported.
+// The test's hook (test/operator/reimage-hook.ts) asks this process (over a unix socket) to kill the machine, wipe
+// its disk and boot the re-rendered first-boot files on it, the way replace.integration.test.ts reimages. The rollout is interrupted
+// twice (the hook fails on cp2; a run gives up waiting) and each re-run continues. Meanwhile a poller (in cp2's
+// namespace) asks the API through the load balancer twice a second; the longest gap is reported.
 // Refusals first, each with nothing changed: v1.33 -> v1.35, a certificate expiring within the window, an
 // unhealthy etcd member, and no --yes.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareNodeImage } from '../cluster/node-image.js';
 import type { ExecResult } from '../cluster/netns.js';
 import type { TestNode } from '../cluster/node.js';
 import { KGEN } from '../helpers.js';
 import { parse } from '../../src/yaml-input.js';
-import { canRun, LB, startOperatorCluster, type OperatorCluster } from './cluster.js';
+import { canRun, startOperatorCluster, type OperatorCluster } from './cluster.js';
+import { startApiPoller, startReimageHook, type ReimageHook } from './reimage-hook.js';
 
 const FROM = 'v1.33.2';
 const ALL = ['cp1', 'cp2', 'cp3', 'w1', 'w2', 'w3'];
@@ -24,10 +23,7 @@ const TO = 'v1.34.1';
 
 let cluster: OperatorCluster;
 let adminConf: string;
-let hookServer: Server;
-let hookScript: string;
-const hookCalls: string[] = [];
-const boots: Array<Promise<void>> = [];
+let hook: ReimageHook;
 
 const node = (name: string): TestNode => cluster.nodes.find((n) => n.name === name)!;
 const address = (name: string): string => cluster.machines.find((m) => m.name === name)!.address;
@@ -100,85 +96,31 @@ async function snapshot() {
   };
 }
 
-/** The test's reimage: the machine dies, its disk is wiped, and it boots its re-rendered first-boot files. */
-async function reimage(name: string): Promise<void> {
-  const machine = node(name);
-  await machine.services.stop('kubelet');
-  rmSync(machine.root, { recursive: true, force: true });
-  mkdirSync(join(machine.root, 'etc'), { recursive: true });
-  writeFileSync(join(machine.root, 'etc/hostname'), `${name}\n`);
-  prepareNodeImage(machine.root, { nodeYaml: readFileSync(join(cluster.work, 'dist/nodes', name, 'node.yaml'), 'utf8') });
-  boots.push(
-    machine.runBoot(['run'], { timeoutMs: 900_000 }).then((r) => {
-      if (r.code !== 0) throw new Error(`kgen-boot run on ${name} exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`);
-    }),
-  );
-}
-
-function startHookServer(socket: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const name = /^\/reimage\/([a-z0-9]+)$/.exec(req.url ?? '')?.[1];
-    if (!name || !cluster.machines.some((m) => m.name === name)) return void res.writeHead(404).end();
-    hookCalls.push(name);
-    reimage(name).then(
-      () => res.writeHead(200).end('booting\n'),
-      (err: Error) => res.writeHead(500).end(`${err.message}\n`),
-    );
-  });
-  return new Promise((resolve) => server.listen(socket, () => resolve(server)));
-}
-
-/** A poller on the seat: GET /readyz through the load balancer every 500 ms until `stop` exists; prints the longest gap. */
-const POLLER = `
-import https from 'node:https';
-import { existsSync } from 'node:fs';
-const [url, stop] = process.argv.slice(2);
-let last = Date.now(), longest = 0, answered = 0, failed = 0;
-const once = () => new Promise((done) => {
-  const req = https.get(url, { rejectUnauthorized: false, timeout: 2000 }, (res) => { res.resume(); res.on('end', () => done(true)); });
-  req.on('timeout', () => req.destroy(new Error('timeout')));
-  req.on('error', () => done(false));
-});
-while (!existsSync(stop)) {
-  if (await once()) { const now = Date.now(); longest = Math.max(longest, now - last); last = now; answered++; } else failed++;
-  await new Promise((r) => setTimeout(r, 500));
-}
-console.log(JSON.stringify({ longestGapMs: Math.max(longest, Date.now() - last), answered, failed }));
-`;
-
 describe.skipIf(!canRun)('kgen upgrade apply: three control-plane nodes and three workers from v1.33 to v1.34 by reimaging', () => {
   beforeAll(async () => {
     cluster = await startOperatorCluster({ controlPlanes: 3, workers: 3 });
     adminConf = join(cluster.work, 'admin.conf');
     const r = await cluster.kgen(['kubeconfig', 'admin', '--nodes', cluster.nodesFile, '--out', adminConf, '--validity', '8h']);
     if (r.code !== 0) throw new Error(`kgen kubeconfig admin: ${r.stderr}`);
-    hookServer = await startHookServer(join(cluster.work, 'hook.sock'));
-    hookScript = join(cluster.work, 'hook.sh');
-    // Fails once for a machine whose fail marker exists (the operator's IPMI call failing), else asks the test to reimage.
-    writeFileSync(
-      hookScript,
-      `#!/bin/sh\nif [ -e "${cluster.work}/fail.$1" ]; then rm "${cluster.work}/fail.$1"; echo "BMC of $1 did not answer" >&2; exit 3; fi\n` +
-        `exec curl -sf --max-time 120 --unix-socket "${cluster.work}/hook.sock" "http://hook/reimage/$1"\n`,
-      { mode: 0o755 },
-    );
+    hook = await startReimageHook(cluster);
   }, 1_200_000);
 
   afterAll(async () => {
-    hookServer?.close();
-    await Promise.allSettled(boots);
+    hook?.close();
+    await Promise.allSettled(hook?.boots ?? []);
     await cluster?.stop();
   });
 
   it('refuses v1.33 -> v1.35, a certificate expiring within the window, an unhealthy etcd member and a run without --yes; nothing changes', async () => {
     const before = await snapshot();
     setVersion('v1.35.0');
-    const jump = await kgen(['upgrade', 'apply', '--yes', '--reimage-command', `${hookScript} {name}`]);
+    const jump = await kgen(['upgrade', 'apply', '--yes', '--reimage-command', `${hook.script} {name}`]);
     expect(jump.code, jump.stderr).toBe(1);
     expect(jump.stdout).toContain("[upgrade/policy] REFUSED (control-plane-one-minor): v1.35.0 is more than one minor version above the cluster's v1.33.2");
     expect(jump.stderr).toContain('refusing to upgrade; nothing was changed');
 
     setVersion(TO);
-    const window = await kgen(['upgrade', 'apply', '--yes', '--window', '100000h', '--reimage-command', `${hookScript} {name}`]);
+    const window = await kgen(['upgrade', 'apply', '--yes', '--window', '100000h', '--reimage-command', `${hook.script} {name}`]);
     expect(window.code, window.stderr).toBe(1);
     expect(window.stdout).toMatch(/\[upgrade\/health\] REFUSED \(certificate-expiry\): cp1\/apiserver expires at \S+, within the upgrade window \(100000h\)/);
 
@@ -188,31 +130,27 @@ describe.skipIf(!canRun)('kgen upgrade apply: three control-plane nodes and thre
     expect(unconfirmed.stderr).toContain('not confirmed: pass --yes');
 
     await node('cp3').services.stop('kubelet');
-    const down = await kgen(['upgrade', 'apply', '--yes', '--reimage-command', `${hookScript} {name}`]);
+    const down = await kgen(['upgrade', 'apply', '--yes', '--reimage-command', `${hook.script} {name}`]);
     expect(down.code, down.stderr).toBe(1);
     expect(down.stdout).toMatch(/\[upgrade\/health\] REFUSED \(etcd-health\): etcd member cp3 \(https:\/\/172\.31\.12\.13:2380\) is not healthy/);
     await node('cp3').services.restart('kubelet');
     expect(await eventually(async () => (await etcdctl(['endpoint', 'health'])).code === 0, 180_000)).toBe(true);
     expect(await snapshot()).toEqual(before);
-    expect(hookCalls).toEqual([]);
+    expect(hook.calls).toEqual([]);
   }, 600_000);
 
   it('rolls every node to v1.34 through two interruptions, with the API answering through the load balancer', async () => {
     setVersion(TO);
     const oldMembers = await members();
-    const stop = join(cluster.work, 'poller.stop');
-    writeFileSync(join(cluster.work, 'poller.mjs'), POLLER);
-    // Killed with the fabric if the test fails before it is told to stop.
-    const poller = node('cp2')
-      .exec(process.execPath, [join(cluster.work, 'poller.mjs'), `https://${LB}:6443/readyz`, stop], { timeoutMs: 3_600_000 })
-      .catch((err: Error) => ({ code: -1, stdout: '{}', stderr: err.message }));
+    // On cp2's namespace; killed with the fabric if the test fails before it is told to stop.
+    const poller = startApiPoller(cluster, node('cp2').exec);
     const started = Date.now();
-    const hook = ['--reimage-command', `${hookScript} {name}`];
+    const reimage = ['--reimage-command', `${hook.script} {name}`];
     const progress = () => parse(readFileSync(join(cluster.stateDir, 'upgrade.yaml'), 'utf8')) as { upgraded: string[]; inFlight?: { nodes: string[]; stage: string }; snapshot?: { file: string }; finishedAt?: string };
 
     // 1. The hook fails for cp2: cp1 is done, cp2 is out of the cluster and re-rendered.
-    writeFileSync(join(cluster.work, 'fail.cp2'), '');
-    const first = await kgen(['upgrade', 'apply', '--yes', ...hook]);
+    hook.failOnce('cp2');
+    const first = await kgen(['upgrade', 'apply', '--yes', ...reimage]);
     expect(first.code, first.stdout + first.stderr).toBe(1);
     expect(first.stderr).toContain('the reimage command for cp2 exited 3');
     expect(first.stderr).toContain('re-run `kgen upgrade apply` to continue (it resumes with cp2)');
@@ -222,7 +160,7 @@ describe.skipIf(!canRun)('kgen upgrade apply: three control-plane nodes and thre
     expect(statSync(snapshotFile).mode & 0o777).toBe(0o600);
 
     // 2. The re-run reimages cp2 and gives up waiting after a second.
-    const second = await kgen(['upgrade', 'apply', '--yes', '--timeout', '1s', ...hook]);
+    const second = await kgen(['upgrade', 'apply', '--yes', '--timeout', '1s', ...reimage]);
     expect(second.code, second.stdout + second.stderr).toBe(1);
     expect(second.stdout).toContain('[upgrade/control-plane] resuming cp2 (replaced at');
     expect(second.stderr).toMatch(/stopped: .*cp2/);
@@ -230,18 +168,17 @@ describe.skipIf(!canRun)('kgen upgrade apply: three control-plane nodes and thre
 
     // 3. The next run waits for cp2 (no second reimage), then does cp3, the cluster-wide configuration and the
     // workers two at a time.
-    const third = await kgen(['upgrade', 'apply', '--yes', '--max-unavailable', '2', ...hook]);
+    const third = await kgen(['upgrade', 'apply', '--yes', '--max-unavailable', '2', ...reimage]);
     const elapsed = Date.now() - started;
     expect(third.code, third.stdout + third.stderr).toBe(0);
     expect(third.stdout).toContain(`[upgrade/cluster-config] kubeadm-config: ClusterConfiguration kubernetesVersion ${FROM} -> ${TO}`);
     expect(third.stdout).toContain(`[upgrade] The cluster runs ${TO}: 6 node(s) reimaged (${ALL.join(', ')})`);
-    expect(hookCalls.slice(0, 3)).toEqual(['cp1', 'cp2', 'cp3']);
+    expect(hook.calls.slice(0, 3)).toEqual(['cp1', 'cp2', 'cp3']);
     // The workers in batches of two, in inventory order: w1 and w2 (either first), then w3.
-    expect([...hookCalls.slice(3, 5)].sort()).toEqual(['w1', 'w2']);
-    expect(hookCalls.slice(5)).toEqual(['w3']);
-    await Promise.all(boots);
-    writeFileSync(stop, '');
-    const gaps = JSON.parse((await poller).stdout) as { longestGapMs: number; answered: number; failed: number };
+    expect([...hook.calls.slice(3, 5)].sort()).toEqual(['w1', 'w2']);
+    expect(hook.calls.slice(5)).toEqual(['w3']);
+    await Promise.all(hook.boots);
+    const gaps = await poller.stop();
     console.log(`kgen upgrade apply, 3 control-plane nodes and 3 workers ${FROM} -> ${TO}: ${(elapsed / 1000).toFixed(0)}s over three runs; API through the load balancer: longest gap ${(gaps.longestGapMs / 1000).toFixed(1)}s, ${gaps.answered} answers, ${gaps.failed} failed polls`);
     expect(gaps.answered).toBeGreaterThan(0);
 
@@ -262,9 +199,9 @@ describe.skipIf(!canRun)('kgen upgrade apply: three control-plane nodes and thre
     expect(status.code, status.stderr).toBe(0);
 
     // Done: a re-run has nothing to do.
-    const again = await kgen(['upgrade', 'apply', '--yes', ...hook]);
+    const again = await kgen(['upgrade', 'apply', '--yes', ...reimage]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`Nothing to do: every component already runs ${TO}.`);
-    expect(hookCalls).toHaveLength(6);
+    expect(hook.calls).toHaveLength(6);
   }, 3_600_000);
 });
