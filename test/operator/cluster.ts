@@ -143,3 +143,23 @@ export async function adminKubeconfig(cluster: OperatorCluster): Promise<string>
   if (r.code !== 0) throw new Error(`kgen kubeconfig admin: ${r.stderr}`);
   return file;
 }
+
+/** kubectl on the seat, its stdout; rerun while the load balancer (no health checks) hands the connection to a dead backend. */
+export async function kubectlThroughBalancer(cluster: OperatorCluster, kubeconfig: string, args: string[]): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const r = await cluster.kubectl(kubeconfig, args);
+    if (r.code === 0) return r.stdout;
+    if (attempt < 5 && /connection refused|connection reset|EOF|Unable to connect/.test(r.stderr)) continue;
+    throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
+  }
+}
+
+/** Polls until `check` holds; gives up (returning false) after `limitMs`, so a broken cluster fails the test instead of hanging. */
+export async function eventually(check: () => Promise<boolean>, limitMs: number): Promise<boolean> {
+  const end = Date.now() + limitMs;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return false;
+}

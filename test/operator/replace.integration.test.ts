@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from '../../src/yaml-input.js';
 import { toYaml } from '../../src/yaml.js';
-import { adminKubeconfig, canRun, startOperatorCluster, type OperatorCluster } from './cluster.js';
+import { adminKubeconfig, canRun, eventually, kubectlThroughBalancer, type OperatorCluster, startOperatorCluster } from './cluster.js';
 import { endpointHealth as health, members as memberList } from './etcdctl.js';
 
 const members = () => memberList(cluster);
@@ -25,27 +25,9 @@ const ALL_NODES = [...CONTROL_PLANE, 'w1', 'w2'];
 const address = (name: string): string => cluster.machines.find((m) => m.name === name)!.address;
 const site = () => ['--nodes', cluster.nodesFile, '--out', join(cluster.work, 'dist')];
 
-/** kubectl on the seat; retried while the load balancer hands the connection to a dead backend. */
-async function kubectl(args: string[]): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const r = await cluster.kubectl(adminConf, args);
-    if (r.code === 0) return r.stdout;
-    if (attempt < 5 && /connection refused|connection reset|EOF|Unable to connect/.test(r.stderr)) continue;
-    throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
-  }
-}
+const kubectl = (args: string[]) => kubectlThroughBalancer(cluster, adminConf, args);
 
 const nodeNames = async () => (JSON.parse(await kubectl(['get', 'nodes', '-o', 'json'])).items as Array<{ metadata: { name: string } }>).map((n) => n.metadata.name).sort();
-
-/** Polls until `check` holds; gives up (returning false) after `limitMs`, so a broken cluster fails the test instead of hanging. */
-async function eventually(check: () => Promise<boolean>, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return false;
-}
 
 const nodeReady = async (name: string) => {
   const n = JSON.parse(await kubectl(['get', 'node', name, '-o', 'json'])) as { status?: { conditions?: Array<{ type: string; status: string }> } };

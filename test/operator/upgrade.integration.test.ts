@@ -14,7 +14,7 @@ import type { ExecResult } from '../cluster/netns.js';
 import type { TestNode } from '../cluster/node.js';
 import { KGEN } from '../helpers.js';
 import { parse } from '../../src/yaml-input.js';
-import { canRun, startOperatorCluster, type OperatorCluster } from './cluster.js';
+import { canRun, eventually, kubectlThroughBalancer, type OperatorCluster, startOperatorCluster } from './cluster.js';
 import { startApiPoller, startReimageHook, type ReimageHook } from './reimage-hook.js';
 
 const FROM = 'v1.33.2';
@@ -32,23 +32,7 @@ const address = (name: string): string => cluster.machines.find((m) => m.name ==
 const kgen = (args: string[]): Promise<ExecResult> =>
   node('cp1').exec(process.execPath, [KGEN, ...args, '--nodes', cluster.nodesFile, '--out', join(cluster.work, 'dist')], { timeoutMs: 1_800_000 });
 
-async function kubectl(args: string[]): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const r = await cluster.kubectl(adminConf, args);
-    if (r.code === 0) return r.stdout;
-    if (attempt < 5 && /connection refused|connection reset|EOF|Unable to connect/.test(r.stderr)) continue;
-    throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
-  }
-}
-
-async function eventually(check: () => Promise<boolean>, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return false;
-}
+const kubectl = (args: string[]) => kubectlThroughBalancer(cluster, adminConf, args);
 
 interface Member {
   ID: string;
