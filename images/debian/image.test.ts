@@ -92,4 +92,10 @@ describe('recipeHash', () => {
     expect(await recipeHash({ mirror: 'http://other/debian' })).not.toBe(a);
     expect(await recipeHash({ extraFiles: [{ path: '/x', mode: 0o644, content: 'x' }] })).not.toBe(a);
   });
+
+  it('keeps a stock image (no Node, no kgen-boot) apart from the default one', async () => {
+    expect(await recipeHash({ stock: true })).not.toBe(await recipeHash({}));
+    expect(await recipeHash({ stock: false })).toBe(await recipeHash({}));
+    expect(await recipeHash({ stock: true })).toBe(await recipeHash({ stock: true }));
+  });
 });

@@ -8,11 +8,15 @@
 //
 // Steps: debootstrap --variant=minbase --include=<packages.ts> -> the files of files.ts -> containerd
 // config (SystemdCgroup = true) -> systemd units enabled/masked offline (systemctl --root) -> Node 20
-// (node.ts) -> optional kubelet (binary or .deb) and baked kgen-boot -> first-boot hygiene (empty machine-id, no apt caches)
+// (node.ts; not in a `stock` image) -> optional kubelet (binary or .deb) and baked kgen-boot -> first-boot hygiene (empty machine-id, no apt caches)
 // -> file systems and disk. Needs root (debootstrap, chroot, file ownership in the image).
 //
 // The recipe hash covers everything that decides the image's content (this file's RECIPE_VERSION,
-// packages, files, kubelet and bundle bytes, extra files) so callers can cache images by it.
+// packages, files, kubelet and bundle bytes, extra files, stock or not) so callers can cache images by it.
+//
+// `stock: true` builds the image a distribution's cloud image stands for: the same packages and files but
+// no Node.js and no kgen-boot, so kgen-boot can only arrive by `boot.delivery: url` (the self-contained
+// executable, fetched by a Python 3 script: cloud-init's own runtime, docs/kgen-boot.md).
 import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readFile, readdir, rm, stat, writeFile, rename, symlink, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -42,6 +46,11 @@ export interface RecipeOptions {
   kubelet?: string;
   /** build/kgen-boot.mjs to bake in as /usr/local/bin/kgen-boot (delivery: baked). */
   bootBundle?: string;
+  /**
+   * A stock-like image: no Node.js and no baked kgen-boot (bootBundle is refused), as a distribution's
+   * cloud image has neither; python3 stays (cloud-init needs it). Part of the recipe hash.
+   */
+  stock?: boolean;
   mirror?: string;
   /** Extra files (e.g. test hooks); part of the recipe hash. */
   extraFiles?: ImageFile[];
@@ -67,6 +76,8 @@ export interface ImageArtifacts {
   info: string;
   kubelet: boolean;
   bootBaked: boolean;
+  /** Built with `stock: true`: no Node.js, no kgen-boot. */
+  stock: boolean;
   /** Seconds each step took. */
   timings: Record<string, number>;
 }
@@ -79,8 +90,10 @@ const REQUIRED_TOOLS: ReadonlyArray<readonly [cmd: string, pkg: string]> = [
   ['mcopy', 'mtools'],
   ['syslinux', 'syslinux'],
   ['chroot', 'coreutils'],
-  ['npm', 'npm'],
 ];
+
+/** Only for the Node 20 download (`npm pack`), so not needed for a stock image. */
+const NODE_TOOLS: ReadonlyArray<readonly [cmd: string, pkg: string]> = [['npm', 'npm']];
 
 /** sha256 of a file (kubelet, boot bundle) for the recipe hash and image.json; null when not given. */
 async function fileDigest(path: string | undefined): Promise<string | null> {
@@ -95,7 +108,9 @@ export async function recipeHash(opts: Omit<RecipeOptions, 'out'>): Promise<stri
     suite: SUITE,
     mirror: opts.mirror ?? DEFAULT_MIRROR,
     packages: PACKAGES.map(([name]) => name),
-    node: [NODE_VERSION, NODE_INTEGRITY],
+    // A stock image has no Node; the key stays as it was for the default image (same hash as before).
+    node: opts.stock ? null : [NODE_VERSION, NODE_INTEGRITY],
+    ...(opts.stock ? { stock: true } : {}),
     files: baseFiles(),
     cmdline: KERNEL_CMDLINE,
     kubelet: await fileDigest(opts.kubelet),
@@ -107,13 +122,13 @@ export async function recipeHash(opts: Omit<RecipeOptions, 'out'>): Promise<stri
 }
 
 /** Throws one error naming every missing tool and the Debian packages that provide them. */
-export async function checkPrerequisites($: Shell): Promise<void> {
+export async function checkPrerequisites($: Shell, opts: { stock?: boolean } = {}): Promise<void> {
   const problems: string[] = [];
   if (process.getuid && process.getuid() !== 0) {
     problems.push('the image recipe must run as root (debootstrap, chroot and file ownership inside the image)');
   }
   const missing: Array<readonly [string, string]> = [];
-  for (const tool of REQUIRED_TOOLS) {
+  for (const tool of opts.stock ? REQUIRED_TOOLS : [...REQUIRED_TOOLS, ...NODE_TOOLS]) {
     const found = await $({ nothrow: true })`command -v ${tool[0]}`;
     if (found.exitCode !== 0) missing.push(tool);
   }
@@ -200,7 +215,10 @@ export async function buildImage(opts: RecipeOptions): Promise<ImageArtifacts> {
     return result;
   };
 
-  await checkPrerequisites($);
+  if (opts.stock && opts.bootBundle) {
+    throw new Error('a stock image bakes no kgen-boot: leave out the boot bundle (nodes on it use boot.delivery: url)');
+  }
+  await checkPrerequisites($, { stock: opts.stock });
   const hash = await recipeHash(opts);
   if (!opts.kubelet) {
     log('[image] WARNING: no --kubelet given: this image has NO kubelet. kgen-boot preflight will fail on it');
@@ -236,10 +254,14 @@ export async function buildImage(opts: RecipeOptions): Promise<ImageArtifacts> {
     await $`systemctl --root=${rootfs} mask swap.target`;
   });
 
-  await step('node', async () => {
-    await installNode(rootfs, await nodeTarball(packageCache));
-    await $`chroot ${rootfs} ${NODE_PATH} --version`; // runs on the image's glibc
-  });
+  if (opts.stock) {
+    log('[image] stock image: no Node.js and no kgen-boot (nodes on it need boot.delivery: url)');
+  } else {
+    await step('node', async () => {
+      await installNode(rootfs, await nodeTarball(packageCache));
+      await $`chroot ${rootfs} ${NODE_PATH} --version`; // runs on the image's glibc
+    });
+  }
 
   if (opts.kubelet) await step('kubelet', () => installKubelet($, rootfs, resolve(opts.kubelet!), work));
 
@@ -260,13 +282,19 @@ export async function buildImage(opts: RecipeOptions): Promise<ImageArtifacts> {
   }
 
   const packages = (await $`chroot ${rootfs} dpkg-query -W -f=${'${Package} ${Version}\n'}`).stdout.trim().split('\n');
-  const nodeVersion = (await $`chroot ${rootfs} ${NODE_PATH} --version`).stdout.trim();
+  const nodeVersion = opts.stock ? null : (await $`chroot ${rootfs} ${NODE_PATH} --version`).stdout.trim();
+  if (opts.stock) {
+    // Nothing of the recipe's may have brought a node in (debootstrap installs no Recommends).
+    const node = await $({ nothrow: true })`chroot ${rootfs} /usr/bin/env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin sh -c ${'command -v node'}`;
+    if (node.exitCode === 0) throw new Error(`the stock image has a node binary (${node.stdout.trim()}); it must have none`);
+  }
   const info = {
     recipe: RECIPE_VERSION,
     hash,
     suite: SUITE,
     kernelCmdline: KERNEL_CMDLINE,
     rootLabel: ROOT_LABEL,
+    stock: Boolean(opts.stock),
     node: nodeVersion,
     kubelet: opts.kubelet ? { path: KUBELET_BINARY_PATH, sha256: await fileDigest(opts.kubelet) } : null,
     kgenBoot: opts.bootBundle ? { path: BAKED_BOOT_PATH, sha256: await fileDigest(opts.bootBundle), version: bootVersion } : null,
@@ -321,5 +349,5 @@ export async function buildImage(opts: RecipeOptions): Promise<ImageArtifacts> {
   );
   if (!opts.keepWork) await rm(work, { recursive: true, force: true });
   log(`[image] done: ${disk}${opts.kubelet ? '' : ' (WITHOUT kubelet)'}`);
-  return { hash, rootfs: rootImage, disk, qcow2, kernel, initrd, info: infoFile, kubelet: Boolean(opts.kubelet), bootBaked: Boolean(opts.bootBundle), timings };
+  return { hash, rootfs: rootImage, disk, qcow2, kernel, initrd, info: infoFile, kubelet: Boolean(opts.kubelet), bootBaked: Boolean(opts.bootBundle), stock: Boolean(opts.stock), timings };
 }

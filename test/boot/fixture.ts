@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { imageCacheRoot } from './image-cache.js';
@@ -20,6 +21,15 @@ export function kgenUnavailable(): string | undefined {
   return undefined;
 }
 
+/** A free 127.0.0.1 port (the inventory must name the seed or boot URL before the server can start on it). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((ok) => srv.close(() => ok()));
+  return port;
+}
+
 /** Kernel arguments every PXE entry of the test inventory carries (the disk boot has them in syslinux.cfg). */
 export const PXE_KERNEL_ARGS = ['root=LABEL=kgen-root', 'ro', 'console=tty0', 'console=ttyS0,115200n8'];
 
@@ -30,6 +40,8 @@ export interface InventoryOptions {
   imageBaseURL?: string;
   /** Give the node STATIC_NETWORK through its network section instead of leaving it to DHCP. */
   staticNetwork?: boolean;
+  /** `cluster.boot.delivery: url` with this `boot.url` (where nodes download kgen-boot-linux-<arch>). */
+  bootUrl?: string;
 }
 
 export function inventoryYaml(seedBaseURL: string, opts: InventoryOptions = {}): string {
@@ -41,6 +53,7 @@ export function inventoryYaml(seedBaseURL: string, opts: InventoryOptions = {}):
     '  name: boot-test',
     '  kubernetesVersion: v1.33.2',
     `  controlPlaneEndpoint: ${address}:6443`,
+    ...(opts.bootUrl ? ['  boot:', '    delivery: url', `    url: ${opts.bootUrl}`] : []),
     '  pxe:',
     `    seedBaseURL: ${seedBaseURL}`,
     ...(opts.imageBaseURL ? [`    imageBaseURL: ${opts.imageBaseURL}`] : []),
@@ -58,7 +71,7 @@ export function inventoryYaml(seedBaseURL: string, opts: InventoryOptions = {}):
   ].join('\n');
 }
 
-/** Run directories kept per kind (seed, pxe) for looking at serial logs afterwards; older ones go. */
+/** Run directories kept per kind (seed, pxe, stock) for looking at serial logs afterwards; older ones go. */
 const KEEP_RUNS = 3;
 
 /** A fresh run directory: ~/.cache/kgen/images/runs/<prefix>-XXXX (each holds a ~100 MiB+ overlay). */

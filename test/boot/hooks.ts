@@ -31,6 +31,8 @@ cloud-init status --wait >/dev/null 2>&1 || true
   if [ -f /etc/kgen/node.yaml ]; then echo "KGEN-TEST: node.yaml present"; else echo "KGEN-TEST: node.yaml missing"; fi
   echo "KGEN-TEST: kgen-boot.service $(systemctl is-active kgen-boot.service) / $(systemctl show -p NRestarts --value kgen-boot.service) restarts"
   echo "KGEN-TEST: cloud-init $(cloud-init status --long 2>&1 | tr '\\n' ' ')"
+  echo "KGEN-TEST: node binary $(command -v node || echo none)"
+  echo "KGEN-TEST: kgen-boot sha256 $(sha256sum /usr/local/bin/kgen-boot 2>/dev/null | cut -d' ' -f1 | grep . || echo none)"
   echo "KGEN-TEST: addresses $(ip -o -4 addr show scope global 2>&1 | awk '{print $2 "=" $4}' | tr '\\n' ' ')"
   echo "${RESULT_BEGIN}"
   cat /run/cloud-init/result.json 2>&1

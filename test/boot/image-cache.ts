@@ -1,9 +1,11 @@
 // The boot tests' node image, built once per recipe hash and kept outside the repository:
 // $KGEN_IMAGE_CACHE or ~/.cache/kgen/images/<hash>/ (disk.raw, vmlinuz, initrd.img, image.json).
 // A build goes to <hash>.partial/ and is renamed into place when complete, so an interrupted build is
-// never taken for a finished one.
+// never taken for a finished one. Two flavours live side by side: the default image (Node 20 baked) and
+// the stock-like one (`stock: true`, no Node: test/boot/stock.test.ts); a new build replaces only older
+// images of its own flavour.
 import { existsSync } from 'node:fs';
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readFile, readdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage, recipeHash, type RecipeOptions } from '../../images/debian/recipe.js';
@@ -16,6 +18,8 @@ export interface CachedImage {
   initrd: string;
   /** Seconds the build took, or undefined when the image came from the cache. */
   buildSeconds?: number;
+  /** Built with `stock: true` (no Node.js, no kgen-boot). */
+  stock: boolean;
   timings?: Record<string, number>;
 }
 
@@ -37,10 +41,24 @@ export function imageBuildUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Removes cached images of other recipe hashes (each is ~1 GiB); the runs/ directory stays. */
-async function pruneOtherImages(keep: string): Promise<void> {
+/** Whether a cached image directory holds a stock image (its image.json says so; older ones predate the field). */
+async function isStock(dir: string): Promise<boolean> {
+  try {
+    return (JSON.parse(await readFile(join(dir, 'image.json'), 'utf8')) as { stock?: boolean }).stock === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes cached images of other recipe hashes and the same flavour (each is ~1 GiB), and unfinished
+ * builds other than `keep`; the other flavour's image and the runs/ directory stay.
+ */
+async function pruneOtherImages(keep: string, stock: boolean): Promise<void> {
   for (const name of await readdir(imageCacheRoot())) {
-    if (/^[0-9a-f]{16}(\.partial)?$/.test(name) && name !== keep) await rm(join(imageCacheRoot(), name), { recursive: true, force: true });
+    if (name === keep || !/^[0-9a-f]{16}(\.partial)?$/.test(name)) continue;
+    const dir = join(imageCacheRoot(), name);
+    if (name.endsWith('.partial') || (await isStock(dir)) === stock) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -48,7 +66,8 @@ async function pruneOtherImages(keep: string): Promise<void> {
 export async function ensureImage(opts: Omit<RecipeOptions, 'out'>): Promise<CachedImage> {
   const hash = await recipeHash(opts);
   const dir = join(imageCacheRoot(), hash);
-  const files = (d: string) => ({ dir: d, hash, disk: join(d, 'disk.raw'), kernel: join(d, 'vmlinuz'), initrd: join(d, 'initrd.img') });
+  const stock = Boolean(opts.stock);
+  const files = (d: string) => ({ dir: d, hash, disk: join(d, 'disk.raw'), kernel: join(d, 'vmlinuz'), initrd: join(d, 'initrd.img'), stock });
   if (existsSync(join(dir, 'image.json'))) return files(dir);
   const partial = `${dir}.partial`;
   await rm(partial, { recursive: true, force: true });
@@ -60,6 +79,6 @@ export async function ensureImage(opts: Omit<RecipeOptions, 'out'>): Promise<Cac
   await rm(join(partial, 'rootfs.ext4'), { force: true });
   await rm(join(partial, 'disk.qcow2'), { force: true });
   await rename(partial, dir);
-  await pruneOtherImages(hash);
+  await pruneOtherImages(hash, stock);
   return { ...files(dir), buildSeconds, timings: result.timings };
 }

@@ -9,13 +9,13 @@
 // docs/images.md: a real network needs no such switch).
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSeedServer } from '../../src/serve/server.js';
 import { TEST_HOOKS, REPORT_END } from './hooks.js';
 import { ensureImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
-import { NODE_ADDRESS, NODE_MAC, NODE_NAME, STATIC_NETWORK, kgenUnavailable, renderInventory, runDir } from './fixture.js';
+import { NODE_ADDRESS, NODE_MAC, NODE_NAME, STATIC_NETWORK, freePort, kgenUnavailable, renderInventory, runDir } from './fixture.js';
 import { Vm, createOverlay, qemuUnavailable } from './qemu.js';
 import { parseReport } from './report.js';
 
@@ -27,15 +27,6 @@ function pxeUnavailable(): string | undefined {
 }
 
 const skipReason = qemuUnavailable() ?? imageBuildUnavailable() ?? kgenUnavailable() ?? pxeUnavailable();
-
-/** A free 127.0.0.1 port (the inventory must name the seed URL before the server can start on it). */
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((ok) => srv.close(() => ok()));
-  return port;
-}
 
 /** Serves the image's kernel and initrd (cluster.pxe.imageBaseURL) from the image cache directory. */
 async function serveImage(image: CachedImage): Promise<{ url: string; server: Server; requests: string[] }> {

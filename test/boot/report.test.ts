@@ -6,6 +6,8 @@ import { parseReport } from './report.js';
 const serial = [
   '[   1.0] kernel noise',
   'KGEN-TEST: node.yaml present\r',
+  'KGEN-TEST: node binary none\r',
+  `KGEN-TEST: kgen-boot sha256 ${'ab'.repeat(32)}\r`,
   `${RESULT_BEGIN}\r`,
   '{"v1": {"datasource": "DataSourceNoCloud [seed=/dev/vdb][dsmode=net]", "errors": []}}\r',
   `${RESULT_END}\r`,
@@ -26,6 +28,12 @@ describe('parseReport', () => {
     expect(r.status?.state).toBe('failed');
     expect(r.status?.phases?.[0]).toEqual({ phase: 'preflight', outcome: 'failed', error: 'kubelet not found' });
     expect(r.bootLog).toBe('[preflight] Running pre-flight checks\n');
+    expect(r.nodeBinary).toBeNull();
+    expect(r.bootSha256).toBe('ab'.repeat(32));
+  });
+
+  it('reads the node binary a default image has', () => {
+    expect(parseReport('KGEN-TEST: node binary /usr/local/bin/node\r\n').nodeBinary).toBe('/usr/local/bin/node');
   });
 
   it.each([
@@ -35,6 +43,7 @@ describe('parseReport', () => {
     const r = parseReport(text);
     expect(r.status).toBeUndefined();
     expect(r.nodeYamlPresent).toBe(false);
+    expect(r.nodeBinary).toBeNull();
   });
 
   it('returns undefined from between() when a marker is missing', () => {

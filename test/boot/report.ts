@@ -10,6 +10,10 @@ export interface BootReport {
   /** /var/lib/kgen/status.json. */
   status?: { state?: string; role?: string; phases?: Array<{ phase: string; outcome: string; error?: string }> };
   bootLog: string;
+  /** `command -v node` in the reporter's systemd PATH, or null when the image has no node. */
+  nodeBinary: string | null;
+  /** sha256 of /usr/local/bin/kgen-boot (the executable of delivery url and baked), or null when absent. */
+  bootSha256: string | null;
 }
 
 function parseJson<T>(text: string | undefined): T | undefined {
@@ -21,6 +25,12 @@ function parseJson<T>(text: string | undefined): T | undefined {
   }
 }
 
+/** The value of a `KGEN-TEST: <key> <value>` line; null when it says none or is missing. */
+function lineValue(serial: string, key: string): string | null {
+  const value = new RegExp(`KGEN-TEST: ${key} (\\S+)`).exec(serial)?.[1];
+  return value === undefined || value === 'none' ? null : value;
+}
+
 export function parseReport(serial: string): BootReport {
   return {
     nodeYamlPresent: /KGEN-TEST: node\.yaml present/.test(serial),
@@ -28,5 +38,7 @@ export function parseReport(serial: string): BootReport {
     cloudInit: parseJson(between(serial, RESULT_BEGIN, RESULT_END)),
     status: parseJson(between(serial, STATUS_BEGIN, STATUS_END)),
     bootLog: between(serial, LOG_BEGIN, LOG_END) ?? '',
+    nodeBinary: lineValue(serial, 'node binary'),
+    bootSha256: lineValue(serial, 'kgen-boot sha256'),
   };
 }

@@ -2,7 +2,8 @@
 // machine in a rack boots from its disk with a virtual CD. Asserts the whole first-boot chain: kernel and
 // systemd on the serial console, cloud-init finds the NoCloud seed, writes /etc/kgen/node.yaml, starts
 // kgen-boot, kgen-boot reports its phases, and (the image has no kubelet) preflight fails saying so,
-// in the console output, /var/log/kgen-boot.log and /var/lib/kgen/status.json.
+// in the console output, /var/log/kgen-boot.log and /var/lib/kgen/status.json. (delivery embed: the image
+// has Node 20; stock.test.ts reaches the same point on an image without Node, with delivery url.)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // vitest config for `npm run test:boot`: the QEMU boot tests (slow: builds a node image on first run,
-// then boots it). One file at a time, no parallelism (2 cores shared), long timeouts.
+// then boots it; stock.test.ts builds a second, stock-like image without Node). One file at a time, no parallelism (2 cores shared), long timeouts.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
