@@ -166,18 +166,17 @@ export async function certsCommand(args: string[], io: CliIO, hostFor: (root: st
         throw new UsageError(sub === undefined ? 'certs needs a command: check-expiration or renew' : `unknown command "certs ${sub}"; expected check-expiration or renew`);
     }
   } catch (err) {
-    if (err instanceof RenewalError || err instanceof ProbeUnavailableError) {
-      io.stderr(`kgen-boot: ${err.message}\n`);
-      return EXIT_INVALID;
-    }
-    if (err instanceof StaticPodTimeoutError) {
-      io.stderr(`kgen-boot: ${err.message}\n`);
-      return EXIT_PHASE_FAILED;
-    }
-    if (err instanceof InterruptedError) {
-      io.stderr(`kgen-boot: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
+    const code = exitCodeOf(err);
+    if (code === undefined) throw err;
+    io.stderr(`kgen-boot: ${(err as Error).message}\n`);
+    return code;
   }
+}
+
+/** The exit code of a failure the certs command reports itself; undefined for the rest (usage errors, bugs). */
+function exitCodeOf(err: unknown): number | undefined {
+  if (err instanceof RenewalError || err instanceof ProbeUnavailableError) return EXIT_INVALID;
+  if (err instanceof StaticPodTimeoutError) return EXIT_PHASE_FAILED;
+  if (err instanceof InterruptedError) return err.exitCode;
+  return undefined;
 }

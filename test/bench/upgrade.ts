@@ -80,13 +80,13 @@ export async function benchUpgrade(record: RecordRow): Promise<void> {
     if (apply.code !== 0) throw new Error(`kgen upgrade apply exited ${apply.code}:\n${tail(apply.stdout)}\n${tail(apply.stderr)}`);
     const summary = `[upgrade] The cluster runs ${TO}: 6 node(s) reimaged (${ALL.join(', ')})`;
     if (!apply.stdout.includes(summary)) throw new Error(`kgen upgrade apply did not print "${summary}":\n${tail(apply.stdout)}`);
-    done(ROWS.apply, `${s(elapsed)} (reimage hook called for ${hook.calls.join(', ')})`);
+    done(ROWS.apply, `${s(elapsed)} (reimage hook called for ${hook.calls.map((c) => c.name).join(', ')})`);
     done(ROWS.api, `${s(gaps.longestGapMs)}; ${gaps.answered} polls answered, ${gaps.failed} failed`);
 
     progress('upgrade: waiting for every kgen-boot run to exit');
     await Promise.all(hook.boots);
     const nodes = await readyTimes(cluster, kubeconfig);
-    const perNode = hook.timed.map((call) => {
+    const perNode = hook.calls.map((call) => {
       const n = nodes.get(call.name);
       const boot = call.bootedAt === undefined ? 'kgen-boot run ?' : `kgen-boot run ${s(call.bootedAt - call.calledAt)}`;
       const ready =

@@ -9,6 +9,7 @@ import { readFile, readdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage, recipeHash, type RecipeOptions } from '../../images/debian/recipe.js';
+import { TEST_HOOKS } from './hooks.js';
 
 export interface CachedImage {
   dir: string;
@@ -81,4 +82,16 @@ export async function ensureImage(opts: Omit<RecipeOptions, 'out'>): Promise<Cac
   await rename(partial, dir);
   await pruneOtherImages(hash, stock);
   return { ...files(dir), buildSeconds, timings: result.timings };
+}
+
+/** The boot tests' image with their report hooks (test/boot/hooks.ts), built or reused; says which on the console. */
+export async function bootTestImage(opts: { stock?: boolean } = {}): Promise<CachedImage> {
+  const image = await ensureImage({ ...opts, extraFiles: TEST_HOOKS.files, enableUnits: TEST_HOOKS.units });
+  const kind = opts.stock ? 'stock image' : 'image';
+  if (image.buildSeconds !== undefined) {
+    console.log(`[boot-test] built ${kind} ${image.hash} in ${image.buildSeconds}s: ${JSON.stringify(image.timings)}`);
+  } else {
+    console.log(`[boot-test] reusing cached ${kind} ${image.dir}`);
+  }
+  return image;
 }

@@ -13,8 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSeedServer } from '../../src/serve/server.js';
-import { TEST_HOOKS, REPORT_END } from './hooks.js';
-import { ensureImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
+import { REPORT_END } from './hooks.js';
+import { bootTestImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
 import { NODE_ADDRESS, NODE_MAC, NODE_NAME, STATIC_NETWORK, freePort, kgenUnavailable, renderInventory, runDir } from './fixture.js';
 import { Vm, createOverlay, qemuUnavailable } from './qemu.js';
 import { parseReport } from './report.js';
@@ -58,10 +58,7 @@ if (skipReason) {
     const closers: Array<() => Promise<void>> = [];
 
     beforeAll(async () => {
-      image = await ensureImage({ extraFiles: TEST_HOOKS.files, enableUnits: TEST_HOOKS.units });
-      if (image.buildSeconds !== undefined) {
-        console.log(`[boot-test] built image ${image.hash} in ${image.buildSeconds}s: ${JSON.stringify(image.timings)}`);
-      }
+      image = await bootTestImage();
     }, 40 * 60_000);
 
     afterAll(async () => {

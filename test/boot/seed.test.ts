@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_HOOKS, REPORT_END } from './hooks.js';
-import { ensureImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
+import { REPORT_END } from './hooks.js';
+import { bootTestImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
 import { NODE_MAC, NODE_NAME, kgenUnavailable, renderInventory, runDir } from './fixture.js';
 import { Vm, createOverlay, qemuUnavailable } from './qemu.js';
 import { parseReport } from './report.js';
@@ -37,12 +37,7 @@ if (skipReason) {
     let vm: Vm | undefined;
 
     beforeAll(async () => {
-      image = await ensureImage({ extraFiles: TEST_HOOKS.files, enableUnits: TEST_HOOKS.units });
-      if (image.buildSeconds !== undefined) {
-        console.log(`[boot-test] built image ${image.hash} in ${image.buildSeconds}s: ${JSON.stringify(image.timings)}`);
-      } else {
-        console.log(`[boot-test] reusing cached image ${image.dir}`);
-      }
+      image = await bootTestImage();
     }, 40 * 60_000);
 
     afterAll(async () => {

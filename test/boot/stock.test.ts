@@ -17,8 +17,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSeedServer } from '../../src/serve/server.js';
-import { TEST_HOOKS, REPORT_END } from './hooks.js';
-import { ensureImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
+import { REPORT_END } from './hooks.js';
+import { bootTestImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
 import { NODE_MAC, NODE_NAME, REPO, freePort, kgenUnavailable, renderInventory, runDir } from './fixture.js';
 import { Vm, createOverlay, qemuUnavailable } from './qemu.js';
 import { parseReport } from './report.js';
@@ -50,12 +50,7 @@ if (skipReason) {
 
     beforeAll(async () => {
       ensureExecutable();
-      image = await ensureImage({ stock: true, extraFiles: TEST_HOOKS.files, enableUnits: TEST_HOOKS.units });
-      if (image.buildSeconds !== undefined) {
-        console.log(`[boot-test] built stock image ${image.hash} in ${image.buildSeconds}s: ${JSON.stringify(image.timings)}`);
-      } else {
-        console.log(`[boot-test] reusing cached stock image ${image.dir}`);
-      }
+      image = await bootTestImage({ stock: true });
     }, 40 * 60_000);
 
     afterAll(async () => {

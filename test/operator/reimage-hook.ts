@@ -26,10 +26,8 @@ export interface HookCall {
 export interface ReimageHook {
   /** The script; `--reimage-command '<script> {name}'`. */
   script: string;
-  /** The machines reimaged, in the order the hook asked (a call made to fail is not among them). */
-  calls: string[];
-  /** The same calls with their times. */
-  timed: HookCall[];
+  /** The machines reimaged, in the order the hook asked, with their times (a call made to fail is not among them). */
+  calls: HookCall[];
   /** Each reimaged machine's `kgen-boot run`; rejects unless it exits 0. */
   boots: Array<Promise<void>>;
   /** The next call for `name` fails with exit 3 before it reaches the server. */
@@ -44,7 +42,6 @@ export async function startReimageHook(cluster: OperatorCluster): Promise<Reimag
   const hook: ReimageHook = {
     script,
     calls: [],
-    timed: [],
     boots: [],
     failOnce: (name) => writeFileSync(join(cluster.work, `fail.${name}`), ''),
     close: () => void server.close(),
@@ -53,8 +50,7 @@ export async function startReimageHook(cluster: OperatorCluster): Promise<Reimag
     const name = /^\/reimage\/([a-z0-9]+)$/.exec(req.url ?? '')?.[1];
     if (!name || !cluster.machines.some((m) => m.name === name)) return void res.writeHead(404).end();
     const call: HookCall = { name, calledAt: Date.now() };
-    hook.calls.push(name);
-    hook.timed.push(call);
+    hook.calls.push(call);
     const machine: TestNode = cluster.nodes.find((n) => n.name === name)!;
     // The reimage: the machine dies, its disk is wiped, and it boots its re-rendered first-boot files.
     (async () => {
