@@ -1,6 +1,7 @@
 // Shared helpers for tests that run kgen's built programs the way a user does.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,4 +54,16 @@ export function sh(cmd: string, args: string[], input?: string | Buffer): string
 export function changedPaths(before: Map<string, Buffer>, after: Map<string, Buffer>): string[] {
   const paths = new Set([...before.keys(), ...after.keys()]);
   return [...paths].filter((p) => !before.get(p) || !after.get(p) || !before.get(p)!.equals(after.get(p)!)).sort();
+}
+
+/** A free 127.0.0.1 port, for a server whose address must be known (written into a file) before it starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -5,27 +5,20 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, createCertAndKey } from '../pki/index.js';
 import { EtcdClient, EtcdError, memberIdHex, type EtcdTls } from './etcd-client.js';
+import { freePort } from '../../test/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kgen-etcd-client-'));
 const procs: ChildProcess[] = [];
 let tls: EtcdTls;
 let serverPair: { cert: string; key: string };
 const files = { ca: join(dir, 'ca.crt'), server: join(dir, 'server.crt'), serverKey: join(dir, 'server.key'), client: join(dir, 'client.crt'), clientKey: join(dir, 'client.key') };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Node {
   name: string;

@@ -2,13 +2,14 @@
 // started with kubeadm's TLS flags and queried by etcdctl with the healthcheck and apiserver client certificates.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { connect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertKeyPair, KeyAlgorithm } from './types.js';
 import { createCA, createCertAndKey } from './certificate.js';
 import { kubeadmCAList, kubeadmCertList, type KubeadmCAName } from './certlist.js';
 import { Scratch, tool, removeScratches } from './test-support.js';
+import { freePort } from '../../test/helpers.js';
 
 afterAll(removeScratches);
 
@@ -18,14 +19,6 @@ const CLUSTER = {
   apiServer: { certSANs: [] },
   certificates: { validityHours: 8760 },
 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function issueAll(algorithm: KeyAlgorithm): Promise<Map<string, CertKeyPair>> {
   const out = new Map<string, CertKeyPair>();

@@ -3,7 +3,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { imageCacheRoot } from './image-cache.js';
@@ -19,15 +18,6 @@ export const NODE_ADDRESS = '10.0.2.15';
 export function kgenUnavailable(): string | undefined {
   if (!existsSync(KGEN)) return `${KGEN} is missing: run \`npm run build\` first`;
   return undefined;
-}
-
-/** A free 127.0.0.1 port (the inventory must name the seed or boot URL before the server can start on it). */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((ok) => srv.close(() => ok()));
-  return port;
 }
 
 /** Kernel arguments every PXE entry of the test inventory carries (the disk boot has them in syslinux.cfg). */

@@ -19,7 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSeedServer } from '../../src/serve/server.js';
 import { REPORT_END } from './hooks.js';
 import { bootTestImage, imageBuildUnavailable, type CachedImage } from './image-cache.js';
-import { NODE_MAC, NODE_NAME, REPO, freePort, kgenUnavailable, renderInventory, runDir } from './fixture.js';
+import { NODE_MAC, NODE_NAME, REPO, kgenUnavailable, renderInventory, runDir } from './fixture.js';
+import { freePort } from '../helpers.js';
 import { Vm, createOverlay, qemuUnavailable } from './qemu.js';
 import { parseReport } from './report.js';
 

@@ -3,7 +3,6 @@
 // kube-apiserver / kube-controller-manager programs started as child processes.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,20 +10,12 @@ import { build } from 'esbuild';
 import { toYaml } from '../../src/yaml.js';
 import { KubeClient } from './kube-client.js';
 import { NODE_PROGRAM } from '../esbuild-options.js';
+import { freePort } from '../helpers.js';
+
+export { freePort };
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SRC = join(ROOT, 'test/controlplane');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** build/test/<name>.mjs from test/controlplane/<name>-main.ts, rebuilt when any source here is newer. */
 export async function bundle(name: string): Promise<string> {
