@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,21 +47,43 @@ describe('kgen-boot --version and --help', () => {
 });
 
 describe('kgen-boot --dry-run on a joining node', () => {
-  it.each(['worker', 'control-plane-join'] as const)('%s: refuses run and discovery at once, naming what it covers', async (role) => {
+  /** Every file below the node's root, with its bytes: a dry run must leave it as it was. */
+  const snapshot = (root: string) => Object.fromEntries((readdirSync(root, { recursive: true }) as string[]).sort().map((f) => [f, statSync(join(root, f)).isFile() ? readFileSync(join(root, f), 'utf8') : 'dir']));
+
+  it.each(['worker', 'control-plane-join'] as const)('%s: runs every phase against a simulated cluster, contacting none and changing nothing', async (role) => {
     const node = testNode(configFor(role));
-    for (const argv of [['run'], ['phase', 'discovery']]) {
-      const c = captureIO();
-      expect(await main([...argv, '--dry-run', '--root', node.root], c.io, node.deps)).toBe(1);
-      expect(c.err()).toContain(`kgen-boot: --dry-run on a joining node (${role}) covers \`kgen-boot phase preflight\` only`);
+    const before = snapshot(node.root);
+    const c = captureIO();
+    // Any request that left the dry run's own transport would reach this one.
+    const transport = () => async () => {
+      throw new Error('a dry run sent a request');
+    };
+    const code = await main(['run', '--dry-run', '--root', node.root], c.io, { ...node.deps, transport, timeouts: { controlPlaneMs: 1000, apiObjectMs: 1000, pollMs: 10 } });
+    expect(code, c.err()).toBe(0);
+    const out = c.out();
+    expect(out).toContain('[dryrun] No cluster is contacted: ConfigMap kube-public/cluster-info, ConfigMap kube-system/kubelet-config');
+    expect(out).toContain('[discovery] Cluster info is valid and TLS validates against the pinned CA; will use API server "https://10.0.0.10:6443"');
+    expect(out).toContain('[dryrun] Would write file "/var/lib/kubelet/config.yaml" with content:');
+    expect(out).toContain('[dryrun] Would restart the kubelet service');
+    expect(out).toContain('[dryrun] Would wait for the kubelet to perform the TLS Bootstrap and write /etc/kubernetes/kubelet.conf');
+    if (role === 'control-plane-join') {
+      expect(out).toContain('Secret kube-system/kubeadm-certs are simulated');
+      expect(out).toContain('[dryrun] Would write file "/etc/kubernetes/pki/apiserver.crt" with content:');
+      expect(out).toContain('[dryrun] Would add etcd member https://10.0.0.11:2380 as a learner');
+      expect(out).toMatch(/--initial-cluster=cp1=https:\/\/10\.0\.0\.11:2380\n/);
+      expect(out).toContain('[control-plane-check] kube-scheduler is healthy');
     }
+    expect(out).toContain(role === 'worker' ? 'This node has joined the cluster.' : 'This node has joined the cluster as a control-plane node.');
+    expect(node.services.actions).toEqual([]);
+    expect(snapshot(node.root)).toEqual(before);
   });
 
-  it('runs preflight as a dry run', async () => {
+  it('preflight alone simulates nothing', async () => {
     const node = testNode(configFor('worker'));
     const c = captureIO();
     await main(['phase', 'preflight', '--dry-run', '--root', node.root], c.io, node.deps);
     expect(c.out()).toContain('[preflight] Running pre-flight checks');
-    expect(c.err()).not.toContain('covers');
+    expect(c.out()).not.toContain('No cluster is contacted');
   });
 });
 

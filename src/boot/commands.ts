@@ -11,7 +11,8 @@ import { httpsTransport } from '../cluster/https-transport.js';
 import { DEFAULT_NODE_CONFIG, EXIT_PHASE_FAILED, LOG_FILE, STATUS_FILE } from './constants.js';
 import { createLogger, secretValues, type Logger } from './log.js';
 import { NodeConfigError, nodeRole, readNodeConfig, type NodeRole } from './node-config.js';
-import { createBootData, type Timeouts } from './data.js';
+import { createBootData, kubeCluster, type Timeouts } from './data.js';
+import { simulateCluster } from './dry-run-cluster.js';
 import { ROLES, phasesFor } from './phases/index.js';
 import { PhaseError, PhaseSelectionError, Runner, type StatusStore } from './runner.js';
 import { StatusFileError, fileStatusStore, formatStatus, memoryStatusStore } from './status.js';
@@ -132,25 +133,23 @@ async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?
   const file = dryRun ? undefined : (t: string) => base.appendFile(LOG_FILE, t);
   const log: Logger = createLogger({ stdout: io.stdout, stderr: io.stderr, file, clock: base.clock });
   try {
-    const config = withCertificateKey(await readNodeConfig(base, flags.config), certificateKey);
+    let config = withCertificateKey(await readNodeConfig(base, flags.config), certificateKey);
     log.addSecrets(secretValues(config));
     const role = nodeRole(config);
     const runner = new Runner(phasesFor(role));
     const plan = runner.select(selection, skip).map((f) => f.fullName);
-    if (dryRun && role !== 'init' && selection?.split('/')[0] !== 'preflight') {
-      // Everything after a joiner's preflight starts from what discovery reads from the running cluster
-      // (the CA) and waits on it and on the kubelet; a dry run has neither, and would wait out the
-      // discovery timeout instead of printing anything useful.
-      throw new UsageError(
-        `--dry-run on a joining node (${role}) covers \`kgen-boot phase preflight\` only: its other phases need the running cluster; \`kgen-boot check-config\` validates node.yaml`,
-      );
-    }
     const host = dryRun ? createDryRunHost(base, (l) => log.info(l)) : base;
     const store: StatusStore = dryRun ? memoryStatusStore(await fileStatusStore(base).load()) : fileStatusStore(base);
-    const recorder = dryRun ? dryRunTransport((l) => log.info(l)) : undefined;
+    // A joiner's dry run past preflight reads a simulated cluster and pins its throwaway CA besides node.yaml's pins.
+    const simulated = dryRun && role !== 'init' && plan.some((p) => p.split('/')[0] !== 'preflight') ? await simulateCluster(config, kubeCluster(config)) : undefined;
+    if (simulated) config = { ...config, discovery: { ...config.discovery, caCertHashes: [...config.discovery.caCertHashes, simulated.caPin] } };
+    const recorder = dryRun ? dryRunTransport((l) => log.info(l), simulated?.get) : undefined;
     const transport = recorder ? () => recorder : (deps.transport ?? httpsTransport);
     const data = createBootData({ config, host, log, transport, timeouts: deps.timeouts, guessUnknownKinds: dryRun, plan });
     if (dryRun) log.phase('dryrun', 'Running in dry-run mode: nothing is written, started or sent');
+    if (simulated) {
+      log.phase('dryrun', `No cluster is contacted: ${simulated.names.join(', ')} are simulated from node.yaml with throwaway CAs; discovery also accepts the throwaway cluster CA (${simulated.caPin})`);
+    }
     log.phase(role === 'init' ? 'init' : 'join', `Using Kubernetes version: ${config.cluster.kubernetesVersion}`);
     await runner.run(
       data,

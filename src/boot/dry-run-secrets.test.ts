@@ -67,11 +67,12 @@ describe('a dry run prints no secret', () => {
     expectNoSecrets(out, config);
   });
 
-  it.each(['worker', 'control-plane-join'] as const)('%s: preflight', async (role) => {
+  it.each(['worker', 'control-plane-join'] as const)('%s: the whole workflow against the simulated cluster', async (role) => {
     const config = configFor(role);
     config.cluster.ignorePreflightErrors = PORTS;
-    const out = await dryRun(config, ['phase', 'preflight']);
-    expect(out).toContain('[preflight] Running pre-flight checks');
+    const out = await dryRun(config, ['run']);
+    expect(out).toContain('[dryrun] Would write file "/etc/kubernetes/bootstrap-kubelet.conf" with content:');
+    if (role === 'control-plane-join') expect(out).toContain('[dryrun] Would write file "/etc/kubernetes/pki/ca.key" with content:');
     expectNoSecrets(out, config);
   });
 });

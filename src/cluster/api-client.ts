@@ -393,15 +393,23 @@ export async function tlsFromKubeconfig(text: string, source: string, readFile: 
  * A transport that sends nothing (model: kubeadm's dry-run client, cmd/kubeadm/app/util/apiclient/
  * dryrunclient.go with its init getter): it prints each mutating request ("[dryrun] Would perform action
  * CREATE on resource ..."), answers health probes with 200, a GET of a Node with a bare Node (the kubelet
- * would have registered it), other reads with 404 (nothing exists yet), and echoes written objects back
- * with a placeholder uid.
+ * would have registered it), reads of `simulated` objects (a joiner's dry run: src/boot/dry-run-cluster.ts)
+ * with that object, other reads with 404 (nothing exists yet), and echoes written objects back with a
+ * placeholder uid.
  */
-export function dryRunTransport(print: (line: string) => void): Transport & { recorded: TransportRequest[] } {
+export function dryRunTransport(print: (line: string) => void, simulated?: (path: string) => unknown): Transport & { recorded: TransportRequest[] } {
   const recorded: TransportRequest[] = [];
   const transport = async (req: TransportRequest): Promise<TransportResponse> => {
     recorded.push(req);
     if (req.method === 'GET') {
       if (/\/(healthz|livez|readyz)$/.test(req.path)) return { status: 200, body: 'ok' };
+      const object = simulated?.(req.path);
+      if (object !== undefined) {
+        // As kubeadm's dry-run reactors: the action, then the object it answers with (secrets redacted).
+        const body = JSON.stringify(object);
+        for (const line of describeRequest({ method: 'GET', path: req.path, body })) print(line);
+        return { status: 200, body };
+      }
       const node = /^\/api\/v1\/nodes\/([^/?]+)$/.exec(req.path);
       if (node) return { status: 200, body: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: decodeURIComponent(node[1]!), resourceVersion: '1' } }) };
       return { status: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', message: 'dry run: nothing exists' }) };

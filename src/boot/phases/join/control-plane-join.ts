@@ -20,8 +20,24 @@ interface PodList {
   items: Array<{ apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> } }>;
 }
 
+/**
+ * A dry run has no etcd to announce the member to (kubeadm's dry run prints the same steps, phases/etcd/
+ * local.go CreateStackedEtcdStaticPodManifestFile): the manifest lists this node alone where a real join
+ * lists every member etcd returns.
+ */
+async function printEtcdJoin(data: BootData): Promise<void> {
+  const { host, log, config, cluster } = data;
+  const self = { name: config.node.name, peerURL: etcdPeerURL(config.node.address) };
+  await host.mkdir(cluster.etcd.local!.dataDir, 0o700);
+  log.phase('dryrun', `Would add etcd member ${self.peerURL} as a learner, with the members that the etcd pods' ${ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS} name`);
+  log.phase(TAG, `Creating static Pod manifest for "etcd"`);
+  await host.writeFile(`${MANIFESTS_DIR}/etcd.yaml`, toYaml(etcdPod(cluster, config.node, [self])), { mode: 0o600 });
+  log.phase('dryrun', `Would wait for the learner ${self.peerURL} to catch up, promote it and wait for the etcd cluster`);
+}
+
 async function joinEtcd(data: BootData): Promise<void> {
   const { host, log, config, cluster, timeouts } = data;
+  if (host.dryRun) return printEtcdJoin(data);
   const local = cluster.etcd.local!;
   const api = await data.admin();
   const progress = (m: string) => log.phase(TAG, m);

@@ -90,6 +90,13 @@ export function kubeletLocalMode(data: BootData): boolean {
 /** runKubeletWaitBootstrapPhase: the TLS bootstrap's kubelet.conf, bootstrap-kubelet.conf removed, the Node annotated. */
 export async function waitForKubeletBootstrap(data: BootData): Promise<void> {
   const { host, log, timeouts } = data;
+  if (host.dryRun) {
+    // No kubelet runs in a dry run: what follows the bootstrap is printed with the bootstrap token's client.
+    log.phase('dryrun', `Would wait for the kubelet to perform the TLS Bootstrap and write ${KUBELET_KUBECONFIG}`);
+    await host.remove(KUBELET_BOOTSTRAP_KUBECONFIG);
+    await annotateCRISocket(data, await data.join.client(), TAG);
+    return;
+  }
   log.phase('kubelet-check', `Waiting for the kubelet to perform the TLS Bootstrap. This can take up to ${Math.round(timeouts.controlPlaneMs / 1000)}s`);
   // As waitForTLSBootstrappedClient: kubelet.conf exists and every file it refers to can be read.
   await pollUntil(`the kubelet to write ${KUBELET_KUBECONFIG} (TLS bootstrap); check the kubelet's log (journalctl -u kubelet)`, {
