@@ -2,9 +2,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OLDEST_NODE, extractNodeBinary, pinnedTarball } from '../scripts/node-dist.mjs';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const KGEN = join(REPO, 'build/kgen.mjs');
@@ -22,6 +23,15 @@ export function runNode(program: string, args: string[], opts: { cwd?: string } 
 }
 
 export const kgen = (args: string[], opts: { cwd?: string } = {}) => runNode(KGEN, args, opts);
+
+/**
+ * The oldest Node.js kgen-boot.mjs supports, Debian 12's 18.19.0: the official build from the npm registry
+ * (scripts/node-dist.mjs OLDEST_NODE, integrity-pinned, cached beside the image packages), extracted into a
+ * scratch directory. Returns the path of its `node`.
+ */
+export async function oldestNode(): Promise<string> {
+  return extractNodeBinary(await pinnedTarball(join(homedir(), '.cache/kgen/debootstrap'), OLDEST_NODE), tempDir('kgen-node18-'));
+}
 
 export function tempDir(prefix = 'kgen-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

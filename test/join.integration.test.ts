@@ -11,7 +11,8 @@
 // The load balancer is a plain TCP one over all four control-plane addresses with no health checks (cp4 is
 // not up during the first wave, so its turns are connect timeouts and resets), and every test kube-apiserver
 // answers 403 for a start-up window after it starts serving, as a real one before its authorizer caches
-// sync: joins must get through both, as at a real first boot.
+// sync: joins must get through both, as at a real first boot. cp3 and w2 run kgen-boot.mjs under Node 18.19.0
+// (Debian 12's nodejs), the oldest Node it supports.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ import { startLoadBalancer, type LoadBalancer } from './cluster/load-balancer.js
 import { createFabric, destroyFabric, type Fabric } from './cluster/netns.js';
 import { createTestNode, type TestNode } from './cluster/node.js';
 import { REPO_ROOT, sourceExists } from './cluster/programs.js';
-import { KGEN } from './helpers.js';
+import { KGEN, oldestNode } from './helpers.js';
 import { buildBootProgram } from './esbuild-options.js';
 import { prepareNodeImage } from './cluster/node-image.js';
 import { nodeNameFromKubeletConf, nodeRegistration, type NodeObject } from './kubeadm/readback.js';
@@ -83,7 +84,11 @@ async function addNode(netName: string, nodeYaml: string): Promise<TestNode> {
   return node;
 }
 
-const boot = (node: TestNode, args: string[]) => node.exec(process.execPath, [bundle, ...args, '--root', node.root], { timeoutMs: 400_000 });
+/** Nodes whose kgen-boot.mjs runs under the oldest Node.js it supports (Debian 12's nodejs 18.19.0); the rest under this test's Node. */
+const UNDER_OLDEST_NODE = ['cp3', 'w2'];
+let node18 = '';
+const boot = (node: TestNode, args: string[]) =>
+  node.exec(UNDER_OLDEST_NODE.includes(node.name) ? node18 : process.execPath, [bundle, ...args, '--root', node.root], { timeoutMs: 400_000 });
 
 async function timedBoot(name: string): Promise<void> {
   const start = Date.now();
@@ -161,7 +166,7 @@ async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, t
 
 describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER) || !existsSync(KGEN))('kgen-boot run: 3 control-plane nodes and 2 workers booted at once', () => {
   beforeAll(async () => {
-    await Promise.all([buildClusterPrograms([...HARNESS_PROGRAMS, API_SERVER, CONTROLLER_MANAGER]), buildBoot()]);
+    [node18] = await Promise.all([oldestNode(), buildClusterPrograms([...HARNESS_PROGRAMS, API_SERVER, CONTROLLER_MANAGER]), buildBoot()]);
     writeFileSync(join(scratch, 'nodes.yaml'), inventory());
     const render = execFileSync(process.execPath, [KGEN, 'render', '--nodes', 'nodes.yaml', '--out', 'dist'], { cwd: scratch, encoding: 'utf8' });
     expect(render).toContain('wrote 8 nodes');
@@ -192,6 +197,10 @@ describe.skipIf(!sourceExists(API_SERVER) || !sourceExists(CONTROLLER_MANAGER) |
     console.log(`[apiclient] lines per node: ${JSON.stringify(Object.fromEntries(Object.entries(retries).map(([n, l]) => [n, l.length])))}`);
     for (const [n, l] of Object.entries(retries)) for (const line of l.slice(0, 5)) console.log(`${n}: ${line}`);
     expect(runs.get('cp2')!.stdout).toContain('This node has joined the cluster as a control-plane node.');
+    // A control-plane join and a worker join under Node 18 (undici, the etcd client, kubeadm-certs, TLS bootstrap).
+    expect(execFileSync(node18, ['--version'], { encoding: 'utf8' })).toBe('v18.19.0\n');
+    expect(runs.get('cp3')!.stdout).toContain('This node has joined the cluster as a control-plane node.');
+    expect(runs.get('w2')!.stdout).toContain('This node has joined the cluster.');
     // The dead backend was in play: the balancer sent it connections and reset them.
     expect(balancer.connections.filter((c) => !c.forwarded && c.backend === `${ADDRESSES.cp4}:6443`).length).toBeGreaterThan(0);
     expect(runs.get('w1')!.stdout).toContain('This node has joined the cluster.');

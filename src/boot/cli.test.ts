@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +9,7 @@ import { createHost } from './host.js';
 import { fileStatusStore } from './status.js';
 import { CERT_KEY, TOKEN_SECRET, configFor, initMaterial } from './test-fixtures.js';
 import { captureIO, testNode } from './test-node.js';
+import { snapshotTree } from '../../test/helpers.js';
 
 describe('kgen-boot --version and --help', () => {
   it('prints the version, the Kubernetes range and the sha256 of the running program', async () => {
@@ -47,12 +48,9 @@ describe('kgen-boot --version and --help', () => {
 });
 
 describe('kgen-boot --dry-run on a joining node', () => {
-  /** Every file below the node's root, with its bytes: a dry run must leave it as it was. */
-  const snapshot = (root: string) => Object.fromEntries((readdirSync(root, { recursive: true }) as string[]).sort().map((f) => [f, statSync(join(root, f)).isFile() ? readFileSync(join(root, f), 'utf8') : 'dir']));
-
   it.each(['worker', 'control-plane-join'] as const)('%s: runs every phase against a simulated cluster, contacting none and changing nothing', async (role) => {
     const node = testNode(configFor(role));
-    const before = snapshot(node.root);
+    const before = snapshotTree(node.root);
     const c = captureIO();
     // Any request that left the dry run's own transport would reach this one.
     const transport = () => async () => {
@@ -75,7 +73,7 @@ describe('kgen-boot --dry-run on a joining node', () => {
     }
     expect(out).toContain(role === 'worker' ? 'This node has joined the cluster.' : 'This node has joined the cluster as a control-plane node.');
     expect(node.services.actions).toEqual([]);
-    expect(snapshot(node.root)).toEqual(before);
+    expect(snapshotTree(node.root)).toEqual(before);
   });
 
   it('preflight alone simulates nothing', async () => {

@@ -2,17 +2,16 @@
 // (scripts/node-dist.mjs OLDEST_NODE, the official build from the npm registry, integrity-pinned). Syntax is
 // esbuild's business (target node18, scripts/esbuild-options.json); this checks that nothing the program
 // calls at run time needs a newer Node: --version, --help, check-config for every role, and an init node's
-// whole `run --dry-run` (keys, certificates, kubeconfigs, manifests), each giving the output Node 20 gives.
+// and a control-plane joiner's whole `run --dry-run` (keys, certificates, kubeconfigs, manifests; the joiner's
+// against its simulated cluster), each giving the output Node 20 gives. test/join.integration.test.ts runs real
+// joins under it.
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OLDEST_NODE, extractNodeBinary, pinnedTarball } from '../../scripts/node-dist.mjs';
-import { KGEN_BOOT, REPO, kgen, tempDir, type Run } from '../helpers.js';
+import { OLDEST_NODE } from '../../scripts/node-dist.mjs';
+import { KGEN_BOOT, REPO, kgen, oldestNode, tempDir, type Run } from '../helpers.js';
 import { dryRunShape } from './dry-run-shape.js';
-
-const CACHE = join(homedir(), '.cache/kgen/debootstrap');
 
 function runWith(node: string, args: string[]): Run {
   const r = spawnSync(node, [KGEN_BOOT, ...args], { encoding: 'utf8' });
@@ -24,7 +23,7 @@ describe(`kgen-boot.mjs under Node ${OLDEST_NODE.version}`, () => {
   let dist: string;
 
   beforeAll(async () => {
-    node18 = await extractNodeBinary(await pinnedTarball(CACHE, OLDEST_NODE), tempDir('kgen-node18-'));
+    node18 = await oldestNode();
     const work = tempDir('kgen-node18-render-');
     cpSync(join(REPO, 'examples'), join(work, 'examples'), { recursive: true });
     const r = kgen(['render', '--nodes', 'examples/nodes.yaml', '--out', 'dist'], { cwd: work });
@@ -67,6 +66,14 @@ describe(`kgen-boot.mjs under Node ${OLDEST_NODE.version}`, () => {
     const now = runWith(process.execPath, ['run', '--dry-run', '--root', nodeRoot('cp-1')]);
     expect(old.code, old.stderr).toBe(0);
     expect(old.stdout).toContain('Your Kubernetes control-plane has initialized successfully');
+    expect(dryRunShape(old.stdout)).toEqual(dryRunShape(now.stdout));
+  });
+
+  it("a control-plane joiner's whole run --dry-run against the simulated cluster", () => {
+    const old = runWith(node18, ['run', '--dry-run', '--root', nodeRoot('cp-2')]);
+    const now = runWith(process.execPath, ['run', '--dry-run', '--root', nodeRoot('cp-2')]);
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stdout).toContain('This node has joined the cluster as a control-plane node.');
     expect(dryRunShape(old.stdout)).toEqual(dryRunShape(now.stdout));
   });
 });
