@@ -11,6 +11,7 @@ import { certMatchesKey, parseCertificate } from '../pki/index.js';
 import { realClock, createHost } from './host.js';
 import { captureIO, realInitConfig, testNode, type TestNode } from './test-node.js';
 import type { BootDeps } from './commands.js';
+import { PENDING_RESTARTS } from './node/static-pod-restart.js';
 
 const PORTS = ['Port-6443', 'Port-10259', 'Port-10257', 'Port-2379', 'Port-2380', 'Port-10250'];
 const DAY_MS = 86_400_000;
@@ -171,6 +172,7 @@ describe('kgen-boot certs renew --restart-static-pods', () => {
   const PODS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
   const manifest = (node: TestNode, pod: string) => join(node.root, 'etc/kubernetes/manifests', `${pod}.yaml`);
   const held = (node: TestNode, pod: string) => join(node.root, 'etc/kubernetes/tmp/kgen-restart', `${pod}.yaml`);
+  const pending = (node: TestNode) => join(node.root, PENDING_RESTARTS);
 
   /** A control-plane node with the four manifests, and deps whose probes see a pod up exactly while its manifest is in place. */
   async function nodeWithPods(options: { sick?: string; offsetMs?: number; signal?: AbortController } = {}) {
@@ -236,12 +238,30 @@ describe('kgen-boot certs renew --restart-static-pods', () => {
     expect(built).toEqual([]);
   });
 
-  it('exits 3 naming the pod that did not come back, with its manifest back in place', async () => {
-    const { node, deps } = await nodeWithPods({ sick: 'kube-controller-manager', offsetMs: 340 * DAY_MS });
-    const r = await bootWith(['certs', 'renew', 'all', '--if-expiring-within', '720h', '--restart-static-pods', '--root', node.root], deps);
+  it('exits 3 naming the pod that did not come back, with its manifest back in place; the next timer run restarts what is left', async () => {
+    const options: { sick?: string; offsetMs: number } = { sick: 'kube-controller-manager', offsetMs: 340 * DAY_MS };
+    const { node, deps } = await nodeWithPods(options);
+    const timerRun = ['certs', 'renew', 'all', '--if-expiring-within', '720h', '--restart-static-pods', '--root', node.root];
+    const r = await bootWith(timerRun, deps);
     expect(r.code).toBe(3);
     expect(r.err).toBe('kgen-boot: kube-controller-manager did not answer healthy at kube-controller-manager health within the 2s restart budget; not restarted: kube-scheduler\n');
     for (const pod of PODS) expect(existsSync(manifest(node, pod)), pod).toBe(true);
+    expect(readFileSync(pending(node), 'utf8')).toBe('kube-controller-manager\nkube-scheduler\n');
+
+    // The pod is fixed; the next run renews nothing (all were renewed just now) and restarts the two left.
+    options.sick = undefined;
+    const next = await bootWith(timerRun, deps);
+    expect(next.code, next.err).toBe(0);
+    expect(next.out).toBe(
+      `[restart] An earlier restart did not finish; still to restart: kube-controller-manager, kube-scheduler (${PENDING_RESTARTS})\n` +
+        '[renew] No certificate expires within 720h; nothing renewed\n' +
+        '[restart] Restarting, one at a time: kube-controller-manager, kube-scheduler\n' +
+        next.out.slice(next.out.indexOf('[restart] Moved')),
+    );
+    expect(next.out).toContain('[restart] Done: kube-controller-manager, kube-scheduler restarted\n');
+    expect(existsSync(pending(node))).toBe(false);
+    const quiet = await bootWith(timerRun, deps);
+    expect(quiet.out).toBe('[renew] No certificate expires within 720h; nothing renewed\n');
   });
 
   it('exits 143 on SIGTERM during the restart, with the manifest back in place', async () => {
@@ -252,5 +272,6 @@ describe('kgen-boot certs renew --restart-static-pods', () => {
     expect(r.err).toBe('kgen-boot: interrupted by SIGTERM\n');
     for (const pod of PODS) expect(existsSync(manifest(node, pod)), pod).toBe(true);
     expect(r.out).not.toContain('kube-controller-manager.yaml');
+    expect(readFileSync(pending(node), 'utf8')).toBe('kube-apiserver\nkube-controller-manager\nkube-scheduler\n');
   });
 });

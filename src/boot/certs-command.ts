@@ -5,7 +5,8 @@
 // renew all only when one of the node's renewable certificates expires within that window.
 // `--restart-static-pods` (kgen's, also for the timer) then restarts the static pods whose certificates were
 // renewed, one at a time (src/boot/node/static-pod-restart.ts); a manifest an interrupted earlier restart left
-// in the holding directory is moved back first. Exit 3 when a pod does not come back healthy in time.
+// in the holding directory is moved back first, and the pods that restart did not bring back healthy are
+// restarted with this run's, even when it renews nothing. Exit 3 when a pod does not come back healthy in time.
 import { EXIT_INVALID, EXIT_OK, UsageError, parseFlagsAndArguments, type CliIO } from '../command/command.js';
 import type { TlsOptions, Transport } from '../cluster/api-client.js';
 import { httpsTransport } from '../cluster/https-transport.js';
@@ -19,7 +20,16 @@ import type { Host } from './host.js';
 import { readNodeConfig } from './node-config.js';
 import { RENEWABLES, RenewalError, nodeExpirations, readNodeCAs, renewCertificate, type Renewable } from './node/renewal.js';
 import { ProbeUnavailableError, staticPodProbes, type StaticPodProbes } from './node/static-pod-probes.js';
-import { StaticPodTimeoutError, recoverHeldManifests, restartStaticPods, staticPodsUsing, type RestartTimings, type StaticPod } from './node/static-pod-restart.js';
+import {
+  PENDING_RESTARTS,
+  StaticPodTimeoutError,
+  readPendingRestarts,
+  recoverHeldManifests,
+  restartStaticPods,
+  staticPodsUsing,
+  type RestartTimings,
+  type StaticPod,
+} from './node/static-pod-restart.js';
 
 /** What `certs renew --restart-static-pods` uses besides the Host; tests plug in their own. */
 export interface RestartDeps {
@@ -102,16 +112,56 @@ async function renew(args: string[], io: CliIO, hostFor: (root: string) => Host,
   const within = flags['if-expiring-within'] === undefined ? undefined : flagSeconds('if-expiring-within', flags['if-expiring-within']) * 1000;
   if (within !== undefined && !all) throw new UsageError('--if-expiring-within goes with `certs renew all` (the renewal timer)');
   const host = hostFor(flags.root);
+  const log = (line: string) => io.stdout(`${line}\n`);
   // A kill between the two moves of an earlier restart left a manifest out of the kubelet's sight: put it back
-  // first, whether or not anything is renewed now.
-  if (restart) await recoverHeldManifests(host, (line) => io.stdout(`${line}\n`));
+  // first, whether or not anything is renewed now; the pods that restart did not bring back are restarted below.
+  const pending = restart ? await recoverEarlierRestart(host, log) : [];
+  const renewed = await renewDue(selected, all, within, flags, host, io);
+  if (renewed === undefined && pending.length === 0) return EXIT_OK;
+  if (renewed !== undefined && !restart) {
+    // kubeadm's closing words (certs.go): the running components keep the old certificates until restarted.
+    io.stdout(
+      `\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n`,
+    );
+    return EXIT_OK;
+  }
+  if (renewed !== undefined) io.stdout('\nDone renewing certificates.\n');
+  const pods = [...new Set([...pending, ...staticPodsUsing(renewed ?? [])])];
+  if (pods.length === 0) {
+    io.stdout('[restart] No static pod uses the renewed certificates\n');
+    return EXIT_OK;
+  }
+  await restartAfterRenewal(pods, await readNodeConfig(host, flags.config), host, io, deps);
+  return EXIT_OK;
+}
+
+/** Moves back held manifests and returns the pods an earlier restart left to restart. */
+async function recoverEarlierRestart(host: Host, log: (line: string) => void): Promise<StaticPod[]> {
+  await recoverHeldManifests(host, log);
+  const pending = await readPendingRestarts(host);
+  if (pending.length > 0) log(`[restart] An earlier restart did not finish; still to restart: ${pending.join(', ')} (${PENDING_RESTARTS})`);
+  return pending;
+}
+
+/**
+ * Renews `selected` (all of them when `within` finds one due); returns the names renewed, undefined when
+ * nothing was renewed.
+ */
+async function renewDue(
+  selected: readonly Renewable[],
+  all: boolean,
+  within: number | undefined,
+  flags: { config: string; 'new-key': boolean; 'if-expiring-within'?: string },
+  host: Host,
+  io: CliIO,
+): Promise<string[] | undefined> {
   const now = host.clock.now();
   if (within !== undefined) {
     const present = (await nodeExpirations(host, now)).certificates.filter((c): c is CertificateExpiration => !('missing' in c) && !c.externallyManaged);
     const due = present.filter((c) => c.residualMs < within);
     if (due.length === 0) {
       io.stdout(`[renew] No certificate expires within ${flags['if-expiring-within']}; nothing renewed\n`);
-      return EXIT_OK;
+      return undefined;
     }
     io.stdout(`[renew] ${due.map((c) => c.name).join(', ')} expire within ${flags['if-expiring-within']}; renewing all certificates\n`);
   }
@@ -130,23 +180,7 @@ async function renew(args: string[], io: CliIO, hostFor: (root: string) => Host,
       throw new RenewalError(`${r.path} does not exist on this node; nothing to renew (\`kgen-boot certs check-expiration\` lists what this node has)`);
     }
   }
-  // Nothing renewed, nothing restarted.
-  if (renewed.length === 0) return EXIT_OK;
-  if (!restart) {
-    // kubeadm's closing words (certs.go): the running components keep the old certificates until restarted.
-    io.stdout(
-      `\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n`,
-    );
-    return EXIT_OK;
-  }
-  io.stdout('\nDone renewing certificates.\n');
-  const pods = staticPodsUsing(renewed);
-  if (pods.length === 0) {
-    io.stdout('[restart] No static pod uses the renewed certificates\n');
-    return EXIT_OK;
-  }
-  await restartAfterRenewal(pods, config, host, io, deps);
-  return EXIT_OK;
+  return renewed.length > 0 ? renewed : undefined;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   RESTART_HOLDING_DIR,
   STATIC_POD_ORDER,
   StaticPodTimeoutError,
+  readPendingRestarts,
   recoverHeldManifests,
   restartStaticPods,
   staticPodsUsing,
@@ -109,6 +110,7 @@ describe('restartStaticPods', () => {
     expect(Math.max(...away)).toBe(1);
     expect(lines.filter((l) => l.endsWith(' stopped'))).toEqual(STATIC_POD_ORDER.map((pod) => `[restart] ${pod} stopped`));
     expect(STATIC_POD_ORDER.map((pod) => readFileSync(n.manifest(pod), 'utf8'))).toEqual(before);
+    // Nothing held and nothing left to restart.
     expect(readdirSync(join(n.root, 'etc/kubernetes/tmp/kgen-restart'))).toEqual([]);
   });
 
@@ -138,6 +140,16 @@ describe('restartStaticPods', () => {
     expect(err.message).toBe('kube-apiserver did not answer healthy at kube-apiserver health within the 4m0s restart budget; not restarted: kube-controller-manager, kube-scheduler');
     expect(n.moves).toEqual([moveOut('etcd'), moveBack('etcd'), moveOut('kube-apiserver'), moveBack('kube-apiserver')]);
     for (const pod of STATIC_POD_ORDER) expect(existsSync(n.manifest(pod)), pod).toBe(true);
+    expect(await readPendingRestarts(n.host)).toEqual(['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+  });
+
+  it('keeps the pods left to restart recorded while it runs', async () => {
+    const n = node();
+    const seen: string[] = [];
+    const { probes: p } = probes(n, { onProbe: () => void readPendingRestarts(n.host).then((pods) => seen.push(pods.join(','))) });
+    await restartStaticPods(['kube-apiserver', 'kube-scheduler'], { host: n.host, probes: p, log: () => undefined, timings: TIMINGS });
+    expect([...new Set(seen)]).toEqual(['kube-apiserver,kube-scheduler', 'kube-scheduler']);
+    expect(await readPendingRestarts(n.host)).toEqual([]);
   });
 
   it('stops when the budget ran out before the next pod, naming it', async () => {

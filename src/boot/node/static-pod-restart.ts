@@ -12,7 +12,9 @@
 // until it answers 200 again. The whole restart has one deadline (kubeadm's 4m control-plane wait). The manifest
 // is always moved back: on an error, a timeout and an interruption (the caller aborts `signal` on
 // SIGINT/SIGTERM); a manifest a killed run left in the holding directory is moved back by the next run
-// (recoverHeldManifests).
+// (recoverHeldManifests). The pods still to restart are recorded (PENDING_RESTARTS) before the first move and
+// until each is healthy again, so a restart that failed or was killed is finished by the next run, which may
+// renew nothing.
 import { KUBERNETES_DIR, MANIFESTS_DIR } from '../../kube/index.js';
 import type { Host } from '../host.js';
 import { duration, pollUntil } from '../wait.js';
@@ -40,6 +42,20 @@ const USERS: Record<string, StaticPod> = {
 export function staticPodsUsing(renewed: readonly string[]): StaticPod[] {
   const used = new Set(renewed.map((name) => USERS[name]).filter((p): p is StaticPod => p !== undefined));
   return STATIC_POD_ORDER.filter((p) => used.has(p));
+}
+
+/** The pods a restart has still to bring back, one name a line; absent when none. */
+export const PENDING_RESTARTS = `${RESTART_HOLDING_DIR}/pending`;
+
+/** The pods an earlier restart left to restart (PENDING_RESTARTS), in restart order; unknown lines are ignored. */
+export async function readPendingRestarts(host: Host): Promise<StaticPod[]> {
+  const names = ((await host.readTextIfExists(PENDING_RESTARTS)) ?? '').split('\n');
+  return STATIC_POD_ORDER.filter((p) => names.includes(p));
+}
+
+async function recordPendingRestarts(host: Host, pods: readonly StaticPod[]): Promise<void> {
+  if (pods.length === 0) await host.remove(PENDING_RESTARTS);
+  else await host.writeFile(PENDING_RESTARTS, `${pods.join('\n')}\n`, { mode: 0o600 });
 }
 
 export const manifestPath = (pod: string): string => `${MANIFESTS_DIR}/${pod}.yaml`;
@@ -118,7 +134,8 @@ export async function recoverHeldManifests(host: Host, log: (line: string) => vo
 }
 
 /**
- * Restarts `pods` (those with a manifest on this node, in STATIC_POD_ORDER) one at a time. Rejects with a
+ * Restarts `pods` (those with a manifest on this node, in STATIC_POD_ORDER) one at a time, keeping
+ * PENDING_RESTARTS to the ones not yet healthy again (removed once all are). Rejects with a
  * StaticPodTimeoutError naming the pod that did not come back healthy in time (later pods are then not
  * restarted), or with the signal's reason when aborted; the manifest is back in place in every case.
  * Returns the pods restarted.
@@ -139,6 +156,8 @@ export async function restartStaticPods(pods: readonly StaticPod[], options: Res
   const deadline = clock.now().getTime() + timings.totalMs;
   const remaining = () => deadline - clock.now().getTime();
   const restarted: StaticPod[] = [];
+  await host.mkdir(RESTART_HOLDING_DIR, 0o700);
+  await recordPendingRestarts(host, present);
   for (const [i, pod] of present.entries()) {
     const probe = options.probes[pod]!;
     const healthy = () => probeOnce(probe, host, timings.probeMs, signal);
@@ -146,7 +165,6 @@ export async function restartStaticPods(pods: readonly StaticPod[], options: Res
     if (remaining() <= 0) {
       throw new StaticPodTimeoutError(pod, `the ${duration(timings.totalMs)} restart budget ran out before ${pod}; not restarted: ${present.slice(i).join(', ')}`);
     }
-    await host.mkdir(RESTART_HOLDING_DIR, 0o700);
     await host.rename(manifestPath(pod), heldPath(pod));
     log(`[restart] Moved ${manifestPath(pod)} to ${heldPath(pod)}`);
     try {
@@ -183,6 +201,7 @@ export async function restartStaticPods(pods: readonly StaticPod[], options: Res
     }
     log(`[restart] ${pod} is healthy after ${((clock.now().getTime() - start) / 1000).toFixed(1)}s`);
     restarted.push(pod);
+    await recordPendingRestarts(host, present.slice(i + 1));
   }
   return restarted;
 }
