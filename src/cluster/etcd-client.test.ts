@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, createCertAndKey } from '../pki/index.js';
 import { EtcdClient, EtcdError, memberIdHex, type EtcdTls } from './etcd-client.js';
 import { freePort } from '../../test/helpers.js';
+import { fromPem } from '../pki/pem.js';
+import { servedCertificate } from './served-certificate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kgen-etcd-client-'));
 const procs: ChildProcess[] = [];
@@ -97,6 +99,13 @@ afterAll(async () => {
   for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
   await Promise.all(procs.map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('servedCertificate against etcd', () => {
+  it('reads the server certificate etcd presents, with the client certificate its --client-cert-auth asks for', async () => {
+    const der = await servedCertificate(a.clientURL, { cert: tls.cert, key: tls.key }, 5_000);
+    expect(der).toEqual(fromPem(serverPair.cert, 'CERTIFICATE', 'etcd server certificate'));
+  });
 });
 
 describe('EtcdClient against etcd 3.4', () => {

@@ -1,16 +1,23 @@
 // The restart's waits against a real peer: an HTTP health server on 127.0.0.1 that goes away while its manifest
 // is out of the manifests directory and comes back when it returns (a stand-in kubelet polling the directory),
 // probed through the same probe and HTTPS/HTTP transport (undici) kgen-boot uses on a node, on the real clock
-// with short limits. No assertion on elapsed time.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+// with short limits; and an HTTPS one that loads its certificate from the node's files each time it starts, so a
+// restart is what makes it serve a renewed certificate (servesRenewed, checked in the TLS handshake). No
+// assertion on elapsed time.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpsTransport } from '../../cluster/https-transport.js';
 import { createHost } from '../host.js';
-import { httpProbe } from './static-pod-probes.js';
+import { createCA, createCertAndKey } from '../../pki/index.js';
+import type { CertKeyPair } from '../../pki/types.js';
+import { fromPem } from '../../pki/pem.js';
+import { servedCertificate } from '../../cluster/served-certificate.js';
+import { httpProbe, servesCertificateFile } from './static-pod-probes.js';
 import { StaticPodTimeoutError, restartStaticPods } from './static-pod-restart.js';
 
 const TIMINGS = { totalMs: 8_000, stopWaitMs: 3_000, pollMs: 50, probeMs: 1_000 };
@@ -22,14 +29,23 @@ interface FakeKubelet {
   stop(): Promise<void>;
 }
 
-/** Serves GET /healthz 200 on 127.0.0.1 while `manifest` exists; `comeBack: false` keeps it away once stopped. */
-async function fakeKubelet(manifest: string, options: { comeBack?: boolean } = {}): Promise<FakeKubelet> {
+/**
+ * Serves GET /healthz and /livez 200 on 127.0.0.1 while `manifest` exists; `comeBack: false` keeps it away once
+ * stopped, `ignoresManifest` keeps it running whatever the manifest does. With `tls` (node paths under `root`)
+ * it serves HTTPS with the certificate and key those files hold when it starts.
+ */
+async function fakeKubelet(
+  manifest: string,
+  options: { comeBack?: boolean; ignoresManifest?: boolean; tls?: { root: string; cert: string; key: string } } = {},
+): Promise<FakeKubelet> {
   const events: string[] = [];
   let server: Server | undefined;
   let port = 0;
+  const handler: RequestListener = (req, res) => res.writeHead(req.url === '/healthz' || req.url === '/livez' ? 200 : 404).end('ok');
+  const { tls } = options;
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const s = createServer((req, res) => res.writeHead(req.url === '/healthz' ? 200 : 404).end('ok'));
+      const s = tls ? createHttpsServer({ cert: readFileSync(join(tls.root, tls.cert)), key: readFileSync(join(tls.root, tls.key)) }, handler) : createServer(handler);
       s.once('error', reject);
       s.listen({ port, host: '127.0.0.1' }, () => {
         port = (s.address() as AddressInfo).port;
@@ -50,7 +66,7 @@ async function fakeKubelet(manifest: string, options: { comeBack?: boolean } = {
     if (busy) return;
     busy = true;
     try {
-      const present = existsSync(manifest);
+      const present = options.ignoresManifest || existsSync(manifest);
       if (!present && server) {
         await halt();
         events.push('stopped');
@@ -79,10 +95,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function nodeRoot(): { root: string; manifest: string } {
+function nodeRoot(pod = 'kube-controller-manager'): { root: string; manifest: string } {
   const root = mkdtempSync(join(tmpdir(), 'kgen-restart-peer-'));
   mkdirSync(join(root, 'etc/kubernetes/manifests'), { recursive: true });
-  const manifest = join(root, 'etc/kubernetes/manifests/kube-controller-manager.yaml');
+  const manifest = join(root, `etc/kubernetes/manifests/${pod}.yaml`);
   writeFileSync(manifest, 'kind: Pod\n');
   return { root, manifest };
 }
@@ -114,5 +130,53 @@ describe('restarting against a real health server', () => {
     expect(err.message).toContain(`kube-controller-manager did not answer healthy at http://127.0.0.1:${kubelet.port}/healthz`);
     expect(kubelet.events).toEqual(['stopped']);
     expect(existsSync(manifest)).toBe(true);
+  });
+});
+
+describe('a restarted kube-apiserver serves the renewed certificate', () => {
+  const CERT = '/etc/kubernetes/pki/apiserver.crt';
+  const KEY = '/etc/kubernetes/pki/apiserver.key';
+  let ca: CertKeyPair;
+  const issue = async () => createCertAndKey({ commonName: 'kube-apiserver', dnsNames: ['localhost'], ips: ['127.0.0.1'], usages: ['serverAuth'], validityHours: 1, algorithm: 'ECDSA-P256' }, ca);
+
+  /** A node root with the apiserver's certificate, an HTTPS server started with it, then the files renewed. */
+  async function renewedNode(options: { ignoresManifest?: boolean } = {}) {
+    ca ??= await createCA({ commonName: 'kubernetes', algorithm: 'ECDSA-P256', validityHours: 1 });
+    const { root, manifest } = nodeRoot('kube-apiserver');
+    mkdirSync(join(root, 'etc/kubernetes/pki'), { recursive: true });
+    const write = (pair: CertKeyPair) => {
+      writeFileSync(join(root, CERT), pair.cert);
+      writeFileSync(join(root, KEY), pair.key);
+    };
+    const before = await issue();
+    write(before);
+    const kubelet = await fakeKubelet(manifest, { ...options, tls: { root, cert: CERT, key: KEY } });
+    cleanups.push(kubelet.stop);
+    const server = `https://127.0.0.1:${kubelet.port}`;
+    expect(await servedCertificate(server, undefined, 2_000)).toEqual(fromPem(before.cert, 'CERTIFICATE', 'test'));
+    write(await issue());
+    const host = createHost({ root });
+    const probe = { ...httpProbe({ name: 'kube-apiserver', server, path: '/livez' }, (tls) => httpsTransport(tls)), servesRenewed: servesCertificateFile(host, server, CERT) };
+    return { host, probe, kubelet, server, renewed: readFileSync(join(root, CERT), 'utf8') };
+  }
+
+  it('passes once the server came back with the files on disk', async () => {
+    const { host, probe, kubelet, server, renewed } = await renewedNode();
+    expect(await probe.healthy()).toBe(true);
+    expect(await probe.servesRenewed()).toBe(false);
+    const restarted = await restartStaticPods(['kube-apiserver'], { host, probes: { 'kube-apiserver': probe }, log: () => undefined, timings: TIMINGS });
+    expect(restarted).toEqual(['kube-apiserver']);
+    expect(kubelet.events).toEqual(['stopped', 'started']);
+    expect(await servedCertificate(server, undefined, 2_000)).toEqual(fromPem(renewed, 'CERTIFICATE', 'test'));
+  });
+
+  it('fails, naming the old certificate, when the server answers on but was never restarted', async () => {
+    const { host, probe, kubelet } = await renewedNode({ ignoresManifest: true });
+    const lines: string[] = [];
+    const err = await restartStaticPods(['kube-apiserver'], { host, probes: { 'kube-apiserver': probe }, log: (l) => lines.push(l), timings: { ...TIMINGS, stopWaitMs: 1_000, totalMs: 3_000 } }).catch((e) => e);
+    expect(lines).toContain(`[restart] WARNING: https://127.0.0.1:${kubelet.port}/livez still answered after 1s: kube-apiserver may not have restarted`);
+    expect(err).toBeInstanceOf(StaticPodTimeoutError);
+    expect(err.message).toBe(`kube-apiserver answers at https://127.0.0.1:${kubelet.port}/livez but did not serve the renewed certificate within the 3s restart budget`);
+    expect(kubelet.events).toEqual([]);
   });
 });

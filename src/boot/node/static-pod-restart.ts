@@ -9,7 +9,8 @@
 // One component at a time, in kubeadm's upgrade order (etcd first, then kube-apiserver, kube-controller-manager,
 // kube-scheduler: staticpods.go StaticPodControlPlane), each waited for through its health endpoint: first until
 // it stops answering (at most STOP_WAIT_MS: the kubelet may be slow to notice), then, with the manifest back,
-// until it answers 200 again. The whole restart has one deadline (kubeadm's 4m control-plane wait). The manifest
+// until it answers 200 again and, where the probe can tell, serves the renewed certificate. The whole restart
+// has one deadline (kubeadm's 4m control-plane wait). The manifest
 // is always moved back: on an error, a timeout and an interruption (the caller aborts `signal` on
 // SIGINT/SIGTERM); a manifest a killed run left in the holding directory is moved back by the next run
 // (recoverHeldManifests). The pods still to restart are recorded (PENDING_RESTARTS) before the first move and
@@ -66,6 +67,8 @@ export interface StaticPodProbe {
   /** What is probed, for messages ("kube-apiserver at https://10.0.0.11:6443/livez"). */
   describe: string;
   healthy(): Promise<boolean>;
+  /** Whether the pod serves the renewed serving certificate, where it has one (static-pod-probes.ts). */
+  servesRenewed?(): Promise<boolean>;
 }
 
 export interface RestartTimings {
@@ -188,15 +191,19 @@ export async function restartStaticPods(pods: readonly StaticPod[], options: Res
     log(`[restart] Moved ${heldPath(pod)} back to ${manifestPath(pod)}`);
     const start = clock.now().getTime();
     const left = remaining();
+    let answered = false;
     try {
-      await pollUntil(probe.describe, { clock, timeoutMs: Math.max(left, 0), intervalMs: timings.pollMs, signal, progress: (m) => log(`[restart] ${m}`) }, async () => ((await healthy()) ? true : undefined));
+      await pollUntil(probe.describe, { clock, timeoutMs: Math.max(left, 0), intervalMs: timings.pollMs, signal, progress: (m) => log(`[restart] ${m}`) }, async () => {
+        answered = await healthy();
+        return answered && (await (probe.servesRenewed?.() ?? true)) ? true : undefined;
+      });
     } catch {
       if (signal?.aborted) throw signal.reason;
       const rest = present.slice(i + 1);
+      const what = answered ? `answers at ${probe.describe} but did not serve the renewed certificate` : `did not answer healthy at ${probe.describe}`;
       throw new StaticPodTimeoutError(
         pod,
-        `${pod} did not answer healthy at ${probe.describe} within the ${duration(timings.totalMs)} restart budget` +
-          (rest.length ? `; not restarted: ${rest.join(', ')}` : ''),
+        `${pod} ${what} within the ${duration(timings.totalMs)} restart budget` + (rest.length ? `; not restarted: ${rest.join(', ')}` : ''),
       );
     }
     log(`[restart] ${pod} is healthy after ${((clock.now().getTime() - start) / 1000).toFixed(1)}s`);
