@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OLDEST_NODE, extractNodeBinary, pinnedTarball } from '../scripts/node-dist.mjs';
 
@@ -26,11 +26,15 @@ export const kgen = (args: string[], opts: { cwd?: string } = {}) => runNode(KGE
 
 /**
  * The oldest Node.js kgen-boot.mjs supports, Debian 12's 18.19.0: the official build from the npm registry
- * (scripts/node-dist.mjs OLDEST_NODE, integrity-pinned, cached beside the image packages), extracted into a
- * scratch directory. Returns the path of its `node`.
+ * (scripts/node-dist.mjs OLDEST_NODE, integrity-pinned, cached beside the image packages), extracted once
+ * beside its tarball. Returns the path of its `node`.
  */
 export async function oldestNode(): Promise<string> {
-  return extractNodeBinary(await pinnedTarball(join(homedir(), '.cache/kgen/debootstrap'), OLDEST_NODE), tempDir('kgen-node18-'));
+  const cache = join(homedir(), '.cache/kgen/debootstrap');
+  const tarball = await pinnedTarball(cache, OLDEST_NODE);
+  const binary = join(cache, `node-v${OLDEST_NODE.version}`, 'node');
+  const version = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout;
+  return version === `v${OLDEST_NODE.version}\n` ? binary : extractNodeBinary(tarball, dirname(binary));
 }
 
 export function tempDir(prefix = 'kgen-test-'): string {

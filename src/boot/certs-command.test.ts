@@ -12,6 +12,7 @@ import { realClock, createHost } from './host.js';
 import { captureIO, realInitConfig, testNode, type TestNode } from './test-node.js';
 import type { BootDeps } from './commands.js';
 import { PENDING_RESTARTS } from './node/static-pod-restart.js';
+import { ProbeUnavailableError } from './node/static-pod-probes.js';
 
 const PORTS = ['Port-6443', 'Port-10259', 'Port-10257', 'Port-2379', 'Port-2380', 'Port-10250'];
 const DAY_MS = 86_400_000;
@@ -262,6 +263,20 @@ describe('kgen-boot certs renew --restart-static-pods', () => {
     expect(existsSync(pending(node))).toBe(false);
     const quiet = await bootWith(timerRun, deps);
     expect(quiet.out).toBe('[renew] No certificate expires within 720h; nothing renewed\n');
+  });
+
+  it('records the pods to restart before it builds the probes: a run that cannot probe leaves them for the next', async () => {
+    const { node, deps } = await nodeWithPods();
+    const unavailable = { ...deps, restart: { ...deps.restart, probes: async () => Promise.reject(new ProbeUnavailableError('cannot probe etcd without its client certificate; nothing restarted')) } };
+    const r = await bootWith(['certs', 'renew', 'etcd-server', '--restart-static-pods', '--root', node.root], unavailable);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('kgen-boot: cannot probe etcd without its client certificate; nothing restarted\n');
+    expect(readFileSync(pending(node), 'utf8')).toBe('etcd\n');
+    // The next run (renewing only admin.conf) restarts etcd as well.
+    const next = await bootWith(['certs', 'renew', 'admin.conf', '--restart-static-pods', '--root', node.root], deps);
+    expect(next.code, next.err).toBe(0);
+    expect(next.out).toContain('[restart] Done: etcd restarted\n');
+    expect(existsSync(pending(node))).toBe(false);
   });
 
   it('exits 143 on SIGTERM during the restart, with the manifest back in place', async () => {

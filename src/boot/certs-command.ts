@@ -22,8 +22,10 @@ import { RENEWABLES, RenewalError, nodeExpirations, readNodeCAs, renewCertificat
 import { ProbeUnavailableError, staticPodProbes, type StaticPodProbes } from './node/static-pod-probes.js';
 import {
   PENDING_RESTARTS,
-  StaticPodTimeoutError,
+  STATIC_POD_ORDER,
+  StaticPodRestartError,
   readPendingRestarts,
+  recordPendingRestarts,
   recoverHeldManifests,
   restartStaticPods,
   staticPodsUsing,
@@ -126,11 +128,13 @@ async function renew(args: string[], io: CliIO, hostFor: (root: string) => Host,
     return EXIT_OK;
   }
   if (renewed !== undefined) io.stdout('\nDone renewing certificates.\n');
-  const pods = [...new Set([...pending, ...staticPodsUsing(renewed ?? [])])];
+  const pods = STATIC_POD_ORDER.filter((p) => pending.includes(p) || staticPodsUsing(renewed ?? []).includes(p));
   if (pods.length === 0) {
     io.stdout('[restart] No static pod uses the renewed certificates\n');
     return EXIT_OK;
   }
+  // Recorded before anything else can fail or be killed (node.yaml, the probes): the next run restarts them.
+  await recordPendingRestarts(host, pods);
   await restartAfterRenewal(pods, await readNodeConfig(host, flags.config), host, io, deps);
   return EXIT_OK;
 }
@@ -138,7 +142,7 @@ async function renew(args: string[], io: CliIO, hostFor: (root: string) => Host,
 /** Moves back held manifests and returns the pods an earlier restart left to restart. */
 async function recoverEarlierRestart(host: Host, log: (line: string) => void): Promise<StaticPod[]> {
   await recoverHeldManifests(host, log);
-  const pending = await readPendingRestarts(host);
+  const pending = await readPendingRestarts(host, log);
   if (pending.length > 0) log(`[restart] An earlier restart did not finish; still to restart: ${pending.join(', ')} (${PENDING_RESTARTS})`);
   return pending;
 }
@@ -210,7 +214,7 @@ export async function certsCommand(args: string[], io: CliIO, hostFor: (root: st
 /** The exit code of a failure the certs command reports itself; undefined for the rest (usage errors, bugs). */
 function exitCodeOf(err: unknown): number | undefined {
   if (err instanceof RenewalError || err instanceof ProbeUnavailableError) return EXIT_INVALID;
-  if (err instanceof StaticPodTimeoutError) return EXIT_PHASE_FAILED;
+  if (err instanceof StaticPodRestartError) return EXIT_PHASE_FAILED;
   if (err instanceof InterruptedError) return err.exitCode;
   return undefined;
 }

@@ -140,15 +140,18 @@ async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?
     const plan = runner.select(selection, skip).map((f) => f.fullName);
     const host = dryRun ? createDryRunHost(base, (l) => log.info(l)) : base;
     const store: StatusStore = dryRun ? memoryStatusStore(await fileStatusStore(base).load()) : fileStatusStore(base);
-    // A joiner's dry run past preflight reads a simulated cluster and pins its throwaway CA besides node.yaml's pins.
-    const simulated = dryRun && role !== 'init' && plan.some((p) => p.split('/')[0] !== 'preflight') ? await simulateCluster(config, kubeCluster(config)) : undefined;
+    // A joiner's dry run of phases that read the cluster reads a simulated one and pins its throwaway CA besides
+    // node.yaml's pins; preflight and upload-certs (run on a joined node, from its own files) read none of it.
+    const readsCluster = plan.some((p) => !['preflight', UPLOAD_CERTS].includes(p.split('/')[0]!));
+    const simulated =
+      dryRun && role !== 'init' && readsCluster ? await simulateCluster(config, kubeCluster(config), { kubeadmCerts: plan.includes('control-plane-prepare/download-certs') }) : undefined;
     if (simulated) config = { ...config, discovery: { ...config.discovery, caCertHashes: [...config.discovery.caCertHashes, simulated.caPin] } };
     const recorder = dryRun ? dryRunTransport((l) => log.info(l), simulated?.get) : undefined;
     const transport = recorder ? () => recorder : (deps.transport ?? httpsTransport);
     const data = createBootData({ config, host, log, transport, timeouts: deps.timeouts, guessUnknownKinds: dryRun, plan });
     if (dryRun) log.phase('dryrun', 'Running in dry-run mode: nothing is written, started or sent');
     if (simulated) {
-      log.phase('dryrun', `No cluster is contacted: ${simulated.names.join(', ')} are simulated from node.yaml with throwaway CAs; discovery also accepts the throwaway cluster CA (${simulated.caPin})`);
+      log.phase('dryrun', `No cluster is contacted: ${simulated.names.join(', ')} are simulated from node.yaml with throwaway keys and CAs; discovery also accepts the throwaway cluster CA (${simulated.caPin})`);
     }
     log.phase(role === 'init' ? 'init' : 'join', `Using Kubernetes version: ${config.cluster.kubernetesVersion}`);
     await runner.run(
@@ -169,7 +172,8 @@ async function runWorkflow(args: string[], io: CliIO, deps: BootDeps, selection?
   } catch (err) {
     if (err instanceof PhaseError) {
       log.error(`error execution ${err.message}`);
-      log.error(`To see the stack trace of this error see ${LOG_FILE}; after fixing the cause, run \`kgen-boot run\` again to continue where it stopped`);
+      // A dry run writes no log and records nothing to continue from.
+      if (!dryRun) log.error(`To see the stack trace of this error see ${LOG_FILE}; after fixing the cause, run \`kgen-boot run\` again to continue where it stopped`);
       return EXIT_PHASE_FAILED;
     }
     if (err instanceof PhaseSelectionError) throw new UsageError(err.message);

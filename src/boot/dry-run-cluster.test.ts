@@ -35,7 +35,7 @@ describe('simulateCluster', () => {
     config.cluster.certificates.keyAlgorithm = 'RSA-2048';
     config.cluster.encryptionAtRest = true;
     config.cluster.etcd = { external: { endpoints: ['https://10.0.0.50:2379'] } };
-    const sim = await simulateCluster(config, kubeCluster(config));
+    const sim = await simulateCluster(config, kubeCluster(config), { kubeadmCerts: true });
 
     const clusterInfo = sim.get('/api/v1/namespaces/kube-public/configmaps/cluster-info') as ConfigMap;
     const kubeconfig = clusterInfo.data!.kubeconfig!;
@@ -61,9 +61,19 @@ describe('simulateCluster', () => {
 
   it('worker: no kubeadm-certs', async () => {
     const config = configFor('worker');
-    const sim = await simulateCluster(config, kubeCluster(config));
+    const sim = await simulateCluster(config, kubeCluster(config), { kubeadmCerts: true });
     expect(sim.get('/api/v1/namespaces/kube-system/secrets/kubeadm-certs')).toBeUndefined();
     expect(sim.names).toEqual(['ConfigMap kube-public/cluster-info', 'ConfigMap kube-system/kubelet-config']);
+  });
+
+  it('a dry run of discovery alone simulates no kubeadm-certs; one of upload-certs simulates nothing', async () => {
+    const node = testNode(configFor('control-plane-join'));
+    const c = captureIO();
+    expect(await main(['phase', 'discovery', '--dry-run', '--root', node.root], c.io, node.deps), c.err()).toBe(0);
+    expect(c.out()).toContain('[dryrun] No cluster is contacted: ConfigMap kube-public/cluster-info, ConfigMap kube-system/kubelet-config are simulated');
+    const upload = captureIO();
+    await main(['phase', 'upload-certs', '--dry-run', '--root', node.root], upload.io, node.deps);
+    expect(upload.out()).not.toContain('No cluster is contacted');
   });
 
   it("a control-plane join dry run issues this node's certificates from the simulated CA", async () => {

@@ -403,7 +403,7 @@ export function dryRunTransport(print: (line: string) => void, simulated?: (path
     recorded.push(req);
     if (req.method === 'GET') {
       if (/\/(healthz|livez|readyz)$/.test(req.path)) return { status: 200, body: 'ok' };
-      const object = simulated?.(req.path);
+      const object = simulated?.(req.path.split('?')[0]!);
       if (object !== undefined) {
         // As kubeadm's dry-run reactors: the action, then the object it answers with (secrets redacted).
         const body = JSON.stringify(object);

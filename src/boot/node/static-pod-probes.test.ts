@@ -18,7 +18,7 @@ import type { CertKeyPair } from '../../pki/types.js';
 import { fromPem } from '../../pki/pem.js';
 import { servedCertificate } from '../../cluster/served-certificate.js';
 import { httpProbe, servesCertificateFile } from './static-pod-probes.js';
-import { StaticPodTimeoutError, restartStaticPods } from './static-pod-restart.js';
+import { StaticPodRestartError, restartStaticPods } from './static-pod-restart.js';
 
 const TIMINGS = { totalMs: 8_000, stopWaitMs: 3_000, pollMs: 50, probeMs: 1_000 };
 
@@ -126,7 +126,7 @@ describe('restarting against a real health server', () => {
     cleanups.push(kubelet.stop);
     const probe = httpProbe({ name: 'kube-controller-manager', server: `http://127.0.0.1:${kubelet.port}`, path: '/healthz' }, (tls) => httpsTransport(tls));
     const err = await restartStaticPods(['kube-controller-manager'], { host: createHost({ root }), probes: { 'kube-controller-manager': probe }, log: () => undefined, timings: { ...TIMINGS, totalMs: 1_500 } }).catch((e) => e);
-    expect(err).toBeInstanceOf(StaticPodTimeoutError);
+    expect(err).toBeInstanceOf(StaticPodRestartError);
     expect(err.message).toContain(`kube-controller-manager did not answer healthy at http://127.0.0.1:${kubelet.port}/healthz`);
     expect(kubelet.events).toEqual(['stopped']);
     expect(existsSync(manifest)).toBe(true);
@@ -175,7 +175,7 @@ describe('a restarted kube-apiserver serves the renewed certificate', () => {
     const lines: string[] = [];
     const err = await restartStaticPods(['kube-apiserver'], { host, probes: { 'kube-apiserver': probe }, log: (l) => lines.push(l), timings: { ...TIMINGS, stopWaitMs: 1_000, totalMs: 3_000 } }).catch((e) => e);
     expect(lines).toContain(`[restart] WARNING: https://127.0.0.1:${kubelet.port}/livez still answered after 1s: kube-apiserver may not have restarted`);
-    expect(err).toBeInstanceOf(StaticPodTimeoutError);
+    expect(err).toBeInstanceOf(StaticPodRestartError);
     expect(err.message).toBe(`kube-apiserver answers at https://127.0.0.1:${kubelet.port}/livez but did not serve the renewed certificate within the 3s restart budget`);
     expect(kubelet.events).toEqual([]);
   });

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createHost, type Clock, type Host } from '../host.js';
 import {
+  PENDING_RESTARTS,
   RESTART_HOLDING_DIR,
   STATIC_POD_ORDER,
-  StaticPodTimeoutError,
+  StaticPodRestartError,
   readPendingRestarts,
   recoverHeldManifests,
   restartStaticPods,
@@ -135,28 +136,48 @@ describe('restartStaticPods', () => {
   it('fails with the pod that did not come back, its manifest restored and the later pods untouched', async () => {
     const n = node();
     const err = await restartStaticPods([...STATIC_POD_ORDER], { host: n.host, probes: probes(n, { sick: ['kube-apiserver'] }).probes, log: () => undefined, timings: TIMINGS }).catch((e) => e);
-    expect(err).toBeInstanceOf(StaticPodTimeoutError);
+    expect(err).toBeInstanceOf(StaticPodRestartError);
     expect(err.pod).toBe('kube-apiserver');
     expect(err.message).toBe('kube-apiserver did not answer healthy at kube-apiserver health within the 4m0s restart budget; not restarted: kube-controller-manager, kube-scheduler');
     expect(n.moves).toEqual([moveOut('etcd'), moveBack('etcd'), moveOut('kube-apiserver'), moveBack('kube-apiserver')]);
     for (const pod of STATIC_POD_ORDER) expect(existsSync(n.manifest(pod)), pod).toBe(true);
-    expect(await readPendingRestarts(n.host)).toEqual(['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+    expect(await readPendingRestarts(n.host, () => undefined)).toEqual(['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
   });
 
   it('keeps the pods left to restart recorded while it runs', async () => {
     const n = node();
     const seen: string[] = [];
-    const { probes: p } = probes(n, { onProbe: () => void readPendingRestarts(n.host).then((pods) => seen.push(pods.join(','))) });
+    const { probes: p } = probes(n, { onProbe: () => void readPendingRestarts(n.host, () => undefined).then((pods) => seen.push(pods.join(','))) });
     await restartStaticPods(['kube-apiserver', 'kube-scheduler'], { host: n.host, probes: p, log: () => undefined, timings: TIMINGS });
     expect([...new Set(seen)]).toEqual(['kube-apiserver,kube-scheduler', 'kube-scheduler']);
-    expect(await readPendingRestarts(n.host)).toEqual([]);
+    expect(await readPendingRestarts(n.host, () => undefined)).toEqual([]);
+  });
+
+  it('refuses a pod whose held copy an earlier recovery kept beside its manifest, moving nothing', async () => {
+    const n = node();
+    mkdirSync(join(n.root, 'etc/kubernetes/tmp/kgen-restart'), { recursive: true });
+    writeFileSync(n.held('kube-scheduler'), 'kept copy\n');
+    const err = await restartStaticPods([...STATIC_POD_ORDER], { host: n.host, probes: probes(n).probes, log: () => undefined, timings: TIMINGS }).catch((e) => e);
+    expect(err).toBeInstanceOf(StaticPodRestartError);
+    expect(err.message).toBe(`${RESTART_HOLDING_DIR}/kube-scheduler.yaml and /etc/kubernetes/manifests/kube-scheduler.yaml both exist: remove the one that is not wanted, then run again; nothing restarted`);
+    expect(n.moves).toEqual([]);
+    expect(readFileSync(n.held('kube-scheduler'), 'utf8')).toBe('kept copy\n');
+  });
+
+  it('reads a pending record line by line, trimmed, and names what it ignores', async () => {
+    const n = node();
+    mkdirSync(join(n.root, 'etc/kubernetes/tmp/kgen-restart'), { recursive: true });
+    writeFileSync(join(n.root, PENDING_RESTARTS), 'kube-scheduler\r\n etcd \nkubelet\n\n');
+    const warnings: string[] = [];
+    expect(await readPendingRestarts(n.host, (l) => warnings.push(l))).toEqual(['etcd', 'kube-scheduler']);
+    expect(warnings).toEqual([`[restart] WARNING: ${PENDING_RESTARTS} names no static pod kgen-boot restarts: kubelet; ignored`]);
   });
 
   it('stops when the budget ran out before the next pod, naming it', async () => {
     const n = node();
     // The stuck etcd costs the whole stop wait; a budget of one stop wait leaves nothing for the next pod.
     const err = await restartStaticPods(['etcd', 'kube-scheduler'], { host: n.host, probes: probes(n, { stuck: ['etcd'] }).probes, log: () => undefined, timings: { ...TIMINGS, totalMs: TIMINGS.stopWaitMs } }).catch((e) => e);
-    expect(err).toBeInstanceOf(StaticPodTimeoutError);
+    expect(err).toBeInstanceOf(StaticPodRestartError);
     expect(err.pod).toBe('kube-scheduler');
     expect(err.message).toBe('the 20s restart budget ran out before kube-scheduler; not restarted: kube-scheduler');
     expect(n.moves).toEqual([moveOut('etcd'), moveBack('etcd')]);

@@ -48,15 +48,19 @@ export function staticPodsUsing(renewed: readonly string[]): StaticPod[] {
 /** The pods a restart has still to bring back, one name a line; absent when none. */
 export const PENDING_RESTARTS = `${RESTART_HOLDING_DIR}/pending`;
 
-/** The pods an earlier restart left to restart (PENDING_RESTARTS), in restart order; unknown lines are ignored. */
-export async function readPendingRestarts(host: Host): Promise<StaticPod[]> {
-  const names = ((await host.readTextIfExists(PENDING_RESTARTS)) ?? '').split('\n');
+/** The pods an earlier restart left to restart (PENDING_RESTARTS), in restart order; other lines are named to `warn`. */
+export async function readPendingRestarts(host: Host, warn: (line: string) => void): Promise<StaticPod[]> {
+  const names = ((await host.readTextIfExists(PENDING_RESTARTS)) ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(STATIC_POD_ORDER as readonly string[]).includes(n));
+  if (unknown.length > 0) warn(`[restart] WARNING: ${PENDING_RESTARTS} names no static pod kgen-boot restarts: ${unknown.join(', ')}; ignored`);
   return STATIC_POD_ORDER.filter((p) => names.includes(p));
 }
 
-async function recordPendingRestarts(host: Host, pods: readonly StaticPod[]): Promise<void> {
-  if (pods.length === 0) await host.remove(PENDING_RESTARTS);
-  else await host.writeFile(PENDING_RESTARTS, `${pods.join('\n')}\n`, { mode: 0o600 });
+/** Records `pods` as still to restart (removes the record when none are). */
+export async function recordPendingRestarts(host: Host, pods: readonly StaticPod[]): Promise<void> {
+  if (pods.length === 0) return host.remove(PENDING_RESTARTS);
+  await host.mkdir(RESTART_HOLDING_DIR, 0o700);
+  await host.writeFile(PENDING_RESTARTS, `${pods.join('\n')}\n`, { mode: 0o600 });
 }
 
 export const manifestPath = (pod: string): string => `${MANIFESTS_DIR}/${pod}.yaml`;
@@ -94,14 +98,14 @@ export interface RestartOptions {
   timings?: RestartTimings;
 }
 
-/** A static pod did not answer healthy again before the restart's deadline (kgen-boot exits 3). */
-export class StaticPodTimeoutError extends Error {
+/** A static pod was not restarted: not healthy again before the restart's deadline, or in the way (kgen-boot exits 3). */
+export class StaticPodRestartError extends Error {
   constructor(
     readonly pod: StaticPod,
     message: string,
   ) {
     super(message);
-    this.name = 'StaticPodTimeoutError';
+    this.name = 'StaticPodRestartError';
   }
 }
 
@@ -139,7 +143,7 @@ export async function recoverHeldManifests(host: Host, log: (line: string) => vo
 /**
  * Restarts `pods` (those with a manifest on this node, in STATIC_POD_ORDER) one at a time, keeping
  * PENDING_RESTARTS to the ones not yet healthy again (removed once all are). Rejects with a
- * StaticPodTimeoutError naming the pod that did not come back healthy in time (later pods are then not
+ * StaticPodRestartError naming the pod that did not come back healthy in time (later pods are then not
  * restarted), or with the signal's reason when aborted; the manifest is back in place in every case.
  * Returns the pods restarted.
  */
@@ -154,19 +158,23 @@ export async function restartStaticPods(pods: readonly StaticPod[], options: Res
   }
   for (const pod of present) {
     if (!options.probes[pod]) throw new Error(`internal: no health probe for ${pod}`);
+    // recoverHeldManifests kept an interrupted restart's copy beside a newer manifest: moving the manifest now
+    // would replace that copy.
+    if (await host.exists(heldPath(pod))) {
+      throw new StaticPodRestartError(pod, `${heldPath(pod)} and ${manifestPath(pod)} both exist: remove the one that is not wanted, then run again; nothing restarted`);
+    }
   }
   const clock = host.clock;
   const deadline = clock.now().getTime() + timings.totalMs;
   const remaining = () => deadline - clock.now().getTime();
   const restarted: StaticPod[] = [];
-  await host.mkdir(RESTART_HOLDING_DIR, 0o700);
   await recordPendingRestarts(host, present);
   for (const [i, pod] of present.entries()) {
     const probe = options.probes[pod]!;
     const healthy = () => probeOnce(probe, host, timings.probeMs, signal);
     if (signal?.aborted) throw signal.reason;
     if (remaining() <= 0) {
-      throw new StaticPodTimeoutError(pod, `the ${duration(timings.totalMs)} restart budget ran out before ${pod}; not restarted: ${present.slice(i).join(', ')}`);
+      throw new StaticPodRestartError(pod, `the ${duration(timings.totalMs)} restart budget ran out before ${pod}; not restarted: ${present.slice(i).join(', ')}`);
     }
     await host.rename(manifestPath(pod), heldPath(pod));
     log(`[restart] Moved ${manifestPath(pod)} to ${heldPath(pod)}`);
@@ -201,7 +209,7 @@ export async function restartStaticPods(pods: readonly StaticPod[], options: Res
       if (signal?.aborted) throw signal.reason;
       const rest = present.slice(i + 1);
       const what = answered ? `answers at ${probe.describe} but did not serve the renewed certificate` : `did not answer healthy at ${probe.describe}`;
-      throw new StaticPodTimeoutError(
+      throw new StaticPodRestartError(
         pod,
         `${pod} ${what} within the ${duration(timings.totalMs)} restart budget` + (rest.length ? `; not restarted: ${rest.join(', ')}` : ''),
       );

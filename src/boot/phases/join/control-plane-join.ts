@@ -29,7 +29,7 @@ async function printEtcdJoin(data: BootData): Promise<void> {
   const { host, log, config, cluster } = data;
   const self = { name: config.node.name, peerURL: etcdPeerURL(config.node.address) };
   await host.mkdir(cluster.etcd.local!.dataDir, 0o700);
-  log.phase('dryrun', `Would add etcd member ${self.peerURL} as a learner, with the members that the etcd pods' ${ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS} name`);
+  log.phase('dryrun', `Would add etcd member ${self.peerURL} as a learner through the client URLs named by the etcd pods' ${ANNOTATION_ETCD_ADVERTISE_CLIENT_URLS} annotation`);
   log.phase(TAG, `Creating static Pod manifest for "etcd"`);
   await host.writeFile(`${MANIFESTS_DIR}/etcd.yaml`, toYaml(etcdPod(cluster, config.node, [self])), { mode: 0o600 });
   log.phase('dryrun', `Would wait for the learner ${self.peerURL} to catch up, promote it and wait for the etcd cluster`);
