@@ -302,6 +302,10 @@ export async function benchClusterBringUp(record: RecordRow): Promise<void> {
     // 2b. A spare control-plane node joining the running cluster: nothing to wait for.
     progress(`bring-up measured after ${s(Date.now() - started)}; joining the spare control-plane node ${SPARE}`);
     const spare = await addNode(SPARE);
+    // Phase by phase in the workflow's order, as an operator steps through them: preflight first (not measured),
+    // else the final `run` would find the manifests control-plane-prepare wrote (FileAvailable) and stop.
+    const preflight = await boot(spare, ['phase', 'preflight'], Date.now());
+    if (preflight.code !== 0) throw new Error(`${SPARE}: kgen-boot phase preflight exited ${preflight.code}: ${tail(preflight.stdout + preflight.stderr)}`);
     const discovery: BootRun[] = [];
     const discoveryInProcess: number[] = [];
     for (let i = 0; i < 3; i++) {
