@@ -5,7 +5,8 @@
 // mode 0600.
 // Dry-run is a Host too (createDryRunHost): it records writes, removes, commands and service actions and
 // prints them instead of performing them (each file with its content, secrets redacted: dry-run-files.ts);
-// phases never branch on dry-run.
+// phases branch on it only where a real run waits on a running kubelet or etcd (a joiner's TLS bootstrap
+// and etcd learner flow), and print those waits instead.
 import { execFile } from 'node:child_process';
 import { appendFileSync, constants as fsConstants, mkdirSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
