@@ -118,7 +118,10 @@ async function renew(args: string[], io: CliIO, hostFor: (root: string) => Host,
   // A kill between the two moves of an earlier restart left a manifest out of the kubelet's sight: put it back
   // first, whether or not anything is renewed now; the pods that restart did not bring back are restarted below.
   const pending = restart ? await recoverEarlierRestart(host, log) : [];
-  const renewed = await renewDue(selected, all, within, flags, host, io);
+  // node.yaml is read once, and only when a renewal or a restart needs it (a timer run with nothing due does not).
+  let config: Promise<NodeBootConfig> | undefined;
+  const nodeConfig = () => (config ??= readNodeConfig(host, flags.config));
+  const renewed = await renewDue(selected, all, within, flags, host, io, nodeConfig);
   if (renewed === undefined && pending.length === 0) return EXIT_OK;
   if (renewed !== undefined && !restart) {
     // kubeadm's closing words (certs.go): the running components keep the old certificates until restarted.
@@ -128,14 +131,15 @@ async function renew(args: string[], io: CliIO, hostFor: (root: string) => Host,
     return EXIT_OK;
   }
   if (renewed !== undefined) io.stdout('\nDone renewing certificates.\n');
-  const pods = STATIC_POD_ORDER.filter((p) => pending.includes(p) || staticPodsUsing(renewed ?? []).includes(p));
+  const needed = new Set([...pending, ...staticPodsUsing(renewed ?? [])]);
+  const pods = STATIC_POD_ORDER.filter((p) => needed.has(p));
   if (pods.length === 0) {
     io.stdout('[restart] No static pod uses the renewed certificates\n');
     return EXIT_OK;
   }
   // Recorded before anything else can fail or be killed (node.yaml, the probes): the next run restarts them.
   await recordPendingRestarts(host, pods);
-  await restartAfterRenewal(pods, await readNodeConfig(host, flags.config), host, io, deps);
+  await restartAfterRenewal(pods, await nodeConfig(), host, io, deps);
   return EXIT_OK;
 }
 
@@ -155,9 +159,10 @@ async function renewDue(
   selected: readonly Renewable[],
   all: boolean,
   within: number | undefined,
-  flags: { config: string; 'new-key': boolean; 'if-expiring-within'?: string },
+  flags: { 'new-key': boolean; 'if-expiring-within'?: string },
   host: Host,
   io: CliIO,
+  nodeConfig: () => Promise<NodeBootConfig>,
 ): Promise<string[] | undefined> {
   const now = host.clock.now();
   if (within !== undefined) {
@@ -169,8 +174,7 @@ async function renewDue(
     }
     io.stdout(`[renew] ${due.map((c) => c.name).join(', ')} expire within ${flags['if-expiring-within']}; renewing all certificates\n`);
   }
-  const config = await readNodeConfig(host, flags.config);
-  const { validityHours, keyAlgorithm } = config.cluster.certificates;
+  const { validityHours, keyAlgorithm } = (await nodeConfig()).cluster.certificates;
   const cas = await readNodeCAs(host);
   const options = { now, random: (n: number) => host.random.bytes(n), validityHours, newKey: flags['new-key'] ? keyAlgorithm : undefined };
   const renewed: string[] = [];

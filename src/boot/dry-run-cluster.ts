@@ -57,7 +57,7 @@ async function kubeadmCertsFiles(cluster: KubeClusterSpec, ca: CertKeyPair): Pro
     'external-etcd-ca.crt': etcdCA.cert,
     'external-etcd.crt': etcdClient?.cert,
     'external-etcd.key': etcdClient?.key,
-    [ENCRYPTION_CONFIG_TRANSFER_NAME]: toYaml(encryptionConfiguration(randomBytes(32).toString('base64'))),
+    [ENCRYPTION_CONFIG_TRANSFER_NAME]: cluster.encryptionAtRest ? toYaml(encryptionConfiguration(randomBytes(32).toString('base64'))) : undefined,
   };
   const names = certsToTransfer(cluster.etcd.external !== undefined, { encryptionAtRest: cluster.encryptionAtRest });
   return new Map(
